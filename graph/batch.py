@@ -1,0 +1,72 @@
+"""A validated batch of records, ready for a store to write in one transaction.
+
+Values are in their storage form: text, numbers, booleans, ISO dates, enumerations
+as their canonical English value and sets as sorted tuples. Importers build a batch
+with :func:`importers.validate`; code that already holds model records uses
+:meth:`Batch.from_records`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from graph.model import TABLES, Record
+
+__all__ = ["Batch", "storage_value"]
+
+
+def storage_value(value: Any) -> Any:
+    """The storage form of one parsed value."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return tuple(sorted(storage_value(v) for v in value))
+    return value
+
+
+@dataclass
+class Batch:
+    """Records per table (``accounts``, ``contacts``…) as DataFrames of storage values."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Record]) -> Batch:
+        by_table: dict[str, list[dict]] = {}
+        model_table = {spec.model: name for name, spec in TABLES.items()}
+        for record in records:
+            table = model_table[type(record)]
+            row = {k: storage_value(v) for k, v in record}
+            by_table.setdefault(table, []).append(row)
+        return cls({
+            name: pd.DataFrame(rows, columns=list(TABLES[name].columns), dtype=object)
+            for name, rows in by_table.items()
+        })
+
+    def rows(self, table: str) -> Iterator[tuple]:
+        """Rows of one table as tuples in the table's column order, blanks as None."""
+        frame = self.tables.get(table)
+        if frame is None or frame.empty:
+            return iter(())
+        columns = list(TABLES[table].columns)
+        frame = frame[columns].astype(object)
+        frame = frame.where(frame.notna(), None)
+        return frame.itertuples(index=False, name=None)
+
+    def count(self, table: str) -> int:
+        frame = self.tables.get(table)
+        return 0 if frame is None else len(frame)
+
+    def __len__(self) -> int:
+        return sum(len(f) for f in self.tables.values())
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.count(name) for name in TABLES if self.count(name)}

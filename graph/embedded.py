@@ -1,0 +1,348 @@
+"""The embedded store: one SQLite file, no server, ACID.
+
+An import is one SQLite transaction in WAL mode with ``synchronous=FULL``: a process
+killed mid-import leaves the file exactly as it was before. Upserts only touch rows
+whose values change, so re-importing the same data changes nothing (and keeps each
+row's ``updated_at``, which incremental sync reads).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from graph.batch import Batch
+from graph.exceptions import PowermapError, StoreUnavailable
+from graph.model import TABLES, Record
+from graph.store import GraphStore, Progress, WriteResult
+
+__all__ = ["EmbeddedStore"]
+
+SCHEMA_VERSION = 1
+_CHUNK = 50_000
+# storage table per model table; list columns live in side tables
+_SQL_TABLE = {
+    "accounts": "account", "departments": "department", "contacts": "contact", "team": "team_member",
+    "relationships": "relationship", "influence": "influence", "opportunities": "opportunity",
+    "opportunity_members": "opportunity_member",
+}
+_LIST_COLUMNS = {"contacts": {"roles"}, "team": {"accounts"}}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS account (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, parent_id TEXT, kind TEXT NOT NULL, industry TEXT,
+    region TEXT, tier TEXT, posture TEXT, share_of_wallet REAL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS account_parent ON account(parent_id);
+CREATE TABLE IF NOT EXISTS department (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+    parent_id TEXT, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS department_account ON department(account_id);
+CREATE TABLE IF NOT EXISTS contact (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, department_id TEXT, name TEXT NOT NULL,
+    title TEXT, level TEXT NOT NULL, reports_to TEXT, roles TEXT, stance INTEGER,
+    influence REAL, competitor TEXT, last_contact TEXT, email TEXT, phone TEXT, birthday TEXT,
+    notes TEXT, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS contact_account ON contact(account_id);
+CREATE INDEX IF NOT EXISTS contact_reports_to ON contact(reports_to);
+CREATE TABLE IF NOT EXISTS team_member (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, rank INTEGER,
+    business_unit TEXT, accounts TEXT, email TEXT, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS team_account (
+    team_id TEXT NOT NULL, account_id TEXT NOT NULL, PRIMARY KEY (team_id, account_id));
+CREATE INDEX IF NOT EXISTS team_account_account ON team_account(account_id);
+CREATE TABLE IF NOT EXISTS relationship (
+    team_id TEXT NOT NULL, contact_id TEXT NOT NULL, strength REAL, last_interaction TEXT,
+    updated_at TEXT NOT NULL, PRIMARY KEY (team_id, contact_id));
+CREATE INDEX IF NOT EXISTS relationship_contact ON relationship(contact_id);
+CREATE TABLE IF NOT EXISTS influence (
+    source_id TEXT NOT NULL, target_id TEXT NOT NULL, weight REAL, kind TEXT NOT NULL,
+    updated_at TEXT NOT NULL, PRIMARY KEY (source_id, target_id, kind));
+CREATE INDEX IF NOT EXISTS influence_target ON influence(target_id);
+CREATE TABLE IF NOT EXISTS opportunity (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, dmu_type TEXT, stage TEXT,
+    value REAL, competitor TEXT, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS opportunity_account ON opportunity(account_id);
+CREATE TABLE IF NOT EXISTS opportunity_member (
+    opportunity_id TEXT NOT NULL, contact_id TEXT NOT NULL, role TEXT, is_decider INTEGER NOT NULL,
+    source_role TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (opportunity_id, contact_id));
+CREATE INDEX IF NOT EXISTS opportunity_member_contact ON opportunity_member(contact_id);
+"""
+
+
+class EmbeddedStore(GraphStore):
+    """A :class:`GraphStore` in one SQLite file (default ``./powermap.db``).
+
+    Examples
+    --------
+    >>> from graph.model import Account
+    >>> store = EmbeddedStore(":memory:")
+    >>> store.write(Batch.from_records([Account(id="G1", name="华东重工集团", kind="集团")])).inserted
+    {'accounts': 1}
+    >>> store.get("accounts", "G1").kind.value
+    'group'
+    """
+
+    def __init__(self, path: str | Path = "powermap.db"):
+        self.path = str(path)
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StoreUnavailable(f"cannot open store {self.path}: folder {parent} does not exist")
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA cache_size=-262144")
+            self._db.execute("PRAGMA temp_store=MEMORY")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"store {self.path} was written by a newer powermap (schema {version})")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as err:
+            raise StoreUnavailable(f"cannot open store {self.path}: {err}") from err
+        self._lock = threading.RLock()
+
+    # ----- transactions ---------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # ----- writes -----------------------------------------------------------------------
+    def write(self, batch: Batch, *, progress: Progress | None = None) -> WriteResult:
+        result = WriteResult()
+        total, done = len(batch), 0
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            for table in TABLES:
+                if not batch.count(table):
+                    continue
+                sql_table = _SQL_TABLE[table]
+                before = db.execute(f"SELECT count(*) FROM {sql_table}").fetchone()[0]
+                statement = _upsert_statement(table)
+                changed = 0
+                rows = (_to_sql(table, row) + (now,) for row in batch.rows(table))
+                while chunk := list(islice(rows, _CHUNK)):
+                    cursor = db.executemany(statement, chunk)
+                    changed += cursor.rowcount
+                    if table == "team":
+                        _write_team_accounts(db, chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+                inserted = db.execute(f"SELECT count(*) FROM {sql_table}").fetchone()[0] - before
+                result.inserted[table] = inserted
+                result.updated[table] = changed - inserted
+                result.unchanged[table] = batch.count(table) - changed
+        return result
+
+    def delete(self, table: str, key: str | tuple[str, ...]) -> bool:
+        self._check_table(table)
+        spec = TABLES[table]
+        values = (key,) if isinstance(key, str) else tuple(key)
+        if len(values) != len(spec.key):
+            raise ValueError(f"{table} is keyed by {', '.join(spec.key)}")
+        where = " AND ".join(f"{c} = ?" for c in spec.key)
+        with self._transaction() as db:
+            if table == "accounts":
+                child = db.execute("SELECT id FROM account WHERE parent_id = ? LIMIT 1", values).fetchone()
+                if child:
+                    raise PowermapError(
+                        f"account {values[0]!r} has sub-accounts (e.g. {child[0]!r}); delete them first")
+                contacts = [r[0] for r in db.execute("SELECT id FROM contact WHERE account_id = ?", values)]
+                _delete_contacts(db, contacts)
+                opps = [r[0] for r in db.execute("SELECT id FROM opportunity WHERE account_id = ?", values)]
+                db.executemany("DELETE FROM opportunity_member WHERE opportunity_id = ?", [(o,) for o in opps])
+                db.execute("DELETE FROM opportunity WHERE account_id = ?", values)
+                db.execute("UPDATE department SET parent_id = NULL WHERE parent_id IN "
+                           "(SELECT id FROM department WHERE account_id = ?)", values)
+                db.execute("DELETE FROM department WHERE account_id = ?", values)
+                db.execute("DELETE FROM team_account WHERE account_id = ?", values)
+            elif table == "contacts":
+                existed = db.execute("SELECT 1 FROM contact WHERE id = ?", values).fetchone()
+                _delete_contacts(db, [values[0]])
+                return existed is not None
+            elif table == "departments":
+                db.execute("UPDATE contact SET department_id = NULL WHERE department_id = ?", values)
+                db.execute("UPDATE department SET parent_id = NULL WHERE parent_id = ?", values)
+            elif table == "team":
+                db.execute("DELETE FROM relationship WHERE team_id = ?", values)
+                db.execute("DELETE FROM team_account WHERE team_id = ?", values)
+            elif table == "opportunities":
+                db.execute("DELETE FROM opportunity_member WHERE opportunity_id = ?", values)
+            cursor = db.execute(f"DELETE FROM {_SQL_TABLE[table]} WHERE {where}", values)
+            return cursor.rowcount > 0
+
+    # ----- reads for validation ---------------------------------------------------------
+    def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
+        self._check_table(table)
+        ids = list(ids)
+        if not ids:
+            return set()
+        sql = f"SELECT id FROM {_SQL_TABLE[table]} WHERE id IN (SELECT value FROM json_each(?))"
+        with self._lock:
+            return {r[0] for r in self._db.execute(sql, (json.dumps(ids),))}
+
+    def parents(self, table: str, ids: Iterable[str]) -> dict[str, str | None]:
+        self._check_table(table)
+        column = TABLES[table].hierarchy
+        if column is None:
+            raise ValueError(f"{table} has no hierarchy")
+        ids = list(ids)
+        if not ids:
+            return {}
+        sql = (f"SELECT id, {column} FROM {_SQL_TABLE[table]} "
+               "WHERE id IN (SELECT value FROM json_each(?))")
+        with self._lock:
+            return dict(self._db.execute(sql, (json.dumps(ids),)).fetchall())
+
+    # ----- reads ------------------------------------------------------------------------
+    def get(self, table: str, key: str | tuple[str, ...]) -> Record | None:
+        self._check_table(table)
+        spec = TABLES[table]
+        values = (key,) if isinstance(key, str) else tuple(key)
+        where = " AND ".join(f"{c} = ?" for c in spec.key)
+        rows = self._select(table, where, values)
+        return spec.model.model_validate(rows[0]) if rows else None
+
+    def counts(self) -> dict[str, int]:
+        queries = {
+            "accounts": "SELECT count(*) FROM account",
+            "departments": "SELECT count(*) FROM department",
+            "contacts": "SELECT count(*) FROM contact",
+            "team_members": "SELECT count(*) FROM team_member",
+            "relationships": "SELECT count(*) FROM relationship",
+            "reports_to": "SELECT count(*) FROM contact WHERE reports_to IS NOT NULL",
+            "influences": "SELECT count(*) FROM influence",
+            "opportunities": "SELECT count(*) FROM opportunity",
+        }
+        with self._lock:
+            return {k: self._db.execute(q).fetchone()[0] for k, q in queries.items()}
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        sql = """SELECT a.id, a.name, a.parent_id, a.kind, a.tier, a.posture,
+                        (SELECT count(*) FROM contact c WHERE c.account_id = a.id) AS contacts
+                 FROM account a ORDER BY a.id"""
+        return self._query(sql)
+
+    def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        sql = """SELECT 'account' AS kind, id, name, NULL AS title, id AS account_id FROM account
+                   WHERE name LIKE :p ESCAPE '\\'
+                 UNION ALL
+                 SELECT 'contact', id, name, title, account_id FROM contact
+                   WHERE name LIKE :p ESCAPE '\\' OR title LIKE :p ESCAPE '\\'
+                 ORDER BY kind, name LIMIT :limit"""
+        return self._query(sql, {"p": pattern, "limit": limit})
+
+    def subgraph_rows(self, account_id: str) -> dict[str, list[dict[str, Any]]] | None:
+        with self._lock:
+            tree = [r[0] for r in self._db.execute(
+                """WITH RECURSIVE tree(id) AS (
+                       SELECT id FROM account WHERE id = ?
+                       UNION SELECT a.id FROM account a JOIN tree ON a.parent_id = tree.id)
+                   SELECT id FROM tree""", (account_id,))]
+            if not tree:
+                return None
+            acc = json.dumps(tree)
+            in_acc = "IN (SELECT value FROM json_each(:acc))"
+            contacts = self._select("contacts", f"account_id {in_acc}", {"acc": acc})
+            cids = json.dumps([c["id"] for c in contacts])
+            contacts += self._select(
+                "contacts", f"id IN (SELECT reports_to FROM contact WHERE account_id {in_acc}) "
+                f"AND account_id NOT {in_acc}", {"acc": acc})
+            in_c = "IN (SELECT value FROM json_each(:c))"
+            relationships = self._select("relationships", f"contact_id {in_c}", {"c": cids})
+            owned = self._query(f"SELECT team_id, account_id FROM team_account WHERE account_id {in_acc}",
+                                {"acc": acc})
+            team_ids = json.dumps(sorted({r["team_id"] for r in relationships} | {r["team_id"] for r in owned}))
+            opportunities = self._select("opportunities", f"account_id {in_acc}", {"acc": acc})
+            oids = json.dumps([o["id"] for o in opportunities])
+            return {
+                "accounts": self._select("accounts", f"id {in_acc}", {"acc": acc}),
+                "departments": self._select("departments", f"account_id {in_acc}", {"acc": acc}),
+                "contacts": contacts,
+                "team": self._select("team", "id IN (SELECT value FROM json_each(:t))", {"t": team_ids}),
+                "relationships": relationships,
+                "influence": self._select("influence", f"source_id {in_c} AND target_id {in_c}",
+                                          {"c": cids}),
+                "opportunities": opportunities,
+                "opportunity_members": self._select(
+                    "opportunity_members", "opportunity_id IN (SELECT value FROM json_each(:o))",
+                    {"o": oids}),
+                "owned": owned,
+            }
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ----- helpers ----------------------------------------------------------------------
+    def _query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            cursor = self._db.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
+
+    def _select(self, table: str, where: str, params: Any = ()) -> list[dict[str, Any]]:
+        columns = ", ".join(TABLES[table].columns)
+        rows = self._query(f"SELECT {columns} FROM {_SQL_TABLE[table]} WHERE {where}", params)
+        for row in rows:
+            for column in _LIST_COLUMNS.get(table, ()):
+                row[column] = tuple(row[column].split(";")) if row[column] else ()
+            if table == "opportunity_members":
+                row["is_decider"] = bool(row["is_decider"])
+        return rows
+
+
+def _upsert_statement(table: str) -> str:
+    spec = TABLES[table]
+    columns = [*spec.columns, "updated_at"]
+    values = [c for c in spec.columns if c not in spec.key]
+    sql_table = _SQL_TABLE[table]
+    set_clause = ", ".join(f"{c} = excluded.{c}" for c in [*values, "updated_at"])
+    old = ", ".join(f"{sql_table}.{c}" for c in values)
+    new = ", ".join(f"excluded.{c}" for c in values)
+    return (f"INSERT INTO {sql_table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {set_clause} "
+            f"WHERE ({old}) IS NOT ({new})")
+
+
+def _to_sql(table: str, row: tuple) -> tuple:
+    lists = _LIST_COLUMNS.get(table)
+    if not lists:
+        return row
+    columns = TABLES[table].columns
+    return tuple(";".join(v) if c in lists and v is not None else v for c, v in zip(columns, row))
+
+
+def _write_team_accounts(db: sqlite3.Connection, chunk: list[tuple]) -> None:
+    columns = TABLES["team"].columns
+    i_id, i_accounts = columns.index("id"), columns.index("accounts")
+    db.executemany("DELETE FROM team_account WHERE team_id = ?", [(r[i_id],) for r in chunk])
+    pairs = [(r[i_id], a) for r in chunk for a in (r[i_accounts] or "").split(";") if a]
+    db.executemany("INSERT OR IGNORE INTO team_account (team_id, account_id) VALUES (?, ?)", pairs)
+
+
+def _delete_contacts(db: sqlite3.Connection, contact_ids: list[str]) -> None:
+    params = [(c,) for c in contact_ids]
+    db.executemany("DELETE FROM relationship WHERE contact_id = ?", params)
+    db.executemany("DELETE FROM influence WHERE source_id = ?1 OR target_id = ?1", params)
+    db.executemany("DELETE FROM opportunity_member WHERE contact_id = ?", params)
+    db.executemany("UPDATE contact SET reports_to = NULL WHERE reports_to = ?", params)
+    db.executemany("DELETE FROM contact WHERE id = ?", params)

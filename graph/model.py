@@ -1,0 +1,328 @@
+"""The decision-chain model: accounts, departments, contacts, our team and the ties among them.
+
+Each record is a validated pydantic model. Raw values (English or Chinese, text or
+numbers) are read by the parsers of :mod:`graph.vocabulary`; the same parsers, listed
+per table in :data:`TABLES`, drive the bulk importers, so a spreadsheet cell and an
+API field are judged by one rule.
+
+Personal data (email, phone, birthday, notes) is marked with ``personal=True`` in the
+field's schema; :func:`personal_fields` lists it so every output can leave it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Callable, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
+
+from graph.vocabulary import (
+    AccountKind,
+    BuyingRole,
+    DecisionUnitType,
+    DepartmentKind,
+    InfluenceKind,
+    Level,
+    Posture,
+    TeamRole,
+    Tier,
+    infer_department_kind,
+    infer_level,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_fraction,
+    parse_int,
+    parse_number,
+    parse_roles,
+    parse_stance,
+    parse_text,
+)
+
+__all__ = [
+    "Record",
+    "Account",
+    "Department",
+    "Contact",
+    "TeamMember",
+    "Relationship",
+    "Influence",
+    "Opportunity",
+    "OpportunityMember",
+    "TableSpec",
+    "TABLES",
+    "TABLE_ORDER",
+    "personal_fields",
+    "parse_id_list",
+]
+
+Parser = Callable[[Any], Any]
+
+
+def _personal(**kwargs: Any) -> Any:
+    return Field(default=None, json_schema_extra={"personal": True}, **kwargs)
+
+
+def parse_id_list(value: object) -> frozenset[str]:
+    """Ids in one cell separated by ``;`` ``,`` or ``、`` (a team member's accounts)."""
+    text = parse_text(value)
+    if text is None:
+        return frozenset()
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return frozenset(str(v).strip() for v in value if str(v).strip())
+    return frozenset(p.strip() for p in re.split(r"[;,、，；|]+", text) if p.strip())
+
+
+class Record(BaseModel):
+    """Base of every record: raw input is read by the table's parsers before validation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+    #: column → parser applied to the raw value (shared with the bulk importers)
+    parsers: ClassVar[dict[str, Parser]] = {}
+    #: (column, source column, function): fill a blank column from another one
+    derived: ClassVar[tuple[tuple[str, str, Callable[[Any], Any]], ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_raw(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        values = dict(data)
+        for column, parser in cls.parsers.items():
+            if column in values:
+                values[column] = parser(values[column])
+        for column, source, derive in cls.derived:
+            if values.get(column) is None:
+                values[column] = derive(values.get(source))
+        for column, info in cls.model_fields.items():
+            if column in values and values[column] is None and info.default is not None:
+                del values[column]  # a blank cell takes the field's default
+        return values
+
+    def row(self) -> dict[str, Any]:
+        """The record as plain values (enums as strings, sets as sorted lists)."""
+        return self.model_dump(mode="json")
+
+
+_text = parse_text
+_date = parse_date
+
+
+class Account(Record):
+    """A customer organisation: a group, a subsidiary, a production base, a purchasing window."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+    kind: AccountKind = AccountKind.COMPANY
+    industry: str | None = None
+    region: str | None = None
+    tier: Tier | None = None
+    posture: Posture | None = None
+    share_of_wallet: float | None = Field(default=None, ge=0, le=1)
+
+    parsers: ClassVar = {
+        "id": _text, "name": _text, "parent_id": _text, "industry": _text, "region": _text,
+        "kind": partial(parse_choice, AccountKind), "tier": partial(parse_choice, Tier),
+        "posture": partial(parse_choice, Posture),
+        "share_of_wallet": partial(parse_fraction, what="share of wallet"),
+    }
+
+
+class Department(Record):
+    """A department of an account; its kind places it on one of the lines of contact."""
+
+    id: str
+    account_id: str
+    name: str
+    kind: DepartmentKind = DepartmentKind.OTHER
+    parent_id: str | None = None
+
+    parsers: ClassVar = {
+        "id": _text, "account_id": _text, "name": _text, "parent_id": _text,
+        "kind": partial(parse_choice, DepartmentKind),
+    }
+    derived: ClassVar = (("kind", "name", infer_department_kind),)
+
+
+class Contact(Record):
+    """A person on the customer side."""
+
+    id: str
+    account_id: str
+    department_id: str | None = None
+    name: str
+    title: str | None = None
+    level: Level = Level.STAFF
+    reports_to: str | None = None
+    roles: frozenset[BuyingRole] = frozenset()
+    stance: int | None = Field(default=None, ge=-1, le=3)
+    influence: float | None = Field(default=None, ge=0, le=1)
+    competitor: str | None = None
+    last_contact: dt.date | None = None
+    email: str | None = _personal()
+    phone: str | None = _personal()
+    birthday: dt.date | None = _personal()
+    notes: str | None = _personal()
+
+    parsers: ClassVar = {
+        "id": _text, "account_id": _text, "department_id": _text, "name": _text, "title": _text,
+        "level": partial(parse_choice, Level), "reports_to": _text, "roles": parse_roles,
+        "stance": parse_stance, "influence": partial(parse_fraction, what="influence"),
+        "competitor": _text, "last_contact": _date, "email": _text, "phone": _text,
+        "birthday": _date, "notes": _text,
+    }
+    derived: ClassVar = (("level", "title", infer_level),)
+
+    @field_serializer("roles")
+    def _sorted_roles(self, roles: frozenset[BuyingRole]) -> list[str]:
+        return sorted(r.value for r in roles)
+
+    @property
+    def is_coach(self) -> bool:
+        return self.stance == 3
+
+
+class TeamMember(Record):
+    """A person on our side: account manager, solution manager, delivery manager, executive…"""
+
+    id: str
+    name: str
+    role: TeamRole = TeamRole.OTHER
+    rank: int | None = Field(default=None, ge=1)
+    business_unit: str | None = None
+    accounts: frozenset[str] = frozenset()
+    email: str | None = None
+
+    parsers: ClassVar = {
+        "id": _text, "name": _text, "role": partial(parse_choice, TeamRole),
+        "rank": partial(parse_int, low=1, what="rank"), "business_unit": _text,
+        "accounts": parse_id_list, "email": _text,
+    }
+
+    @field_serializer("accounts")
+    def _sorted_accounts(self, accounts: frozenset[str]) -> list[str]:
+        return sorted(accounts)
+
+
+class Relationship(Record):
+    """Our team member knows a contact, with a strength and the date they last spoke."""
+
+    team_id: str
+    contact_id: str
+    strength: float | None = Field(default=None, ge=0, le=1)
+    last_interaction: dt.date | None = None
+
+    parsers: ClassVar = {
+        "team_id": _text, "contact_id": _text,
+        "strength": partial(parse_fraction, what="strength"), "last_interaction": _date,
+    }
+
+
+class Influence(Record):
+    """The source contact influences the target contact."""
+
+    source_id: str
+    target_id: str
+    weight: float | None = Field(default=None, ge=0, le=1)
+    kind: InfluenceKind = InfluenceKind.OTHER
+
+    parsers: ClassVar = {
+        "source_id": _text, "target_id": _text, "weight": partial(parse_fraction, what="weight"),
+        "kind": partial(parse_choice, InfluenceKind),
+    }
+
+
+class Opportunity(Record):
+    """A purchase we compete for, decided by a decision-making unit of a given type."""
+
+    id: str
+    account_id: str
+    name: str
+    dmu_type: DecisionUnitType | None = None
+    stage: str | None = None
+    value: float | None = Field(default=None, ge=0)
+    competitor: str | None = None
+
+    parsers: ClassVar = {
+        "id": _text, "account_id": _text, "name": _text,
+        "dmu_type": partial(parse_choice, DecisionUnitType), "stage": _text,
+        "value": partial(parse_number, low=0, what="value"), "competitor": _text,
+    }
+
+
+class OpportunityMember(Record):
+    """A contact's place in an opportunity's decision-making unit."""
+
+    opportunity_id: str
+    contact_id: str
+    role: BuyingRole | None = None
+    is_decider: bool = False
+    source_role: str | None = None  # the CRM's own word, e.g. Salesforce "Economic Buyer"
+
+    parsers: ClassVar = {
+        "opportunity_id": _text, "contact_id": _text,
+        "role": partial(parse_choice, BuyingRole), "is_decider": parse_bool, "source_role": _text,
+    }
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one table of an import is read: its record, key and references."""
+
+    name: str
+    model: type[Record]
+    key: tuple[str, ...]
+    #: column → referenced table (a list column such as a member's accounts: each id)
+    references: dict[str, str] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    #: the column that makes the table a tree (parent, manager): cycles are refused
+    hierarchy: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.model.model_fields)
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec("accounts", Account, ("id",), {"parent_id": "accounts"}, ("id", "name"),
+                  hierarchy="parent_id"),
+        TableSpec("departments", Department, ("id",),
+                  {"account_id": "accounts", "parent_id": "departments"}, ("id", "account_id", "name"),
+                  hierarchy="parent_id"),
+        TableSpec("contacts", Contact, ("id",),
+                  {"account_id": "accounts", "department_id": "departments", "reports_to": "contacts"},
+                  ("id", "account_id", "name"), hierarchy="reports_to"),
+        TableSpec("team", TeamMember, ("id",), {"accounts": "accounts"}, ("id", "name")),
+        TableSpec("relationships", Relationship, ("team_id", "contact_id"),
+                  {"team_id": "team", "contact_id": "contacts"}, ("team_id", "contact_id")),
+        TableSpec("influence", Influence, ("source_id", "target_id", "kind"),
+                  {"source_id": "contacts", "target_id": "contacts"}, ("source_id", "target_id")),
+        TableSpec("opportunities", Opportunity, ("id",), {"account_id": "accounts"},
+                  ("id", "account_id", "name")),
+        TableSpec("opportunity_members", OpportunityMember, ("opportunity_id", "contact_id"),
+                  {"opportunity_id": "opportunities", "contact_id": "contacts"},
+                  ("opportunity_id", "contact_id")),
+    )
+}
+#: Tables in the order they can be written (referenced tables first).
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+
+
+def personal_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of a model that hold personal data.
+
+    >>> sorted(personal_fields(Contact))
+    ['birthday', 'email', 'notes', 'phone']
+    """
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("personal")
+    )

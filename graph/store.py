@@ -1,0 +1,128 @@
+"""The store port: what every graph store (embedded, Neo4j) offers the rest of powermap.
+
+A store keeps the records of :mod:`graph.model`. Writes come as a validated
+:class:`~graph.batch.Batch` and are atomic and idempotent (upsert by key); reads give
+records, summaries and an account's subgraph as a ``networkx.MultiDiGraph`` built by
+:func:`graph.subgraph.build_account_graph`, so every store returns identical graphs.
+One contract suite (``tests/test_store_contract.py``) runs against every store.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from graph.batch import Batch
+from graph.exceptions import AccountNotFound
+from graph.model import TABLES, Record
+from graph.subgraph import build_account_graph
+
+__all__ = ["GraphStore", "WriteResult", "Progress", "COUNT_KEYS"]
+
+#: ``progress(done, total)`` is called while a long write runs.
+Progress = Callable[[int, int], None]
+
+#: The keys of :meth:`GraphStore.counts`, in display order.
+COUNT_KEYS = ("accounts", "departments", "contacts", "team_members", "relationships",
+              "reports_to", "influences", "opportunities")
+
+
+@dataclass
+class WriteResult:
+    """What one atomic write did, per table: rows new, changed and left as they were."""
+
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.inserted.values()) or any(self.updated.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+
+
+class GraphStore(ABC):
+    """Abstract store. Subclasses implement the storage; the graph is built here."""
+
+    # ----- writes -------------------------------------------------------------------
+    @abstractmethod
+    def write(self, batch: Batch, *, progress: Progress | None = None) -> WriteResult:
+        """Upsert every record of ``batch`` in one transaction: all or nothing."""
+
+    @abstractmethod
+    def delete(self, table: str, key: str | tuple[str, ...]) -> bool:
+        """Delete one record by key (an id, or a tuple for edge tables) with its edges.
+
+        Returns False when there was no such record. Deleting a contact removes its
+        relationships, influence edges and opportunity memberships and clears the
+        ``reports_to`` of those who reported to it; deleting an account removes its
+        departments, contacts and opportunities, and is refused while it has
+        sub-accounts.
+        """
+
+    # ----- reads used by validation -------------------------------------------------
+    @abstractmethod
+    def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
+        """The subset of ``ids`` that exist in ``table`` (a table keyed by ``id``)."""
+
+    @abstractmethod
+    def parents(self, table: str, ids: Iterable[str]) -> dict[str, str | None]:
+        """The stored hierarchy parent (parent account, manager…) of each id that exists."""
+
+    # ----- reads --------------------------------------------------------------------
+    @abstractmethod
+    def get(self, table: str, key: str | tuple[str, ...]) -> Record | None:
+        """One record by key, or None."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Record counts under :data:`COUNT_KEYS`."""
+
+    @abstractmethod
+    def list_accounts(self) -> list[dict[str, Any]]:
+        """Every account: ``id``, ``name``, ``parent_id``, ``kind``, ``tier``, ``posture``,
+        ``contacts`` (the number of contacts directly in it), ordered by id."""
+
+    @abstractmethod
+    def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Accounts and contacts whose name (or title) contains ``text``, any language."""
+
+    @abstractmethod
+    def subgraph_rows(self, account_id: str) -> dict[str, list[dict[str, Any]]] | None:
+        """Rows of an account's world for :func:`build_account_graph`, None if no account."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store's resources."""
+
+    # ----- derived ------------------------------------------------------------------
+    def account_subgraph(self, account_id: str) -> nx.MultiDiGraph:
+        """The account, its descendants, their departments, contacts, our team, the
+        opportunities, every edge among them, and the contacts elsewhere they report to.
+
+        Raises
+        ------
+        AccountNotFound
+            When there is no account ``account_id``.
+        """
+        rows = self.subgraph_rows(account_id)
+        if rows is None:
+            raise AccountNotFound(account_id)
+        return build_account_graph(account_id, **rows)
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _check_table(table: str) -> None:
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r} (tables: {', '.join(TABLES)})")

@@ -1,0 +1,477 @@
+"""The domain's words, in English and Chinese, and the parsers that read them.
+
+Users type their spreadsheets in either language ("采购" or "purchasing", "教练" or 3,
+"2026年10月5日" or "2026-10-05"). Every parser here takes one raw cell value and
+returns the canonical value or raises :class:`ValueError` with a sentence a sales
+person understands. The model's validators and the bulk importers share them, so a
+value means the same thing wherever it comes in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import re
+from functools import lru_cache
+from typing import TypeVar
+
+__all__ = [
+    "AccountKind",
+    "Tier",
+    "Posture",
+    "DepartmentKind",
+    "Level",
+    "TeamRole",
+    "BuyingRole",
+    "DecisionUnitType",
+    "InfluenceKind",
+    "STANCE_LABELS",
+    "COACH",
+    "THREE_LINES",
+    "is_blank",
+    "parse_choice",
+    "parse_stance",
+    "parse_roles",
+    "parse_bool",
+    "parse_date",
+    "parse_fraction",
+    "parse_number",
+    "parse_int",
+    "parse_text",
+    "infer_level",
+    "infer_department_kind",
+    "salesforce_role",
+]
+
+
+class _Choice(str, enum.Enum):
+    def __str__(self) -> str:  # "purchasing", not "DepartmentKind.PURCHASING"
+        return self.value
+
+
+class AccountKind(_Choice):
+    GROUP = "group"
+    SUBSIDIARY = "subsidiary"
+    BASE = "base"
+    WINDOW = "window"
+    COMPANY = "company"
+
+
+class Tier(_Choice):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class Posture(_Choice):
+    MAINTAIN = "maintain"
+    DEFEND = "defend"
+    ATTACK = "attack"
+
+
+class DepartmentKind(_Choice):
+    PURCHASING = "purchasing"
+    DESIGN = "design"
+    USER = "user"
+    QUALITY = "quality"
+    LOGISTICS = "logistics"
+    FINANCE = "finance"
+    MANAGEMENT = "management"
+    OTHER = "other"
+
+
+#: The three lines of contact (三条联络线): a healthy account is reached through all three.
+THREE_LINES = (DepartmentKind.PURCHASING, DepartmentKind.DESIGN, DepartmentKind.USER)
+
+
+class Level(_Choice):
+    EXECUTIVE = "executive"
+    DIRECTOR = "director"
+    MANAGER = "manager"
+    STAFF = "staff"
+
+
+class TeamRole(_Choice):
+    ACCOUNT_MANAGER = "account_manager"
+    SOLUTION_MANAGER = "solution_manager"
+    DELIVERY_MANAGER = "delivery_manager"
+    EXECUTIVE = "executive"
+    SALES = "sales"
+    OTHER = "other"
+
+
+class BuyingRole(_Choice):
+    INITIATOR = "initiator"
+    USER = "user"
+    INFLUENCER = "influencer"
+    DECIDER = "decider"
+    BUYER = "buyer"
+    GATEKEEPER = "gatekeeper"
+
+
+class DecisionUnitType(_Choice):
+    AUTHORITY = "authority"
+    CONSENSUS = "consensus"
+    ADVISORY = "advisory"
+
+
+class InfluenceKind(_Choice):
+    ADVICE = "advice"
+    FRIENDSHIP = "friendship"
+    ALLY = "ally"
+    RIVAL = "rival"
+    OTHER = "other"
+
+
+#: Stance toward us, the telecom vendor's scale (客户关系评估).
+STANCE_LABELS = {
+    -1: "opposes us",
+    0: "neutral",
+    1: "supports us",
+    2: "supports us more than rivals",
+    3: "coach",
+}
+COACH = 3
+
+# Aliases: lower-cased English spellings and Chinese words users type.
+_ALIASES: dict[type, dict[str, str]] = {
+    AccountKind: {
+        "集团": "group", "集团客户": "group", "总部": "group", "group company": "group", "parent": "group",
+        "子公司": "subsidiary", "分公司": "subsidiary", "区域公司": "subsidiary", "subsidiary company": "subsidiary",
+        "基地": "base", "生产基地": "base", "工厂": "base", "plant": "base", "production base": "base", "factory": "base",
+        "交易窗口": "window", "采购窗口": "window", "窗口": "window", "purchasing window": "window",
+        "公司": "company", "客户": "company", "customer": "company", "account": "company",
+    },
+    Tier: {"a类": "A", "b类": "B", "c类": "C", "a级": "A", "b级": "B", "c级": "C"},
+    Posture: {
+        "维护": "maintain", "维持": "maintain", "保持": "maintain", "hold": "maintain",
+        "防御": "defend", "防守": "defend", "defence": "defend", "defense": "defend",
+        "进攻": "attack", "攻击": "attack", "拓展": "attack", "grow": "attack",
+    },
+    DepartmentKind: {
+        "采购": "purchasing", "采购部": "purchasing", "集采": "purchasing", "集采中心": "purchasing",
+        "采购中心": "purchasing", "供应链": "purchasing", "procurement": "purchasing", "sourcing": "purchasing",
+        "设计": "design", "设计院": "design", "研发": "design", "工程": "design", "技术": "design",
+        "技术部": "design", "研发中心": "design", "engineering": "design", "r&d": "design", "rd": "design",
+        "使用": "user", "生产": "user", "生产部": "user", "车间": "user", "制造": "user", "运营": "user",
+        "production": "user", "operations": "user", "manufacturing": "user", "users": "user",
+        "质量": "quality", "质量部": "quality", "质检": "quality", "品质": "quality", "qa": "quality", "qc": "quality",
+        "物流": "logistics", "仓储": "logistics", "logistic": "logistics",
+        "财务": "finance", "财务部": "finance", "accounting": "finance",
+        "高层": "management", "管理层": "management", "总经办": "management", "董事会": "management",
+        "top management": "management", "executive": "management", "board": "management",
+        "其他": "other", "其它": "other",
+    },
+    Level: {
+        "高层": "executive", "高管": "executive", "exec": "executive",
+        "总监": "director", "中层": "director",
+        "经理": "manager", "主管": "manager",
+        "员工": "staff", "职员": "staff", "基层": "staff",
+    },
+    TeamRole: {
+        "大客户经理": "account_manager", "客户经理": "account_manager", "account manager": "account_manager",
+        "am": "account_manager", "kam": "account_manager",
+        "解决方案经理": "solution_manager", "方案经理": "solution_manager", "solution manager": "solution_manager",
+        "pre-sales": "solution_manager", "presales": "solution_manager", "sm": "solution_manager",
+        "交付经理": "delivery_manager", "交付": "delivery_manager", "delivery manager": "delivery_manager",
+        "fm": "delivery_manager",
+        "高管": "executive", "领导": "executive", "exec": "executive",
+        "销售": "sales", "sales rep": "sales",
+        "其他": "other", "其它": "other",
+    },
+    BuyingRole: {
+        "发起者": "initiator", "发起人": "initiator",
+        "使用者": "user", "用户": "user", "business user": "user",
+        "影响者": "influencer", "影响人": "influencer", "evaluator": "influencer",
+        "决策者": "decider", "决策人": "decider", "decision maker": "decider", "decision-maker": "decider",
+        "economic buyer": "decider", "economic decision maker": "decider",
+        "采购者": "buyer", "采购人": "buyer", "采购员": "buyer",
+        "把关者": "gatekeeper", "看门人": "gatekeeper", "把关人": "gatekeeper", "gate keeper": "gatekeeper",
+        "technical buyer": "gatekeeper",
+        "executive sponsor": "initiator", "sponsor": "initiator",
+    },
+    DecisionUnitType: {
+        "权威型": "authority", "权威": "authority",
+        "协商型": "consensus", "协商": "consensus", "共识型": "consensus",
+        "咨询型": "advisory", "咨询": "advisory", "advisor": "advisory", "adviser": "advisory",
+    },
+    InfluenceKind: {
+        "咨询": "advice", "建议": "advice", "请教": "advice",
+        "朋友": "friendship", "友谊": "friendship", "私交": "friendship", "friend": "friendship",
+        "盟友": "ally", "同盟": "ally", "alliance": "ally",
+        "对手": "rival", "竞争": "rival", "敌对": "rival", "rivalry": "rival",
+        "其他": "other", "其它": "other",
+    },
+}
+
+_STANCE_WORDS = {
+    "教练": 3, "coach": 3, "champion": 3, "内线": 3,
+    "支持你多一点": 2, "强支持": 2, "strong support": 2, "strong supporter": 2, "prefers us": 2,
+    "支持": 1, "认可": 1, "support": 1, "supports": 1, "supporter": 1, "positive": 1,
+    "中立": 0, "neutral": 0,
+    "反对": -1, "不认可": -1, "oppose": -1, "opposes": -1, "opponent": -1, "against": -1, "negative": -1,
+}
+_TRUE = {"true", "yes", "y", "1", "是", "对", "√", "✓", "t"}
+_FALSE = {"false", "no", "n", "0", "否", "不是", "", "f", "-"}
+_ROLE_SPLIT = re.compile(r"[;,、，；/|]+")
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def is_blank(value: object) -> bool:
+    """True for None, NaN/NaT and strings that are only white space."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    # pandas NA / NaT compare unequal to themselves
+    try:
+        return bool(value != value)  # noqa: PLR0124
+    except (TypeError, ValueError):
+        return False
+
+
+def parse_text(value: object) -> str | None:
+    """A trimmed string, or None for a blank cell; whole floats lose their '.0' (Excel ids)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+@lru_cache(maxsize=4096)
+def _choice(cls: type, text: str) -> str:
+    key = text.strip().lower()
+    for member in cls:
+        if key in (member.value.lower(), member.name.lower(), member.value.replace("_", " ")):
+            return member.value
+    aliases = _ALIASES.get(cls, {})
+    if key in aliases:
+        return aliases[key]
+    allowed = ", ".join(m.value for m in cls)
+    raise ValueError(f"{text.strip()!r} is not a known {_label(cls)} (use one of: {allowed})")
+
+
+def _label(cls: type) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r" \1", cls.__name__).lower()
+
+
+def parse_choice(cls: type[E], value: object) -> E | None:
+    """Read an enumeration value in English or Chinese; None for a blank cell.
+
+    >>> parse_choice(DepartmentKind, "采购")
+    <DepartmentKind.PURCHASING: 'purchasing'>
+    >>> parse_choice(DecisionUnitType, "Consensus")
+    <DecisionUnitType.CONSENSUS: 'consensus'>
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, cls):
+        return value
+    return cls(_choice(cls, str(value)))
+
+
+def parse_stance(value: object) -> int | None:
+    """A stance on the -1..3 scale (3 = coach); None when unknown.
+
+    >>> parse_stance("教练"), parse_stance("-1"), parse_stance(2.0), parse_stance("")
+    (3, -1, 2, None)
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a stance (use -1, 0, 1, 2 or 3)")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        word = _STANCE_WORDS.get(text.lower())
+        if word is not None:
+            return word
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a stance (use -1..3, or 反对/中立/支持/教练)"
+            ) from None
+    if not number.is_integer() or not -1 <= number <= 3:
+        raise ValueError(f"stance {value!r} is outside -1..3 (-1 opposes us … 3 coach)")
+    return int(number)
+
+
+def parse_roles(value: object) -> frozenset[BuyingRole]:
+    """Buying roles from one cell, separated by ``;`` ``,`` or ``、``.
+
+    >>> sorted(r.value for r in parse_roles("决策者、influencer"))
+    ['decider', 'influencer']
+    """
+    if is_blank(value):
+        return frozenset()
+    if isinstance(value, (set, frozenset, list, tuple)):
+        parts = [str(v) for v in value]
+    else:
+        parts = _ROLE_SPLIT.split(str(value))
+    return frozenset(BuyingRole(_choice(BuyingRole, p)) for p in parts if p.strip())
+
+
+def parse_bool(value: object) -> bool:
+    """Yes/no in the forms spreadsheets use (是/否, true/false, 1/0, √); blank is no."""
+    if isinstance(value, bool):
+        return value
+    if is_blank(value):
+        return False
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{value!r} is not yes or no (use 是/否, true/false or 1/0)")
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%d/%m/%Y")
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A calendar date from ISO text, 2026/10/05, 2026年10月5日, an ISO timestamp or a cell date.
+
+    >>> parse_date("2026年10月5日"), parse_date("2024-05-06T08:12:33.000Z")
+    (datetime.date(2026, 10, 5), datetime.date(2024, 5, 6))
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return value.to_pydatetime().date()
+    text = str(value).strip()
+    if "T" in text[8:12] or (len(text) > 10 and text[10] == " " and text[4] == "-"):
+        text = text[:10]
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} is not a date (use 2026-10-05, 2026/10/05 or 2026年10月5日)")
+
+
+def parse_number(value: object, *, low: float | None = None, high: float | None = None,
+                 what: str = "number") -> float | None:
+    """A number, optionally within [low, high]; '45%' reads as 0.45 when high is 1."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a {what}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", "").replace("，", "")
+        percent = text.endswith("%")
+        try:
+            number = float(text.rstrip("%"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a {what}") from None
+        if percent:
+            number /= 100
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(f"{value!r} is not a {what}")
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValueError(f"{what} {value!r} is outside {low:g}..{high:g}")
+    return number
+
+
+def parse_fraction(value: object, what: str = "value") -> float | None:
+    """A number within 0..1 (weights, strengths, influence, share of wallet)."""
+    return parse_number(value, low=0.0, high=1.0, what=what)
+
+
+def parse_int(value: object, *, low: int | None = None, what: str = "whole number") -> int | None:
+    """A whole number (rank), optionally at least ``low``."""
+    number = parse_number(value, what=what)
+    if number is None:
+        return None
+    if not number.is_integer():
+        raise ValueError(f"{value!r} is not a {what}")
+    if low is not None and number < low:
+        raise ValueError(f"{what} {value!r} is below {low}")
+    return int(number)
+
+
+# Level from a title. Order matters: vice-presidents before presidents, 副总监 is a director.
+_LEVEL_RULES: tuple[tuple[Level, re.Pattern[str]], ...] = (
+    (Level.DIRECTOR, re.compile(r"副总监|总监|院长|总工|director|head\b|head of", re.I)),
+    (Level.EXECUTIVE, re.compile(
+        r"董事长|董事|总裁|总经理|副总|首席|厂长|ceo|cfo|cto|coo|cpo|chief|president|chairman|"
+        r"general manager|\bgm\b|\bvp\b|\bsvp\b|\bevp\b|vice president|managing director", re.I)),
+    (Level.MANAGER, re.compile(r"经理|主管|主任|部长|科长|组长|manager|supervisor|lead\b|team lead", re.I)),
+)
+
+
+@lru_cache(maxsize=8192)
+def infer_level(title: str | None) -> Level:
+    """The level a title implies, in Chinese or English; staff when nothing matches.
+
+    >>> [infer_level(t).value for t in ("副总裁", "采购总监", "Procurement Manager", "工程师")]
+    ['executive', 'director', 'manager', 'staff']
+    """
+    if not title:
+        return Level.STAFF
+    text = title.strip()
+    # "Managing Director" and "总经理" are executives although they contain director/经理.
+    if re.search(r"managing director|总经理|副总经理|general manager", text, re.I):
+        return Level.EXECUTIVE
+    for level, pattern in _LEVEL_RULES:
+        if pattern.search(text):
+            if level is Level.DIRECTOR and re.search(r"vice president|副总裁|\bvp\b", text, re.I):
+                return Level.EXECUTIVE
+            return level
+    return Level.STAFF
+
+
+@lru_cache(maxsize=4096)
+def infer_department_kind(name: str | None) -> DepartmentKind:
+    """The kind a department's name implies (采购部 → purchasing); other when unclear.
+
+    >>> infer_department_kind("集采中心").value, infer_department_kind("Head Office").value
+    ('purchasing', 'other')
+    """
+    if not name:
+        return DepartmentKind.OTHER
+    try:
+        return DepartmentKind(_choice(DepartmentKind, name))
+    except ValueError:
+        pass
+    text = name.strip().lower()
+    aliases = _ALIASES[DepartmentKind]
+    words = [*aliases, *(k.value for k in DepartmentKind)]
+    for word in sorted(words, key=len, reverse=True):
+        found = (re.search(rf"\b{re.escape(word)}\b", text) if word.isascii()
+                 else len(word) >= 2 and word in text)
+        if found:
+            return DepartmentKind(aliases.get(word, word))
+    return DepartmentKind.OTHER
+
+
+def salesforce_role(role: str | None) -> BuyingRole | None:
+    """Map a Salesforce OpportunityContactRole.Role onto one of the six buying roles.
+
+    Decision Maker / Economic Buyer / Economic Decision Maker → decider; Evaluator and
+    Influencer → influencer; Technical Buyer → gatekeeper (screens suppliers out, cannot
+    say yes); Executive Sponsor → initiator; Business User → user; Other → none.
+
+    >>> salesforce_role("Economic Buyer"), salesforce_role("Other")
+    (<BuyingRole.DECIDER: 'decider'>, None)
+    """
+    if is_blank(role) or str(role).strip().lower() == "other":
+        return None
+    try:
+        return parse_choice(BuyingRole, role)
+    except ValueError:
+        return None

@@ -1,0 +1,270 @@
+"""Reading spreadsheets: CSV in any encoding Chinese Excel writes, ``.xlsx`` sheets, and
+the header and sheet names users type (English or Chinese) mapped onto powermap's
+canonical columns.
+
+The result is a list of :class:`RawTable`: raw cell values with the file, the row
+number as a spreadsheet shows it, and the header as the user wrote it, so that every
+problem found later can be reported precisely.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from graph.exceptions import ImportProblem, ImportRejected
+from graph.model import TABLES
+
+__all__ = [
+    "RawTable",
+    "read_csv_text",
+    "read_csv_table",
+    "read_workbook",
+    "table_for_name",
+    "canonical_column",
+]
+
+
+@dataclass
+class RawTable:
+    """Raw values of one table from one file.
+
+    ``frame`` has canonical column names; ``rows`` the spreadsheet row number of each
+    record; ``headers`` maps a canonical column back to the header the user wrote.
+    """
+
+    table: str
+    file: str
+    frame: pd.DataFrame
+    rows: list[int]
+    headers: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+_SHEETS = {
+    "accounts": ("account", "客户", "客户列表", "客户信息", "组织", "accounts"),
+    "departments": ("department", "部门", "部门列表"),
+    "contacts": ("contact", "联系人", "客户联系人", "人员", "people", "stakeholders"),
+    "team": ("team_members", "team_member", "our_team", "团队", "我方团队", "我方人员", "销售团队"),
+    "relationships": ("relationship", "关系", "我方关系", "客户关系", "联系"),
+    "influence": ("influences", "influence_edges", "影响", "影响关系", "影响力关系"),
+    "opportunities": ("opportunity", "商机", "项目", "机会"),
+    "opportunity_members": ("opportunity_member", "dmu", "members", "商机成员", "决策组", "决策链"),
+}
+
+_COMMON_HEADERS = {
+    "编号": "id", "id": "id", "代码": "id",
+    "名称": "name", "姓名": "name", "名字": "name", "全名": "name", "full_name": "name",
+    "上级": "parent_id", "上级编号": "parent_id", "parent": "parent_id", "上级客户": "parent_id",
+    "所属集团": "parent_id", "上级部门": "parent_id",
+    "所属客户": "account_id", "客户": "account_id", "客户编号": "account_id", "account": "account_id",
+    "部门": "department_id", "部门编号": "department_id", "所属部门": "department_id",
+    "department": "department_id",
+    "职位": "title", "职务": "title", "头衔": "title", "job_title": "title",
+    "级别": "level", "层级": "level",
+    "汇报对象": "reports_to", "直属上级": "reports_to", "汇报给": "reports_to", "manager": "reports_to",
+    "reports_to_id": "reports_to",
+    "角色": "roles", "采购角色": "roles", "buying_roles": "roles", "buying_role": "roles",
+    "关系评分": "stance", "态度": "stance", "立场": "stance", "支持度": "stance", "relationship_score": "stance",
+    "影响力": "influence",
+    "竞争对手": "competitor", "友商": "competitor", "倾向友商": "competitor", "favoured_competitor": "competitor",
+    "favored_competitor": "competitor",
+    "最近接触": "last_contact", "最后接触": "last_contact", "最近联系": "last_contact",
+    "last_contact_date": "last_contact",
+    "邮箱": "email", "电子邮件": "email", "e_mail": "email", "mail": "email",
+    "电话": "phone", "手机": "phone", "mobile": "phone",
+    "生日": "birthday", "birthdate": "birthday",
+    "备注": "notes", "note": "notes", "comments": "notes",
+    "类型": "kind", "类别": "kind", "type": "kind",
+    "行业": "industry", "区域": "region", "地区": "region",
+    "分级": "tier", "客户分级": "tier", "等级": "tier",
+    "策略": "posture", "态势": "posture", "定位": "posture",
+    "份额": "share_of_wallet", "需求份额占有率": "share_of_wallet", "份额占有率": "share_of_wallet",
+    "share": "share_of_wallet",
+    "团队成员": "team_id", "我方人员": "team_id", "成员编号": "team_id", "team": "team_id",
+    "team_member": "team_id", "team_member_id": "team_id",
+    "联系人": "contact_id", "联系人编号": "contact_id", "客户联系人": "contact_id", "contact": "contact_id",
+    "强度": "strength", "关系强度": "strength",
+    "最近互动": "last_interaction", "最后互动": "last_interaction",
+    "影响者": "source_id", "来源": "source_id", "source": "source_id", "from": "source_id",
+    "被影响者": "target_id", "目标": "target_id", "target": "target_id", "to": "target_id",
+    "权重": "weight",
+    "决策类型": "dmu_type", "决策组类型": "dmu_type", "决策模式": "dmu_type", "dmu": "dmu_type",
+    "decision_unit_type": "dmu_type",
+    "阶段": "stage", "销售阶段": "stage",
+    "金额": "value", "价值": "value", "预计金额": "value", "amount": "value",
+    "商机": "opportunity_id", "商机编号": "opportunity_id", "opportunity": "opportunity_id",
+    "是否决策者": "is_decider", "决策者": "is_decider", "decider": "is_decider",
+    "职级": "rank", "事业部": "business_unit", "业务单元": "business_unit", "division": "business_unit",
+    "负责客户": "accounts", "客户列表": "accounts",
+    "原始角色": "source_role",
+}
+_TABLE_HEADERS = {
+    "contacts": {"上级": "reports_to", "parent_id": "reports_to"},
+    "team": {"角色": "role", "roles": "role", "kind": "role"},
+    "opportunity_members": {"角色": "role", "roles": "role", "采购角色": "role"},
+    "opportunities": {"类型": "dmu_type", "kind": "dmu_type"},
+    "departments": {"类型": "kind"},
+}
+
+
+def _normalise(name: object) -> str:
+    text = str(name).strip().lower()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def table_for_name(name: str) -> str | None:
+    """The canonical table a sheet or file name stands for, or None.
+
+    >>> table_for_name("联系人"), table_for_name("Opportunity Members"), table_for_name("说明")
+    ('contacts', 'opportunity_members', None)
+    """
+    key = _normalise(Path(name).stem if name.lower().endswith(".csv") else name)
+    for table, aliases in _SHEETS.items():
+        if key == table or key in aliases:
+            return table
+    return None
+
+
+def canonical_column(table: str, header: object) -> str | None:
+    """The canonical column a header stands for in ``table``, or None when unknown."""
+    key = _normalise(header)
+    columns = TABLES[table].columns
+    mapped = _TABLE_HEADERS.get(table, {}).get(key) or _COMMON_HEADERS.get(key) or key
+    return mapped if mapped in columns else None
+
+
+def _map_headers(table: str, file: str, headers: list[object]) -> tuple[dict[str, int], dict[str, str],
+                                                                      list[str]]:
+    """Column positions and original headers by canonical column; the ignored headers."""
+    problems: list[ImportProblem] = []
+    canonical: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for i, header in enumerate(headers):
+        if header is None or not str(header).strip():
+            continue
+        column = canonical_column(table, header)
+        if column is None:
+            ignored.append(str(header))
+        elif column in canonical:
+            problems.append(ImportProblem(file, 1, str(header),
+                                          f"column {str(header)!r} repeats column {canonical[column]!r}"))
+        else:
+            canonical[column] = str(header)
+            positions[column] = i
+    if problems:
+        raise ImportRejected(problems)
+    return positions, canonical, ignored
+
+
+# ----- CSV ---------------------------------------------------------------------------------
+def read_csv_text(path: Path) -> str:
+    """The text of a CSV file in UTF-8 (with or without BOM), UTF-16 or GB18030/GBK."""
+    data = path.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ImportRejected([ImportProblem(str(path), None, None,
+                                            "cannot tell the text encoding; save it as UTF-8 CSV")])
+    return str(best)
+
+
+def read_csv_table(path: Path, table: str, *, file: str | None = None) -> RawTable:
+    """Read one CSV file as ``table``; every value stays text, blanks become None."""
+    label = file or str(path)
+    text = read_csv_text(path)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=True, engine="c")
+    except pd.errors.EmptyDataError:
+        raise ImportRejected([ImportProblem(label, None, None, "the file is empty")]) from None
+    except (pd.errors.ParserError, csv.Error) as err:
+        raise ImportRejected([ImportProblem(label, None, None, f"not a readable CSV file: {err}")]) from err
+    positions, headers, ignored = _map_headers(table, label, list(frame.columns))
+    data = frame.iloc[:, list(positions.values())].astype(object)
+    data.columns = list(positions)
+    data = data.where(data != "", None).reset_index(drop=True)
+    # pandas skips blank lines, so recover each record's line number when there were any
+    return RawTable(table, label, data, _csv_row_numbers(text, len(frame)), headers, ignored)
+
+
+def _csv_row_numbers(text: str, count: int) -> list[int]:
+    """Spreadsheet row numbers of the records of a CSV (header = row 1).
+
+    Quoted values may span lines, and pandas skips blank lines; when the file has
+    neither, the answer is simply 2..count+1.
+    """
+    if "\n\n" not in text and "\r\n\r\n" not in text and '"' not in text:
+        return list(range(2, count + 2))
+    reader = csv.reader(io.StringIO(text))
+    rows: list[int] = []
+    line_no = 0
+    for i, record in enumerate(reader):
+        line_no = i + 1
+        if i == 0:
+            continue
+        if any(cell.strip() for cell in record):
+            rows.append(line_no)
+    if len(rows) != count:  # fall back to record order
+        return list(range(2, count + 2))
+    return rows
+
+
+# ----- Excel -------------------------------------------------------------------------------
+def read_workbook(path: Path) -> tuple[list[RawTable], list[str]]:
+    """Every recognised sheet of an ``.xlsx`` workbook; also the names of sheets skipped."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as err:
+        raise ImportRejected([ImportProblem(str(path), None, None, f"not a readable .xlsx workbook: {err}")]) \
+            from err
+    tables: list[RawTable] = []
+    skipped: list[str] = []
+    try:
+        for sheet in workbook.worksheets:
+            table = table_for_name(sheet.title)
+            if table is None:
+                skipped.append(sheet.title)
+                continue
+            headers: list[object] | None = None
+            records: list[list[object]] = []
+            rows: list[int] = []
+            for row_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if not any(v is not None and str(v).strip() for v in values):
+                    continue
+                if headers is None:
+                    headers = list(values)
+                    continue
+                records.append(list(values))
+                rows.append(row_no)
+            if headers is None:
+                continue
+            label = f"{path.name}:{sheet.title}"
+            positions, canonical, ignored = _map_headers(table, label, headers)
+            frame = pd.DataFrame(
+                {c: [r[p] if p < len(r) else None for r in records] for c, p in positions.items()},
+                columns=list(positions), dtype=object)
+            tables.append(RawTable(table, label, frame, rows, canonical, ignored))
+    finally:
+        workbook.close()
+    return tables, skipped
