@@ -262,10 +262,10 @@ class EmbeddedStore(GraphStore):
             acc = json.dumps(tree)
             in_acc = "IN (SELECT value FROM json_each(:acc))"
             contacts = self._select("contacts", f"account_id {in_acc}", {"acc": acc})
-            cids = json.dumps([c["id"] for c in contacts])
             contacts += self._select(
                 "contacts", f"id IN (SELECT reports_to FROM contact WHERE account_id {in_acc}) "
                 f"AND account_id NOT {in_acc}", {"acc": acc})
+            cids = json.dumps([c["id"] for c in contacts])
             in_c = "IN (SELECT value FROM json_each(:c))"
             relationships = self._select("relationships", f"contact_id {in_c}", {"c": cids})
             owned = self._query(f"SELECT team_id, account_id FROM team_account WHERE account_id {in_acc}",

@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -235,7 +236,7 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[str]]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as err:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
         raise ImportRejected([ImportProblem(str(path), None, None, f"not a readable .xlsx workbook: {err}")]) \
             from err
     tables: list[RawTable] = []

@@ -78,7 +78,6 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
         frames[table] = _parse(table, frame, report)
     for table, frame in frames.items():
         frames[table] = _deduplicate(table, frame, report)
-    report.raise_if_any()
     for table, frame in frames.items():
         _check_references(table, frame, frames, store, report)
         _check_cycles(table, frame, store, report)
@@ -128,19 +127,26 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
             for index in frame.index[values.isin(list(bad))]:
                 report.add(frame.at[index, _FILE], int(frame.at[index, _ROW]), column, bad[values[index]])
             mapping.update({raw: None for raw in bad})
-        frame[column] = values.map(mapping.__getitem__) if len(mapping) else values
+        frame[column] = _objects(values.map(mapping.__getitem__)) if len(mapping) else values
     for column, source, derive in model.derived:
         blank = frame[column].isna()
         if blank.any():
             frame.loc[blank, column] = frame.loc[blank, source].map(lambda v: storage_value(derive(v)))
     for column, info in model.model_fields.items():
         if not info.is_required() and info.default is not None:
-            frame[column] = frame[column].where(frame[column].notna(), storage_value(info.default))
+            frame[column] = _objects(frame[column]).where(frame[column].notna(),
+                                                          storage_value(info.default))
     for column in spec.required:
         blank = frame[column].isna()
         if blank.any():
             report.add_rows(frame, blank, column, f"missing value for required {column!r}")
     return frame
+
+
+def _objects(values: pd.Series) -> pd.Series:
+    """Values as Python objects with None (not NaN) for blanks."""
+    values = values.astype(object)
+    return values.where(values.notna(), None)
 
 
 def _deduplicate(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFrame:

@@ -9,6 +9,7 @@ else on stdout). Errors are one line on stderr with a non-zero exit code:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from powermap.wiring import DEMO_DIR, open_store
 __all__ = ["app", "main"]
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _State:
@@ -256,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         err.print("aborted", markup=False)
         return 130
+    except Exception as bug:  # noqa: BLE001 - last resort: one line, traceback on request
+        if os.environ.get("POWERMAP_DEBUG"):
+            raise
+        err.print(f"powermap: internal error ({type(bug).__name__}: {bug}); "
+                  "run with POWERMAP_DEBUG=1 for the traceback and report it", markup=False)
+        return 1
     return 0
 
 
