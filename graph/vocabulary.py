@@ -424,9 +424,14 @@ def infer_level(title: str | None) -> Level:
     if not title:
         return Level.STAFF
     text = title.strip()
-    # "Managing Director" and "总经理" are executives although they contain director/经理.
-    if re.search(r"managing director|总经理|副总经理|general manager", text, re.I):
+    # "Managing Director", "总经理" and the board secretary are executives although their
+    # titles contain director/经理/秘书; an assistant or secretary *to* an executive is not.
+    if re.search(r"managing director|总经理|general manager|董事会秘书|董秘|company secretary", text, re.I):
         return Level.EXECUTIVE
+    if re.search(r"助理|秘书|assistant|secretary", text, re.I):
+        return Level.STAFF
+    if re.search(r"中心主任", text):
+        return Level.DIRECTOR
     for level, pattern in _LEVEL_RULES:
         if pattern.search(text):
             if level is Level.DIRECTOR and re.search(r"vice president|副总裁|\bvp\b", text, re.I):

@@ -67,6 +67,8 @@ def read_paths(paths: Sequence[str | Path], format: Format = "auto") -> tuple[li
                 raise ImportRejected([ImportProblem(str(path), None, None,
                                                     "a Salesforce export is a folder of CSV files")])
             found, said = read_salesforce(path)
+            for raw in found:
+                raw.file = str(path / raw.file)
             tables += found
             warnings += [f"{path}/{w}" for w in said]
         else:

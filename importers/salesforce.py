@@ -117,7 +117,8 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
                 frame[column] = frame[column].map(salesforce_id)
         if "Id" in frame.columns:
             deleted.update(frame.loc[gone, "Id"].dropna())
-        return frame[~gone].replace("", None)
+        frame = frame[~gone].astype(object)
+        return frame.where(frame.notna() & (frame != ""), None)
 
     def drop_hanging(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
         hanging = frame[list(columns)].isin(deleted).any(axis=1)
@@ -178,8 +179,8 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
         roles = drop_hanging(roles, "OpportunityContactRole.csv", ("OpportunityId", "ContactId"))
         members = _members(roles)
         tables.append(members)
-        contact_roles = members.frame.groupby("contact_id")["role"].agg(
-            lambda rs: ";".join(sorted({r for r in rs if r})))
+        mapped = roles.assign(role=roles["Role"].map(salesforce_role)).dropna(subset=["role"])
+        contact_roles = mapped.groupby("ContactId")["role"].agg(lambda rs: ";".join(sorted({r.value for r in rs})))
         con.frame["roles"] = con.frame["id"].map(contact_roles).where(lambda s: s.notna(), None)
         con.headers["roles"] = "Role"
     tables.append(con)

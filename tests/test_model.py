@@ -28,6 +28,8 @@ from graph.vocabulary import (
     ("采购总监", "director"), ("Director of Quality", "director"), ("Head of Engineering", "director"),
     ("采购经理", "manager"), ("车间主管", "manager"), ("Purchasing Manager", "manager"), ("Supervisor", "manager"),
     ("工艺工程师", "staff"), ("Buyer", "staff"), (None, "staff"),
+    ("总裁秘书", "staff"), ("总裁助理", "staff"), ("Assistant to the CEO", "staff"), ("董事会秘书", "executive"),
+    ("技术中心主任", "director"), ("Managing Director", "executive"),
 ])
 def test_level_is_inferred_from_title_in_both_languages(title, level):
     assert infer_level(title).value == level

@@ -1,0 +1,58 @@
+"""A process killed with SIGKILL in the middle of an import leaves the store exactly as before."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+from builders import write_csv
+from graph.embedded import EmbeddedStore
+from importers import import_paths
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from graph.embedded import EmbeddedStore
+    from importers import import_paths
+
+    def progress(done, total):
+        print(f"writing {done}/{total}", flush=True)  # the transaction is open and half written
+        time.sleep(60)                                 # wait here for the SIGKILL
+
+    import_paths([sys.argv[2]], EmbeddedStore(sys.argv[1]), progress=progress)
+    print("committed", flush=True)
+""")
+
+
+def test_sigkill_mid_import_leaves_the_store_unchanged(tmp_path):
+    db = tmp_path / "crash.db"
+    write_csv(tmp_path / "accounts.csv", [["id", "name"], ["A", "Acme"]])
+    write_csv(tmp_path / "seed.csv", [["id", "account_id", "name"], ["keep", "A", "kept contact"]])
+    with EmbeddedStore(db) as store:
+        import_paths([tmp_path / "accounts.csv"], store)
+        (tmp_path / "seed.csv").rename(tmp_path / "contacts.csv")
+        import_paths([tmp_path / "contacts.csv"], store)
+        before = store.counts()
+    big = tmp_path / "big" / "contacts.csv"
+    big.parent.mkdir()
+    write_csv(big, [["id", "account_id", "name", "stance"]] + [[f"c{i}", "A", f"person {i}", "1"]
+                                                              for i in range(150_000)] + [["keep", "A", "renamed", "3"]])
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(big)], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("writing "), line
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with EmbeddedStore(db) as store:
+        assert store.counts() == before
+        assert store.get("contacts", "keep").name == "kept contact"
+        assert store.get("contacts", "c1") is None
