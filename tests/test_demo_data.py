@@ -1,0 +1,78 @@
+"""The bundled demo data: realistic, complete, and the same world in both formats."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import REPO
+from graph.embedded import EmbeddedStore
+from importers import import_paths
+
+DEMO = REPO / "demo"
+
+
+@pytest.fixture(scope="module")
+def workbook_store(tmp_path_factory):
+    store = EmbeddedStore(tmp_path_factory.mktemp("demo") / "wb.db")
+    import_paths([DEMO / "demo.xlsx"], store)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def salesforce_store(tmp_path_factory):
+    store = EmbeddedStore(tmp_path_factory.mktemp("demo") / "sf.db")
+    import_paths([DEMO / "salesforce"], store)
+    yield store
+    store.close()
+
+
+def _people(store) -> dict[str, tuple]:
+    """name → (account name, manager name, title) for every contact."""
+    accounts = {a["id"]: a["name"] for a in store.list_accounts()}
+    contacts = {}
+    for account_id in accounts:
+        G = store.account_subgraph(account_id)
+        for _, data in G.nodes(data=True):
+            if data["kind"] == "contact":
+                contacts[data["id"]] = data
+    return {c["name"]: (accounts[c["account_id"]], contacts[c["reports_to"]]["name"] if c["reports_to"] else None,
+                        c["title"]) for c in contacts.values()}
+
+
+def test_demo_is_a_realistic_group_customer(workbook_store):
+    counts = workbook_store.counts()
+    assert counts["contacts"] >= 150 and counts["opportunities"] >= 3
+    accounts = {a["id"]: a for a in workbook_store.list_accounts()}
+    depth = {}
+    for account_id in accounts:
+        d, node = 0, accounts[account_id]["parent_id"]
+        while node:
+            d, node = d + 1, accounts[node]["parent_id"]
+        depth[account_id] = d
+    assert max(depth.values()) >= 2 and sum(1 for d in depth.values() if d == 1) >= 3
+    G = workbook_store.account_subgraph("A-G1")
+    contacts = [d for _, d in G.nodes(data=True) if d["kind"] == "contact"]
+    stances = {c["stance"] for c in contacts}
+    assert {3, -1, None} <= stances
+    for part, d in depth.items():
+        if d == 1:
+            kinds = {data["department_kind"] for _, data in G.nodes(data=True)
+                     if data["kind"] == "department" and data["account_id"] == part}
+            assert {"purchasing", "design", "user"} <= kinds, part
+    dmu_types = {d["dmu_type"] for _, d in G.nodes(data=True) if d["kind"] == "opportunity"}
+    assert len(dmu_types) >= 2
+    team_roles = {d["role"] for _, d in G.nodes(data=True) if d["kind"] == "team"}
+    assert {"account_manager", "solution_manager", "delivery_manager", "executive"} <= team_roles
+    assert not any(c["external"] for c in contacts)  # every manager is inside the group
+    assert any(G.nodes[f"contact:{c}"]["reports_to"] for c in ("C0037", "C0083"))  # base heads report up
+
+
+def test_salesforce_export_is_the_same_world(workbook_store, salesforce_store):
+    wb, sf = workbook_store.counts(), salesforce_store.counts()
+    for key in ("accounts", "contacts", "team_members", "opportunities", "reports_to"):
+        assert wb[key] == sf[key], key
+    assert _people(workbook_store) == _people(salesforce_store)
+    wb_accounts = {a["name"]: a["kind"] for a in workbook_store.list_accounts()}
+    sf_accounts = {a["name"]: a["kind"] for a in salesforce_store.list_accounts()}
+    assert wb_accounts.keys() == sf_accounts.keys()
