@@ -12,14 +12,14 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from graph.batch import Batch
-from graph.exceptions import PowermapError, StoreUnavailable
+from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable
 from graph.model import TABLES, Record
 from graph.store import GraphStore, Progress, WriteResult
 
@@ -73,7 +73,24 @@ CREATE TABLE IF NOT EXISTS opportunity_member (
     opportunity_id TEXT NOT NULL, contact_id TEXT NOT NULL, role TEXT, is_decider INTEGER NOT NULL,
     source_role TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (opportunity_id, contact_id));
 CREATE INDEX IF NOT EXISTS opportunity_member_contact ON opportunity_member(contact_id);
+CREATE TABLE IF NOT EXISTS snapshot (
+    label TEXT PRIMARY KEY, created_at TEXT NOT NULL, data BLOB NOT NULL);
 """
+
+# rows of a table that belong to a set of accounts (:acc is a JSON array of account ids)
+_IN_ACC = "IN (SELECT value FROM json_each(:acc))"
+_CONTACTS_IN = f"(SELECT id FROM contact WHERE account_id {_IN_ACC})"
+_SCOPE = {
+    "accounts": f"id {_IN_ACC}",
+    "departments": f"account_id {_IN_ACC}",
+    "contacts": f"account_id {_IN_ACC}",
+    "opportunities": f"account_id {_IN_ACC}",
+    "relationships": f"contact_id IN {_CONTACTS_IN}",
+    "influence": f"source_id IN {_CONTACTS_IN} AND target_id IN {_CONTACTS_IN}",
+    "opportunity_members": f"opportunity_id IN (SELECT id FROM opportunity WHERE account_id {_IN_ACC})",
+    "team": f"(id IN (SELECT team_id FROM team_account WHERE account_id {_IN_ACC}) "
+            f"OR id IN (SELECT team_id FROM relationship WHERE contact_id IN {_CONTACTS_IN}))",
+}
 
 
 class EmbeddedStore(GraphStore):
@@ -288,6 +305,65 @@ class EmbeddedStore(GraphStore):
                 "owned": owned,
             }
 
+    def account_descendants(self, account_ids: Iterable[str]) -> set[str]:
+        sql = """WITH RECURSIVE tree(id) AS (
+                     SELECT id FROM account WHERE id IN (SELECT value FROM json_each(?))
+                     UNION SELECT a.id FROM account a JOIN tree ON a.parent_id = tree.id)
+                 SELECT id FROM tree"""
+        with self._lock:
+            return {r[0] for r in self._db.execute(sql, (json.dumps(list(account_ids)),))}
+
+    def list_records(self, table: str, *, limit: int = 100, after: str | Sequence[str] | None = None,
+                     updated_since: str | None = None,
+                     account_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        self._check_table(table)
+        key = TABLES[table].key
+        where, params = ["1 = 1"], {"limit": int(limit)}
+        if after is not None:
+            values = (after,) if isinstance(after, str) else tuple(after)
+            if len(values) != len(key):
+                raise ValueError(f"{table} pages by {', '.join(key)}")
+            where.append(f"({', '.join(key)}) > ({', '.join(f':after{i}' for i in range(len(key)))})")
+            params.update({f"after{i}": v for i, v in enumerate(values)})
+        if updated_since is not None:
+            where.append("updated_at >= :since")
+            params["since"] = updated_since
+        if account_ids is not None:
+            where.append(_SCOPE[table])
+            params["acc"] = json.dumps(sorted(account_ids))
+        rows = self._select(table, " AND ".join(where) + f" ORDER BY {', '.join(key)} LIMIT :limit",
+                            params, extra=("updated_at",))
+        for row in rows:
+            row["key"] = row[key[0]] if len(key) == 1 else [row[k] for k in key]
+        return rows
+
+    def dump(self) -> Batch:
+        import pandas as pd
+
+        tables = {}
+        for table, spec in TABLES.items():
+            rows = self._select(table, "1 = 1")
+            if rows:
+                tables[table] = pd.DataFrame(rows, columns=list(spec.columns), dtype=object)
+        return Batch(tables)
+
+    def save_snapshot(self, label: str, data: bytes) -> None:
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            db.execute("INSERT INTO snapshot (label, created_at, data) VALUES (?, ?, ?) "
+                       "ON CONFLICT (label) DO UPDATE SET created_at = excluded.created_at, data = excluded.data",
+                       (label, now, sqlite3.Binary(data)))
+
+    def load_snapshot(self, label: str) -> bytes:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM snapshot WHERE label = ?", (label,)).fetchone()
+        if row is None:
+            raise SnapshotNotFound(label)
+        return bytes(row[0])
+
+    def list_snapshots(self) -> list[dict[str, Any]]:
+        return self._query("SELECT label, created_at, length(data) AS size FROM snapshot ORDER BY created_at, label")
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -299,8 +375,8 @@ class EmbeddedStore(GraphStore):
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor]
 
-    def _select(self, table: str, where: str, params: Any = ()) -> list[dict[str, Any]]:
-        columns = ", ".join(TABLES[table].columns)
+    def _select(self, table: str, where: str, params: Any = (), extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        columns = ", ".join((*TABLES[table].columns, *extra))
         rows = self._query(f"SELECT {columns} FROM {_SQL_TABLE[table]} WHERE {where}", params)
         for row in rows:
             for column in _LIST_COLUMNS.get(table, ()):

@@ -10,7 +10,7 @@ One contract suite (``tests/test_store_contract.py``) runs against every store.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,40 @@ class GraphStore(ABC):
     @abstractmethod
     def subgraph_rows(self, account_id: str) -> dict[str, list[dict[str, Any]]] | None:
         """Rows of an account's world for :func:`build_account_graph`, None if no account."""
+
+    @abstractmethod
+    def account_descendants(self, account_ids: Iterable[str]) -> set[str]:
+        """The given accounts that exist and every account below them, at any depth."""
+
+    @abstractmethod
+    def list_records(self, table: str, *, limit: int = 100, after: str | Sequence[str] | None = None,
+                     updated_since: str | None = None,
+                     account_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """A page of one table's rows in storage form, each with its ``updated_at``.
+
+        Rows are ordered by key; ``after`` is the key of the last row of the previous
+        page (edge tables: a sequence of the key columns' values). ``updated_since``
+        (ISO timestamp) keeps rows changed at or after it; ``account_ids`` keeps rows of
+        exactly those accounts (pass descendants explicitly): edges whose contacts are
+        all in them, team members who own one of them or know a contact there. Each row
+        carries ``key``, the value to pass as ``after``, and ``updated_at``.
+        """
+
+    @abstractmethod
+    def dump(self) -> Batch:
+        """Every record of the store as one batch (for snapshots and migration)."""
+
+    @abstractmethod
+    def save_snapshot(self, label: str, data: bytes) -> None:
+        """Keep ``data`` (a serialised graph) under ``label``; an existing label is replaced."""
+
+    @abstractmethod
+    def load_snapshot(self, label: str) -> bytes:
+        """The data saved under ``label``. Raises SnapshotNotFound."""
+
+    @abstractmethod
+    def list_snapshots(self) -> list[dict[str, Any]]:
+        """``label``, ``created_at`` and ``size`` of every snapshot, oldest first."""
 
     @abstractmethod
     def close(self) -> None:

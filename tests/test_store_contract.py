@@ -176,3 +176,54 @@ def test_large_batch_reports_progress(any_store):
     any_store.write(Batch({"contacts": frame}), progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (n, n) and len(seen) > 1
     assert any_store.counts()["contacts"] == n
+
+
+def test_account_descendants(any_store):
+    any_store.write(Batch.from_records(world()))
+    assert any_store.account_descendants(["G"]) == {"G", "S"}
+    assert any_store.account_descendants(["S", "X", "ghost"]) == {"S", "X"}
+
+
+def test_list_records_pages_by_key_and_filters(any_store):
+    any_store.write(Batch.from_records(world()))
+    first = any_store.list_records("contacts", limit=3)
+    assert [r["id"] for r in first] == ["buyer", "ceo", "eng"] and all(r["updated_at"] for r in first)
+    assert [r["id"] for r in any_store.list_records("contacts", limit=3, after=first[-1]["key"])] == ["x1"]
+    assert {r["id"] for r in any_store.list_records("contacts", account_ids=["S"])} == {"buyer", "eng"}
+    edges = any_store.list_records("influence", limit=1)
+    assert edges[0]["key"] == ["eng", "ceo", "advice"]
+    assert [r["kind"] for r in any_store.list_records("influence", after=edges[0]["key"])] == ["friendship", "other"]
+    scoped_team = any_store.list_records("team", account_ids=["S"])
+    assert {r["id"] for r in scoped_team} == {"am"}
+    assert any_store.list_records("influence", account_ids=["G", "S"])[0]["source_id"] == "eng"
+    assert len(any_store.list_records("influence", account_ids=["G", "S"])) == 2  # x1's edge is outside
+
+
+def test_list_records_since_an_update(any_store):
+    any_store.write(Batch.from_records(world()))
+    stamp = max(r["updated_at"] for r in any_store.list_records("contacts"))
+    later = any_store.list_records("contacts", updated_since=stamp + "~")  # after every stamp so far
+    assert later == []
+    assert len(any_store.list_records("contacts", updated_since=stamp)) >= 1
+
+
+def test_dump_holds_every_record(any_store):
+    any_store.write(Batch.from_records(world()))
+    dumped = any_store.dump()
+    assert dumped.counts() == Batch.from_records(world()).counts()
+    with EmbeddedStore(":memory:") as copy:
+        copy.write(dumped)
+        assert copy.counts() == any_store.counts()
+        assert copy.get("team", "am") == any_store.get("team", "am")
+
+
+def test_snapshots_are_kept_by_label(any_store):
+    from graph.exceptions import SnapshotNotFound
+
+    any_store.save_snapshot("2026Q3", b"\x00one")
+    any_store.save_snapshot("2026Q4", b"two")
+    any_store.save_snapshot("2026Q3", b"three")
+    assert any_store.load_snapshot("2026Q3") == b"three"
+    assert {s["label"]: s["size"] for s in any_store.list_snapshots()} == {"2026Q3": 5, "2026Q4": 3}
+    with pytest.raises(SnapshotNotFound):
+        any_store.load_snapshot("nope")
