@@ -1,0 +1,321 @@
+"""Relationship gaps: what an account review should fix, each finding explained.
+
+Every :class:`Gap` has a ``type``, a ``severity`` (high / medium / low), the people and
+accounts involved, a one-line explanation and a stable ``key`` (the same finding gets
+the same key on every run, so gaps can be tracked as opened and closed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from graph.analysis import _views as v
+from graph.analysis.coverage import coach_reach
+from graph.subgraph import EdgeType, NodeKind, split_key
+from graph.vocabulary import THREE_LINES, BuyingRole, InfluenceKind
+
+__all__ = ["Gap", "GAP_TYPES", "SEVERITIES", "find_gaps", "gap_counts"]
+
+GAP_TYPES = (
+    "uncovered_decider", "opposed_decider", "no_coach", "missing_line", "single_threaded", "gatekeeper_only",
+    "stale_relationship", "no_executive_peer", "unknown_stance", "untouched_subsidiary", "single_point_of_failure",
+)
+SEVERITIES = ("high", "medium", "low")
+#: Our strongest path to a contact must be at least this strong to count as reach.
+MIN_PATH_STRENGTH = 0.1
+_US = "__us__"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One finding of the gap report."""
+
+    type: str
+    severity: str
+    contacts: tuple[str, ...]
+    explanation: str
+    accounts: tuple[str, ...] = ()
+    team: tuple[str, ...] = ()
+    opportunity: str | None = None
+    key: str = field(default="", compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "severity": self.severity, "contacts": list(self.contacts),
+                "explanation": self.explanation, "accounts": list(self.accounts), "team": list(self.team),
+                "opportunity": self.opportunity, "key": self.key}
+
+
+def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: int = 90,
+              executive_stale_days: int = 180, reports_to_weight: float = v.REPORTS_TO_WEIGHT,
+              min_path_strength: float = MIN_PATH_STRENGTH) -> list[Gap]:
+    """Every relationship gap of an account subgraph, most severe first.
+
+    Parameters
+    ----------
+    G : MultiDiGraph
+        An account subgraph (the account and everything below it).
+    today : date, optional
+        The date staleness is measured from (default: today).
+    stale_days, executive_stale_days : int
+        A relationship is stale after this many days without interaction; the longer
+        limit applies to relationships with customer executives.
+    reports_to_weight : float
+        Strength of a reporting line when tracing our reach.
+    min_path_strength : float
+        A contact counts as reached when our strongest path to them is at least this
+        strong (the product of the edge strengths); a fainter path is no real reach.
+
+    Returns
+    -------
+    list of Gap
+
+    Examples
+    --------
+    >>> from graph.subgraph import build_account_graph
+    >>> G = build_account_graph("A", accounts=[{"id": "A", "name": "Acme"}], departments=[],
+    ...     contacts=[{"id": "ceo", "account_id": "A", "name": "Li", "roles": ("decider",), "stance": 1,
+    ...                "level": "executive", "reports_to": None}],
+    ...     team=[], relationships=[], influence=[], opportunities=[], opportunity_members=[])
+    >>> sorted(g.type for g in find_gaps(G))
+    ['no_coach', 'no_executive_peer', 'uncovered_decider']
+    """
+    today = today or dt.date.today()
+    finder = _Finder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
+                     reports_to_weight=reports_to_weight, min_path_strength=min_path_strength)
+    gaps = finder.run()
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(gaps, key=lambda g: (order[g.severity], GAP_TYPES.index(g.type), g.contacts, g.accounts))
+
+
+def gap_counts(gaps: list[Gap]) -> dict[str, Any]:
+    """Counts by type and by severity."""
+    by_type: dict[str, int] = {}
+    by_severity = {s: 0 for s in SEVERITIES}
+    for gap in gaps:
+        by_type[gap.type] = by_type.get(gap.type, 0) + 1
+        by_severity[gap.severity] += 1
+    return {"total": len(gaps), "by_type": by_type, "by_severity": by_severity}
+
+
+class _Finder:
+    def __init__(self, G: nx.MultiDiGraph, *, today: dt.date, stale_days: int, executive_stale_days: int,
+                 reports_to_weight: float, min_path_strength: float):
+        self.G = G
+        self.today, self.stale_days, self.executive_stale_days = today, stale_days, executive_stale_days
+        self.root = G.graph["root"]
+        self.own = set(v.contacts(G))
+        self.deciders = sorted(v.deciders(G))
+        R = v.reach_graph(G, reports_to_weight=reports_to_weight)
+        R.add_node(_US)
+        for member in v.team(G):
+            R.add_edge(_US, member, cost=0.0)
+        self.R, self.cutoff = R, -math.log(min_path_strength)
+        strongest, self.paths = nx.single_source_dijkstra(R, _US, cutoff=self.cutoff, weight="cost")
+        self.reachable = set(strongest) - {_US}
+        self._without: dict[str, set[str]] = {}
+        self.gaps: list[Gap] = []
+
+    # ----- helpers ---------------------------------------------------------------------
+    def add(self, type_: str, severity: str, contacts: list[str], explanation: str, *, accounts: list[str] = (),
+            team: list[str] = (), opportunity: str | None = None) -> None:
+        ids = tuple(split_key(c)[1] for c in contacts)
+        acc = tuple(split_key(a)[1] for a in accounts)
+        tm = tuple(split_key(t)[1] for t in team)
+        opp = split_key(opportunity)[1] if opportunity else None
+        key = hashlib.sha1("|".join([type_, ",".join(ids), ",".join(acc), ",".join(tm), opp or ""])
+                           .encode()).hexdigest()[:16]
+        self.gaps.append(Gap(type_, severity, ids, explanation, acc, tm, opp, key))
+
+    def name(self, node: str) -> str:
+        return v.name(self.G, node)
+
+    def on_path(self, node: str) -> list[str]:
+        """The contacts on our strongest path to ``node`` (nearest to it first)."""
+        return [n for n in reversed(self.paths.get(node, [])[1:-1]) if self.G.nodes[n]["kind"] == NodeKind.CONTACT]
+
+    def reach_without(self, contact: str) -> set[str]:
+        """What we still reach (strongly enough) if we lose ``contact``."""
+        if contact not in self._without:
+            def cost(a: str, b: str, e: dict) -> float | None:
+                return None if b == contact or a == contact else e["cost"]
+
+            self._without[contact] = set(nx.single_source_dijkstra_path_length(
+                self.R, _US, cutoff=self.cutoff, weight=cost)) - {_US}
+        return self._without[contact]
+
+    def cut_points(self, node: str) -> list[str]:
+        """Contacts whose loss would cut our (strong enough) reach to ``node``."""
+        return [c for c in self.on_path(node) if node not in self.reach_without(c)]
+
+    # ----- the findings ----------------------------------------------------------------
+    def run(self) -> list[Gap]:
+        self.decider_reach()
+        self.opposed_deciders()
+        self.coaches()
+        self.lines()
+        self.single_threaded()
+        self.relationships()
+        self.executive_peers()
+        self.unknown_stances()
+        self.untouched_parts()
+        return self.gaps
+
+    def decider_reach(self) -> None:
+        for d in self.deciders:
+            if d not in self.reachable:
+                self.add("uncovered_decider", "high", [d],
+                         f"{self.name(d)} decides, but no path from our team reaches them")
+                continue
+            chain = self.cut_points(d)
+            gatekeepers = [c for c in chain if v.has_role(self.G, c, BuyingRole.GATEKEEPER)]
+            if gatekeepers:
+                g = gatekeepers[0]
+                self.add("gatekeeper_only", "medium", [g, d],
+                         f"every path from our team to {self.name(d)} passes gatekeeper {self.name(g)}")
+            for c in chain:
+                if c not in gatekeepers and v.is_supporter(self.G, c):
+                    self.add("single_point_of_failure", "high", [c, d],
+                             f"losing {self.name(c)} would cut our only path to decider {self.name(d)}")
+
+    def opposed_deciders(self) -> None:
+        G = self.G
+        for d in self.deciders:
+            if not v.is_opponent(G, d):
+                continue
+            backers = [u for u, _, e in G.in_edges(d, data=True)
+                       if e["type"] == EdgeType.INFLUENCES and e.get("influence_kind") != InfluenceKind.RIVAL.value
+                       and v.is_supporter(G, u)]
+            manager = G.nodes[d].get("reports_to")
+            manager_key = f"{NodeKind.CONTACT}:{manager}" if manager else None
+            if manager_key in G and v.is_supporter(G, manager_key):
+                backers.append(manager_key)
+            if not backers:
+                self.add("opposed_decider", "high", [d],
+                         f"{self.name(d)} decides and opposes us, and no supporter of ours influences them")
+
+    def coaches(self) -> None:
+        G = self.G
+        reach = coach_reach(G)
+        coaches = set(reach)
+        if not coaches & self.own:
+            self.add("no_coach", "high", [], f"no coach anywhere in {G.nodes[self.root]['name']}",
+                     accounts=[self.root])
+        by_account: dict[str, list[str]] = {}
+        for c in self.own:
+            by_account.setdefault(v.account_of(G, c), []).append(c)
+        for account in v.accounts(G):
+            people = by_account.get(account, [])
+            if account == self.root or not people or coaches & set(people) or not coaches & self.own:
+                continue
+            severity = "low" if G.nodes[account].get("account_kind") == "window" else "medium"
+            self.add("no_coach", severity, [], f"no coach in {G.nodes[account]['name']}", accounts=[account])
+        for opp in v.opportunities(G):
+            members = v.opportunity_members(G, opp)
+            opp_deciders = {m for m, e in members.items() if e.get("is_decider") or e.get("role") == "decider"}
+            if not any(c in members or reach[c] & opp_deciders for c in coaches):
+                self.add("no_coach", "high", sorted(opp_deciders),
+                         f"no coach in or reaching the decision unit of {G.nodes[opp]['name']}",
+                         accounts=[v.account_of(G, opp)], opportunity=opp)
+
+    def lines(self) -> None:
+        G = self.G
+        lines: dict[tuple[str, str], list[str]] = {}
+        for n, d in G.nodes(data=True):
+            if d["kind"] == NodeKind.DEPARTMENT and d.get("department_kind") in {k.value for k in THREE_LINES}:
+                lines.setdefault((v.account_of(G, n), d["department_kind"]), [])
+        for c in self.own:
+            kind = v.department_kind(G, c)
+            if (v.account_of(G, c), kind) in lines:
+                lines[(v.account_of(G, c), kind)].append(c)
+        for (account, kind), people in sorted(lines.items()):
+            if not people or any(v.is_supporter(G, c) for c in people):
+                continue
+            has_decider = any(c in self.deciders for c in people)
+            self.add("missing_line", "high" if has_decider else "medium", sorted(people),
+                     f"no supporter of ours in the {kind} line of {G.nodes[account]['name']}"
+                     f" ({len(people)} people{', incl. a decider' if has_decider else ''})", accounts=[account])
+
+    def single_threaded(self) -> None:
+        reached = sorted(c for c in self.own if c in self.reachable)
+        if len(self.own) < 2 or not reached:
+            return
+        shared = set.intersection(*({c, *self.on_path(c)} for c in reached))
+        through = [c for c in shared if not (set(reached) - {c}) & self.reach_without(c)]
+        account = self.G.nodes[self.root]["name"]
+        for c in sorted(through):
+            self.add("single_threaded", "high", [c],
+                     f"all of our reach into {account} goes through {self.name(c)}" if len(reached) > 1 else
+                     f"{self.name(c)} is the only person we reach in {account}", accounts=[self.root])
+
+    def relationships(self) -> None:
+        G = self.G
+        for t, c, e in v.relationships(G):
+            last = e.get("last_interaction")
+            if not last or c not in self.own:
+                continue
+            limit = self.executive_stale_days if v.is_executive(G, c) else self.stale_days
+            days = (self.today - dt.date.fromisoformat(str(last)[:10])).days
+            if days <= limit:
+                continue
+            key_person = c in self.deciders or v.is_coach(G, c)
+            severity = "high" if key_person else "medium" if v.is_executive(G, c) else "low"
+            self.add("stale_relationship", severity, [c],
+                     f"{self.name(t)} last spoke with {self.name(c)} {days} days ago (limit {limit})", team=[t])
+
+    def executive_peers(self) -> None:
+        G = self.G
+        ours = set(v.our_executives(G))
+        peered = {c for t, c, _ in v.relationships(G) if t in ours}
+        for c in sorted(self.own):
+            if v.is_executive(G, c) and c not in peered:
+                severity = "high" if c in self.deciders else "medium"
+                self.add("no_executive_peer", severity, [c],
+                         f"{self.name(c)} is an executive and none of our executives has a relationship with them")
+
+    def unknown_stances(self) -> None:
+        G = self.G
+        for c in sorted(self.own):
+            if v.stance(G, c) is not None:
+                continue
+            if c in self.deciders:
+                self.add("unknown_stance", "medium", [c], f"we do not know where decider {self.name(c)} stands")
+            elif v.has_role(G, c, BuyingRole.INFLUENCER):
+                self.add("unknown_stance", "low", [c], f"we do not know where influencer {self.name(c)} stands")
+
+    def untouched_parts(self) -> None:
+        G = self.G
+        children: dict[str, list[str]] = {}
+        for a in v.accounts(G):
+            parent = G.nodes[a].get("parent_id")
+            if parent and f"{NodeKind.ACCOUNT}:{parent}" in G:
+                children.setdefault(f"{NodeKind.ACCOUNT}:{parent}", []).append(a)
+        touched = {v.account_of(G, c) for _, c, _ in v.relationships(G) if c in self.own}
+        opportunity_accounts = {v.account_of(G, o) for o in v.opportunities(G)}
+
+        def subtree(a: str) -> list[str]:
+            out, stack = [], [a]
+            while stack:
+                node = stack.pop()
+                out.append(node)
+                stack.extend(children.get(node, ()))
+            return out
+
+        def visit(a: str) -> None:
+            for child in sorted(children.get(a, ())):
+                parts = subtree(child)
+                if touched.isdisjoint(parts):
+                    people = sorted(c for c in self.own if v.account_of(G, c) in parts)
+                    important = not opportunity_accounts.isdisjoint(parts) or any(c in self.deciders for c in people)
+                    self.add("untouched_subsidiary", "high" if important else "medium", [],
+                             f"{G.nodes[child]['name']} ({len(parts)} account{'s' if len(parts) > 1 else ''}, "
+                             f"{len(people)} people) has no relationship with us at all", accounts=parts)
+                else:
+                    visit(child)
+
+        visit(self.root)
