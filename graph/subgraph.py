@@ -91,6 +91,14 @@ def build_account_graph(
     exactly the edges among the nodes it shows. ``owned`` holds ``team_id``/``account_id``
     pairs of account ownership.
     """
+    # rows are sorted so that the graph, and every analysis on it, does not depend on
+    # the order in which the records were imported
+    accounts, departments, contacts, team, opportunities = (
+        sorted(rows, key=lambda r: r["id"]) for rows in (accounts, departments, contacts, team, opportunities))
+    relationships = sorted(relationships, key=lambda r: (r["team_id"], r["contact_id"]))
+    influence = sorted(influence, key=lambda r: (r["source_id"], r["target_id"], r.get("kind") or ""))
+    opportunity_members = sorted(opportunity_members, key=lambda r: (r["opportunity_id"], r["contact_id"]))
+    owned = sorted(owned, key=lambda r: (r["team_id"], r["account_id"]))
     G = nx.MultiDiGraph(root=node_key(NodeKind.ACCOUNT, root), account_id=root)
     account_ids = set()
     for row in accounts:

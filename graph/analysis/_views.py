@@ -64,7 +64,8 @@ def is_executive(G: nx.MultiDiGraph, node: str) -> bool:
 
 def deciders(G: nx.MultiDiGraph, *, internal: bool = True) -> list[str]:
     """Contacts with the decider role, or marked decider in an opportunity."""
-    marked = {v for _, v, d in G.edges(data=True) if d["type"] == EdgeType.INVOLVES and d.get("is_decider")}
+    marked = {v for o in opportunities(G) for _, v, d in G.out_edges(o, data=True)
+              if d["type"] == EdgeType.INVOLVES and d.get("is_decider")}
     return [c for c in contacts(G, internal=internal) if c in marked or has_role(G, c, BuyingRole.DECIDER)]
 
 
@@ -91,7 +92,12 @@ def our_executives(G: nx.MultiDiGraph) -> list[str]:
 
 
 def relationships(G: nx.MultiDiGraph) -> list[tuple[str, str, dict]]:
-    return [(u, v, d) for u, v, d in G.edges(data=True) if d["type"] == EdgeType.RELATIONSHIP]
+    """(team member, contact, edge data) of every relationship."""
+    return [(u, v, d) for t in team(G) for u, v, d in G.out_edges(t, data=True) if d["type"] == EdgeType.RELATIONSHIP]
+
+
+#: The node of the reach graph that stands for "us": it links to every team member.
+US = "__us__"
 
 
 def reach_graph(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEIGHT,
@@ -103,33 +109,57 @@ def reach_graph(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEI
     ``reports_to_weight``. A contact who opposes us (stance -1) carries nothing
     forward: it keeps its incoming edges only. Each edge has ``strength`` (the best of
     the parallel edges), ``type`` and ``cost`` = -log(strength), so the cheapest path is
-    the strongest. Nodes in ``drop`` are left out (to ask "what if we lose them").
+    the strongest. The node :data:`US` links to every team member at cost 0. Nodes in
+    ``drop`` are left out (to ask "what if we lose them").
     """
     R = nx.DiGraph()
     dropped = set(drop)
+    R.add_node(US)
+    opponents = set()
     for n, d in G.nodes(data=True):
         if d["kind"] in (NodeKind.CONTACT, NodeKind.TEAM) and n not in dropped:
             R.add_node(n)
+            if d["kind"] == NodeKind.CONTACT and d.get("stance") == -1:
+                opponents.add(n)
+            elif d["kind"] == NodeKind.TEAM:
+                R.add_edge(US, n, strength=1.0, type="us", cost=0.0)
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for u, w, strength, edge_type in carried_edges(G, reports_to_weight=reports_to_weight):
+        if u in R and w in R and u not in opponents and best.get((u, w), (0.0,))[0] < strength:
+            best[(u, w)] = (strength, edge_type)
+    R.add_edges_from((u, w, {"strength": s, "type": t, "cost": -math.log(min(s, 1.0))})
+                     for (u, w), (s, t) in best.items())
+    return R
 
-    def offer(u: str, v: str, strength: float | None, edge_type: str) -> None:
-        if u not in R or v not in R or u == v:
-            return
-        s = DEFAULT_STRENGTH if strength is None else float(strength)
-        if s <= 0 or (G.nodes[u]["kind"] == NodeKind.CONTACT and is_opponent(G, u)):
-            return
-        if not R.has_edge(u, v) or R[u][v]["strength"] < s:
-            R.add_edge(u, v, strength=s, type=edge_type, cost=-math.log(min(s, 1.0)))
 
-    for u, v, d in G.edges(data=True):
+def carried_edges(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEIGHT,
+                  source: str | None = None) -> list[tuple[str, str, float, str]]:
+    """``(u, v, strength, type)`` of every edge that can carry influence (all of them, or
+    those leaving ``source``), before opponents are taken out."""
+    edges = G.edges(data=True) if source is None else _around(G, source)
+    out = []
+    for u, w, d in edges:
         t = d["type"]
         if t == EdgeType.RELATIONSHIP:
-            offer(u, v, d.get("strength"), t)
+            s = d.get("strength")
         elif t == EdgeType.INFLUENCES and d.get("influence_kind") != InfluenceKind.RIVAL.value:
-            offer(u, v, d.get("weight"), t)
+            s = d.get("weight")
         elif t == EdgeType.REPORTS_TO and reports_to_weight > 0:
-            offer(u, v, reports_to_weight, t)
-            offer(v, u, reports_to_weight, "manages")
-    return R
+            if source is None or u == source:
+                out.append((u, w, reports_to_weight, t))
+            if source is None or w == source:
+                out.append((w, u, reports_to_weight, "manages"))
+            continue
+        else:
+            continue
+        s = DEFAULT_STRENGTH if s is None else float(s)
+        if s > 0 and u != w and (source is None or u == source):
+            out.append((u, w, s, t))
+    return out
+
+
+def _around(G: nx.MultiDiGraph, node: str) -> list:
+    return [*G.out_edges(node, data=True), *G.in_edges(node, data=True)]
 
 
 def person(G: nx.MultiDiGraph, node: str) -> dict[str, Any]:

@@ -11,24 +11,21 @@ from typing import Any
 
 import networkx as nx
 
-from graph.analysis._views import contacts, deciders, department_kind, is_coach, opportunity_members, reach_graph
+from graph.analysis._reach import Reach
+from graph.analysis._views import US, contacts, deciders, department_kind, is_coach, opportunity_members, reach_graph
 from graph.subgraph import split_key
 from graph.vocabulary import THREE_LINES, DepartmentKind
 
 __all__ = ["coach_coverage", "coach_reach"]
 
 
-def coach_reach(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, set[str]]:
-    """coach node → the decider nodes it reaches within ``hops``."""
-    R = reach_graph(G)
-    R.remove_nodes_from([n for n in list(R) if G.nodes[n]["kind"] != "contact"])
+def coach_reach(G: nx.MultiDiGraph, *, hops: int = 2, reach: Reach | None = None) -> dict[str, set[str]]:
+    """coach node → the decider nodes it reaches within ``hops`` (``reach``: a prepared
+    :class:`~graph.analysis._reach.Reach` over the account's reach graph)."""
+    reach = reach or Reach(reach_graph(G), US)
+    coaches = [c for c in contacts(G, internal=False) if is_coach(G, c) and c in reach.index]
     targets = set(deciders(G))
-    reach = {}
-    for coach in contacts(G, internal=False):
-        if is_coach(G, coach) and coach in R:
-            near = nx.single_source_shortest_path_length(R, coach, cutoff=hops)
-            reach[coach] = targets & set(near)
-    return reach
+    return {coach: targets & near for coach, near in reach.within(coaches, hops).items()}
 
 
 def coach_coverage(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, Any]:
@@ -59,7 +56,6 @@ def coach_coverage(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, Any]:
     own = set(contacts(G))
     coaches = sorted(c for c in reach if c in own)
     decider_nodes = sorted(deciders(G))
-    covered = set().union(*reach.values()) if reach else set()
 
     def summary(coach_nodes: list[str], decider_list: list[str]) -> dict[str, Any]:
         hit = sorted(d for d in decider_list if d in covered_by(coach_nodes))

@@ -16,20 +16,28 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis import _views as v
+from graph.analysis._reach import Reach
 from graph.analysis.coverage import coach_reach
 from graph.subgraph import EdgeType, NodeKind, split_key
 from graph.vocabulary import THREE_LINES, BuyingRole, InfluenceKind
 
-__all__ = ["Gap", "GAP_TYPES", "SEVERITIES", "find_gaps", "gap_counts"]
+__all__ = ["Gap", "GAP_TYPES", "SEVERITIES", "FAMILY", "GapFinder", "find_gaps", "gap_counts", "sort_gaps"]
 
 GAP_TYPES = (
     "uncovered_decider", "opposed_decider", "no_coach", "missing_line", "single_threaded", "gatekeeper_only",
     "stale_relationship", "no_executive_peer", "unknown_stance", "untouched_subsidiary", "single_point_of_failure",
 )
 SEVERITIES = ("high", "medium", "low")
+#: Which part of the finder produces each gap type (analyses that change one thing
+#: recompute only the families it can affect).
+FAMILY = {
+    "uncovered_decider": "reach", "gatekeeper_only": "reach", "single_point_of_failure": "reach",
+    "single_threaded": "reach", "opposed_decider": "opposed", "no_coach": "coaches", "missing_line": "lines",
+    "stale_relationship": "stale", "no_executive_peer": "peers", "unknown_stance": "unknown",
+    "untouched_subsidiary": "untouched",
+}
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
-_US = "__us__"
 
 
 @dataclass(frozen=True)
@@ -86,9 +94,13 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
     ['no_coach', 'no_executive_peer', 'uncovered_decider']
     """
     today = today or dt.date.today()
-    finder = _Finder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
-                     reports_to_weight=reports_to_weight, min_path_strength=min_path_strength)
-    gaps = finder.run()
+    finder = GapFinder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
+                       reports_to_weight=reports_to_weight, min_path_strength=min_path_strength)
+    return sort_gaps(finder.run())
+
+
+def sort_gaps(gaps: list[Gap]) -> list[Gap]:
+    """Most severe first, then by type, people and accounts."""
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(gaps, key=lambda g: (order[g.severity], GAP_TYPES.index(g.type), g.contacts, g.accounts))
 
@@ -103,22 +115,31 @@ def gap_counts(gaps: list[Gap]) -> dict[str, Any]:
     return {"total": len(gaps), "by_type": by_type, "by_severity": by_severity}
 
 
-class _Finder:
-    def __init__(self, G: nx.MultiDiGraph, *, today: dt.date, stale_days: int, executive_stale_days: int,
-                 reports_to_weight: float, min_path_strength: float):
+class GapFinder:
+    """The gap report's machinery, for analyses that re-run parts of it (next moves).
+
+    ``reach`` may be a :class:`Reach` prepared earlier for the same reach graph (its
+    "what if we lose X" answers are reused); ``R`` a reach graph to build one from;
+    ``like`` an earlier finder on the same people (its contact and decider lists are reused).
+    """
+
+    def __init__(self, G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: int = 90,
+                 executive_stale_days: int = 180, reports_to_weight: float = v.REPORTS_TO_WEIGHT,
+                 min_path_strength: float = MIN_PATH_STRENGTH, R: nx.DiGraph | None = None,
+                 reach: Reach | None = None, like: GapFinder | None = None):
         self.G = G
-        self.today, self.stale_days, self.executive_stale_days = today, stale_days, executive_stale_days
+        self.today = today or dt.date.today()
+        self.stale_days, self.executive_stale_days = stale_days, executive_stale_days
         self.root = G.graph["root"]
-        self.own = set(v.contacts(G))
-        self.deciders = sorted(v.deciders(G))
-        R = v.reach_graph(G, reports_to_weight=reports_to_weight)
-        R.add_node(_US)
-        for member in v.team(G):
-            R.add_edge(_US, member, cost=0.0)
-        self.R, self.cutoff = R, -math.log(min_path_strength)
-        strongest, self.paths = nx.single_source_dijkstra(R, _US, cutoff=self.cutoff, weight="cost")
-        self.reachable = set(strongest) - {_US}
-        self._without: dict[str, set[str]] = {}
+        # who is in the account and who decides: taken from ``like`` when only edges or
+        # stances changed since it was made
+        self.own = like.own if like else set(v.contacts(G))
+        self.deciders = like.deciders if like else sorted(v.deciders(G))
+        if reach is None:
+            R = R if R is not None else v.reach_graph(G, reports_to_weight=reports_to_weight)
+            reach = Reach(R, v.US, -math.log(min_path_strength))
+        self.reach = reach
+        self.reachable = self.reach.reached()
         self.gaps: list[Gap] = []
 
     # ----- helpers ---------------------------------------------------------------------
@@ -137,33 +158,24 @@ class _Finder:
 
     def on_path(self, node: str) -> list[str]:
         """The contacts on our strongest path to ``node`` (nearest to it first)."""
-        return [n for n in reversed(self.paths.get(node, [])[1:-1]) if self.G.nodes[n]["kind"] == NodeKind.CONTACT]
-
-    def reach_without(self, contact: str) -> set[str]:
-        """What we still reach (strongly enough) if we lose ``contact``."""
-        if contact not in self._without:
-            def cost(a: str, b: str, e: dict) -> float | None:
-                return None if b == contact or a == contact else e["cost"]
-
-            self._without[contact] = set(nx.single_source_dijkstra_path_length(
-                self.R, _US, cutoff=self.cutoff, weight=cost)) - {_US}
-        return self._without[contact]
+        return [n for n in reversed(self.reach.path(node)[1:-1]) if self.G.nodes[n]["kind"] == NodeKind.CONTACT]
 
     def cut_points(self, node: str) -> list[str]:
         """Contacts whose loss would cut our (strong enough) reach to ``node``."""
-        return [c for c in self.on_path(node) if node not in self.reach_without(c)]
+        return [c for c in self.on_path(node) if not self.reach.still_reaches(c, (node,))]
 
     # ----- the findings ----------------------------------------------------------------
-    def run(self) -> list[Gap]:
-        self.decider_reach()
-        self.opposed_deciders()
-        self.coaches()
-        self.lines()
-        self.single_threaded()
-        self.relationships()
-        self.executive_peers()
-        self.unknown_stances()
-        self.untouched_parts()
+    def run(self, families: set[str] | None = None) -> list[Gap]:
+        """The gaps of the given families (all by default)."""
+        steps = {"reach": (self.decider_reach, self.single_threaded), "opposed": (self.opposed_deciders,),
+                 "coaches": (self.coaches,), "lines": (self.lines,), "stale": (self.relationships,),
+                 "peers": (self.executive_peers,), "unknown": (self.unknown_stances,),
+                 "untouched": (self.untouched_parts,)}
+        self.gaps = []
+        for family, methods in steps.items():
+            if families is None or family in families:
+                for method in methods:
+                    method()
         return self.gaps
 
     def decider_reach(self) -> None:
@@ -201,7 +213,7 @@ class _Finder:
 
     def coaches(self) -> None:
         G = self.G
-        reach = coach_reach(G)
+        reach = coach_reach(G, reach=self.reach)
         coaches = set(reach)
         if not coaches & self.own:
             self.add("no_coach", "high", [], f"no coach anywhere in {G.nodes[self.root]['name']}",
@@ -245,8 +257,12 @@ class _Finder:
         reached = sorted(c for c in self.own if c in self.reachable)
         if len(self.own) < 2 or not reached:
             return
-        shared = set.intersection(*({c, *self.on_path(c)} for c in reached))
-        through = [c for c in shared if not (set(reached) - {c}) & self.reach_without(c)]
+        shared: set[str] = set()
+        for i, c in enumerate(reached):
+            shared = {c, *self.on_path(c)} if i == 0 else shared & {c, *self.on_path(c)}
+            if not shared:
+                return
+        through = [c for c in shared if not self.reach.still_reaches(c, (o for o in reached if o != c))]
         account = self.G.nodes[self.root]["name"]
         for c in sorted(through):
             self.add("single_threaded", "high", [c],

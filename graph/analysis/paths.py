@@ -14,14 +14,11 @@ from typing import Any
 
 import networkx as nx
 
-from graph.analysis._views import REPORTS_TO_WEIGHT, reach_graph, team
+from graph.analysis._views import REPORTS_TO_WEIGHT, US, reach_graph
 from graph.exceptions import ContactNotFound, TeamMemberNotFound
 from graph.subgraph import NodeKind, node_key, split_key
 
 __all__ = ["strongest_paths"]
-
-_US = "__us__"
-
 
 def strongest_paths(G: nx.MultiDiGraph, target: str, *, source: str | None = None, k: int = 3,
                     reports_to_weight: float = REPORTS_TO_WEIGHT) -> list[dict[str, Any]]:
@@ -70,14 +67,12 @@ def strongest_paths(G: nx.MultiDiGraph, target: str, *, source: str | None = Non
     if source is not None and node_key(NodeKind.TEAM, source) not in G:
         raise TeamMemberNotFound(source)
     R = reach_graph(G, reports_to_weight=reports_to_weight)
-    starts = [node_key(NodeKind.TEAM, source)] if source else team(G)
-    R.add_node(_US)
-    for start in starts:
-        R.add_edge(_US, start, strength=1.0, cost=0.0, type="us")
-    if not nx.has_path(R, _US, target_key):
+    if source:
+        R.remove_edges_from([(US, t) for t in list(R.successors(US)) if t != node_key(NodeKind.TEAM, source)])
+    if not nx.has_path(R, US, target_key):
         return []
     paths = []
-    for nodes in islice(nx.shortest_simple_paths(R, _US, target_key, weight="cost"), k + 1):
+    for nodes in islice(nx.shortest_simple_paths(R, US, target_key, weight="cost"), k + 1):
         steps = [{"from": split_key(u)[1], "to": split_key(v)[1], "type": R[u][v]["type"],
                   "strength": R[u][v]["strength"]} for u, v in zip(nodes[1:], nodes[2:])]
         paths.append({"strength": math.prod(s["strength"] for s in steps), "steps": steps})

@@ -1,0 +1,125 @@
+"""Snapshots and change: freeze the graph each quarter, then ask what changed.
+
+A snapshot is every record of the store, serialised (gzip'd JSON) and kept in the store
+under a label. :func:`diff` compares two snapshots — or a snapshot and the live graph
+(label ``current``) — and reports stance changes, new and departed contacts, new and
+lost relationships, and per top-level account the change in coach coverage and gaps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from typing import Any
+
+import pandas as pd
+
+from graph.analysis.coverage import coach_coverage
+from graph.analysis.gaps import find_gaps, gap_counts
+from graph.batch import Batch
+from graph.model import TABLES
+from graph.store import GraphStore
+
+__all__ = ["take_snapshot", "load_snapshot", "diff", "CURRENT"]
+
+#: The label that stands for the live graph in :func:`diff`.
+CURRENT = "current"
+_FORMAT = 1
+_LIST_COLUMNS = {"contacts": ("roles",), "team": ("accounts",)}
+
+
+def take_snapshot(store: GraphStore, label: str) -> dict[str, Any]:
+    """Freeze the whole graph under ``label`` (an existing label is replaced)."""
+    if not label or label == CURRENT:
+        raise ValueError(f"a snapshot needs a label other than {CURRENT!r}")
+    batch = store.dump()
+    created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    payload = {"format": _FORMAT, "label": label, "created_at": created,
+               "tables": {t: {"columns": list(f.columns), "rows": f.astype(object).where(f.notna(), None)
+                              .values.tolist()} for t, f in batch.tables.items()}}
+    data = gzip.compress(json.dumps(payload, ensure_ascii=False, default=list).encode("utf-8"))
+    store.save_snapshot(label, data)
+    return {"label": label, "created_at": created, "counts": batch.counts(), "bytes": len(data)}
+
+
+def load_snapshot(store: GraphStore, label: str) -> tuple[Batch, dt.date]:
+    """The records of a snapshot (or of the live graph for ``current``) and its date."""
+    if label == CURRENT:
+        return store.dump(), dt.date.today()
+    payload = json.loads(gzip.decompress(store.load_snapshot(label)))
+    tables = {}
+    for table, data in payload["tables"].items():
+        frame = pd.DataFrame(data["rows"], columns=data["columns"], dtype=object)
+        for column in _LIST_COLUMNS.get(table, ()):
+            frame[column] = frame[column].map(lambda v: tuple(v) if v is not None else ())
+        tables[table] = frame
+    return Batch(tables), dt.date.fromisoformat(payload["created_at"][:10])
+
+
+def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
+    """What changed between two snapshots (or a snapshot and ``current``).
+
+    Returns
+    -------
+    dict
+        ``old``, ``new``, ``stance_changes`` (id, name, account_id, old, new),
+        ``new_contacts``, ``departed_contacts``, ``new_relationships``,
+        ``lost_relationships`` and ``accounts``: per top-level account present in either,
+        ``coverage`` and ``gaps`` as ``{"old", "new", "change"}`` with gaps by type.
+    """
+    from graph.embedded import EmbeddedStore  # a throw-away in-memory store per side
+
+    (old_batch, old_day), (new_batch, new_day) = load_snapshot(store, old), load_snapshot(store, new)
+    before, after = _rows(old_batch, "contacts"), _rows(new_batch, "contacts")
+    result: dict[str, Any] = {"old": old, "new": new}
+    result["stance_changes"] = [
+        {"id": c, "name": after[c]["name"], "account_id": after[c]["account_id"],
+         "old": before[c]["stance"], "new": after[c]["stance"]}
+        for c in sorted(before.keys() & after.keys()) if before[c]["stance"] != after[c]["stance"]]
+    result["new_contacts"] = [_brief(after[c]) for c in sorted(after.keys() - before.keys())]
+    result["departed_contacts"] = [_brief(before[c]) for c in sorted(before.keys() - after.keys())]
+    rel_before = set(_rows(old_batch, "relationships"))
+    rel_after = set(_rows(new_batch, "relationships"))
+    result["new_relationships"] = [{"team_id": t, "contact_id": c} for t, c in sorted(rel_after - rel_before)]
+    result["lost_relationships"] = [{"team_id": t, "contact_id": c} for t, c in sorted(rel_before - rel_after)]
+    figures = {}
+    for side, batch, day in (("old", old_batch, old_day), ("new", new_batch, new_day)):
+        with EmbeddedStore(":memory:") as scratch:
+            scratch.write(batch)
+            for account in scratch.list_accounts():
+                if account["parent_id"] is None:
+                    G = scratch.account_subgraph(account["id"])
+                    figures.setdefault(account["id"], {"id": account["id"], "name": account["name"]})[side] = {
+                        "coverage": coach_coverage(G)["coverage"], "gaps": gap_counts(find_gaps(G, today=day))}
+    result["accounts"] = [_change(f) for _, f in sorted(figures.items())]
+    return result
+
+
+def _rows(batch: Batch, table: str) -> dict:
+    frame = batch.tables.get(table)
+    if frame is None:
+        return {}
+    key = TABLES[table].key
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return {tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: r for r in records}
+
+
+def _brief(row: dict) -> dict:
+    return {"id": row["id"], "name": row["name"], "account_id": row["account_id"], "title": row.get("title"),
+            "stance": row.get("stance")}
+
+
+def _change(figures: dict) -> dict:
+    empty = {"coverage": 0.0, "gaps": {"total": 0, "by_type": {}, "by_severity": {}}}
+    old, new = figures.get("old", empty), figures.get("new", empty)
+    types = sorted(set(old["gaps"]["by_type"]) | set(new["gaps"]["by_type"]))
+    return {
+        "id": figures["id"], "name": figures["name"], "present": {"old": "old" in figures, "new": "new" in figures},
+        "coverage": {"old": old["coverage"], "new": new["coverage"],
+                     "change": round(new["coverage"] - old["coverage"], 4)},
+        "gaps": {"old": old["gaps"]["total"], "new": new["gaps"]["total"],
+                 "change": new["gaps"]["total"] - old["gaps"]["total"],
+                 "by_type": {t: {"old": old["gaps"]["by_type"].get(t, 0), "new": new["gaps"]["by_type"].get(t, 0)}
+                             for t in types}},
+    }

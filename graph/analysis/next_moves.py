@@ -1,0 +1,242 @@
+"""Next best relationship: the few actions that close the most gaps.
+
+Two kinds of candidate action are tried:
+
+* **new relationship** — one of our people starts (or, when stale, renews) a
+  relationship with a contact. Who is proposed follows the iron triangle: our executive
+  for customer executives (executive peers), the solution manager for the design line,
+  the delivery manager for the user line, the account manager otherwise;
+* **raise stance** — win a contact over by one step (opposes → neutral → supports …).
+
+Candidates come from the people named in the gaps and the account's most influential
+people. Each is applied to the graph, the gaps and the opportunities' support indexes
+are computed again, and the action is undone. Gain = closed gaps weighted by severity
+(high 3, medium 2, low 1) minus opened ones, plus twice the rise of the mean support
+index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+
+from graph.analysis import _views as v
+from graph.analysis.gaps import FAMILY, Gap, GapFinder, sort_gaps
+from graph.analysis.outcome import StanceModel, decision_unit_outcome
+from graph.subgraph import EdgeType, NodeKind, node_key, split_key
+from graph.vocabulary import COACH
+
+__all__ = ["next_moves"]
+
+_WEIGHT = {"high": 3, "medium": 2, "low": 1}
+_LINE_ROLE = {"design": "solution_manager", "user": "delivery_manager"}
+
+
+def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None, new_strength: float = 0.6,
+               max_candidates: int = 12) -> list[dict[str, Any]]:
+    """Rank candidate actions by how much they close gaps and raise support.
+
+    Parameters
+    ----------
+    G : MultiDiGraph
+        An account subgraph. It is changed while candidates are tried, and restored.
+    top : int
+        How many actions to return.
+    today : date, optional
+        The day staleness is measured from.
+    new_strength : float
+        The strength assumed for a new or renewed relationship.
+    max_candidates : int
+        How many candidate actions to evaluate (the most promising first).
+
+    Returns
+    -------
+    list of dict
+        ``action`` (``new_relationship`` or ``raise_stance``), ``team`` (our person, for
+        relationships), ``contact``, ``description``, ``gain``, ``closes`` (the gaps it
+        closes: type, severity and explanation), ``opens`` and ``support_gain``.
+    """
+    today = today or dt.date.today()
+    finder = GapFinder(G, today=today)
+    base_gaps = finder.run()
+    stances = StanceModel(G)
+    base_support = _support(G, stances)
+    executives = set(v.our_executives(G))
+    moves = []
+    for candidate in _candidates(G, base_gaps, today)[:max_candidates]:
+        description, team_key, contact = candidate
+        if team_key:
+            families = {"reach", "untouched"}
+            R = finder.reach.graph
+            strength = max(new_strength, R.edges[team_key, contact]["strength"] if R.has_edge(team_key, contact)
+                           else 0.0)
+            undo = _relate(G, team_key, contact, new_strength, today)
+            try:
+                reach = finder.reach.with_edges([(team_key, contact, -math.log(strength))])
+                after = GapFinder(G, today=today, reach=reach, like=finder).run(families)
+            finally:
+                undo()
+            # a new or renewed relationship closes its own staleness and, from an
+            # executive, the executive-peer gap: no need to recompute those families
+            after += [g for g in base_gaps if g.type == "stale_relationship"
+                      and not (g.contacts == (split_key(contact)[1],) and g.team == (split_key(team_key)[1],))]
+            after += [g for g in base_gaps if g.type == "no_executive_peer"
+                      and not (team_key in executives and g.contacts == (split_key(contact)[1],))]
+            families |= {"stale", "peers"}
+            support = base_support  # relationships do not move stances
+        else:
+            previous = G.nodes[contact].get("stance")
+            stance = _raised(previous)
+            families = _stance_families(previous, stance)
+            G.nodes[contact]["stance"] = stance
+            try:
+                reach = finder.reach
+                if previous == -1:  # an opponent who turns carries paths again
+                    reach = reach.with_edges(_carried_from(G, contact, reach.index))
+                after = GapFinder(G, today=today, reach=reach, like=finder).run(families)
+                support = _support(G, stances, {contact: stance})
+            finally:
+                G.nodes[contact]["stance"] = previous
+        moves.append(_judge(candidate, base_gaps, after, support - base_support, families))
+    moves = [m for m in moves if m["gain"] > 0]
+    moves.sort(key=lambda m: (-m["gain"], m["contact"], m["team"] or ""))
+    return moves[:top]
+
+
+def _stance_families(previous: int | None, stance: int) -> set[str]:
+    """The gap families a stance change from ``previous`` to ``stance`` can affect."""
+    families = set()
+    if previous is None:
+        families.add("unknown")
+    if previous == -1:
+        families |= {"opposed", "reach"}  # no longer opposes; now carries paths
+    if stance >= 1 > (previous if previous is not None else 0):
+        families |= {"opposed", "lines", "reach"}  # a new supporter: counter-weight, line, cut point
+    if stance == COACH:
+        families.add("coaches")
+    return families
+
+
+def _judge(candidate: tuple, base: list[Gap], after: list[Gap], support_gain: float, families: set[str]) -> dict:
+    description, team_key, contact = candidate
+    before = {g.key: g for g in base if FAMILY[g.type] in families}
+    now = {g.key: g for g in after}
+    closed = [before[k] for k in before.keys() - now.keys()]
+    opened = [now[k] for k in now.keys() - before.keys()]
+    gain = sum(_WEIGHT[g.severity] for g in closed) - sum(_WEIGHT[g.severity] for g in opened) + 2 * support_gain
+    return {
+        "action": "new_relationship" if team_key else "raise_stance",
+        "team": split_key(team_key)[1] if team_key else None, "contact": split_key(contact)[1],
+        "description": description, "gain": round(gain, 3), "support_gain": round(support_gain, 3),
+        "closes": [_brief(g) for g in sort_gaps(closed)], "opens": [_brief(g) for g in sort_gaps(opened)],
+    }
+
+
+def _brief(gap: Gap) -> dict:
+    return {"type": gap.type, "severity": gap.severity, "explanation": gap.explanation}
+
+
+def _support(G: nx.MultiDiGraph, model: StanceModel, stances: dict | None = None) -> float:
+    opportunities = v.opportunities(G)
+    if not opportunities:
+        return 0.0
+    projected = model.project(stances=stances)
+    return sum(decision_unit_outcome(G, split_key(o)[1], projected=projected)["support_index"]
+               for o in opportunities) / len(opportunities)
+
+
+def _carried_from(G: nx.MultiDiGraph, contact: str, nodes: dict) -> list[tuple[str, str, float]]:
+    best: dict[str, float] = {}
+    for _, w, strength, _ in v.carried_edges(G, source=contact):
+        if w in nodes:
+            best[w] = max(best.get(w, 0.0), strength)
+    return [(contact, w, -math.log(min(s, 1.0))) for w, s in best.items()]
+
+
+def _raised(stance: int | None) -> int:
+    return 0 if stance is None else min(stance + 1, COACH)
+
+
+def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tuple[str, str | None, str]]:
+    """(description, team member or None, contact), the most promising first."""
+    own = set(v.contacts(G))
+    weight: dict[str, float] = {}
+    for gap in gaps:
+        for c in gap.contacts:
+            key = node_key(NodeKind.CONTACT, c)
+            if key in own:
+                weight[key] = weight.get(key, 0.0) + _WEIGHT[gap.severity]
+        if gap.type == "untouched_subsidiary":  # its most senior people
+            people = [c for c in own if G.nodes[c].get("account_id") in gap.accounts]
+            for c in sorted(people, key=lambda c: (_seniority(G, c), c))[:2]:
+                weight[c] = weight.get(c, 0.0) + _WEIGHT[gap.severity]
+    for c in sorted(own, key=lambda c: (-_weight_of(G, c), c))[:10]:  # the account's weightiest people
+        weight[c] = weight.get(c, 0.0) + 2 * _weight_of(G, c)
+    known = {(t, c): d for t, c, d in v.relationships(G)}
+    team, executives = v.team(G), v.our_executives(G)
+    scored: list[tuple[float, tuple[str, str | None, str]]] = []
+    for c, w in weight.items():
+        t = _who_should_meet(G, c, team, executives)
+        if t is not None:
+            existing = known.get((t, c))
+            last = existing.get("last_interaction") if existing else None
+            stale = last and (today - dt.date.fromisoformat(str(last)[:10])).days > 90
+            if existing is None or stale:
+                verb = "renew" if existing else "build"
+                scored.append((w, (f"{v.name(G, t)} should {verb} a relationship with {v.name(G, c)}", t, c)))
+        stance = v.stance(G, c)
+        if stance is None or stance < COACH:
+            target = _raised(stance)
+            scored.append((w * 0.9, (f"win {v.name(G, c)} over from {_stance_word(stance)} to "
+                                     f"{_stance_word(target)}", None, c)))
+    scored.sort(key=lambda x: (-x[0], x[1][2], x[1][1] or ""))
+    return [candidate for _, candidate in scored]
+
+
+def _weight_of(G: nx.MultiDiGraph, c: str) -> float:
+    """A quick weight: stated influence (0.3 when unknown) plus a little for seniority."""
+    influence = G.nodes[c].get("influence")
+    return (0.3 if influence is None else float(influence)) + (3 - _seniority(G, c)) * 0.1
+
+
+def _seniority(G: nx.MultiDiGraph, c: str) -> int:
+    return {"executive": 0, "director": 1, "manager": 2}.get(G.nodes[c].get("level"), 3)
+
+
+def _who_should_meet(G: nx.MultiDiGraph, contact: str, team: list[str], executives: list[str]) -> str | None:
+    if not team:
+        return None
+    if v.is_executive(G, contact):
+        if executives:
+            return min(executives, key=lambda t: (G.nodes[t].get("rank") or 99, t))
+    wanted = _LINE_ROLE.get(v.department_kind(G, contact) or "", "account_manager")
+    account_id = G.nodes[contact].get("account_id")
+    for role in (wanted, "account_manager"):
+        fits = [t for t in team if G.nodes[t].get("role") == role]
+        owners = [t for t in fits if account_id in (G.nodes[t].get("accounts") or ())]
+        if owners or fits:
+            return sorted(owners or fits)[0]
+    return sorted(team)[0]
+
+
+def _relate(G: nx.MultiDiGraph, t: str, c: str, strength: float, today: dt.date) -> Callable[[], None]:
+    """Add (or renew) the relationship t → c in G; return the undo."""
+    key = EdgeType.RELATIONSHIP
+    previous = dict(G.edges[t, c, key]) if G.has_edge(t, c, key) else None
+    G.add_edge(t, c, key=key, type=key, strength=max(strength, (previous or {}).get("strength") or 0.0),
+               last_interaction=today.isoformat())
+
+    def undo() -> None:
+        G.remove_edge(t, c, key=key)
+        if previous is not None:
+            G.add_edge(t, c, key=key, **previous)
+    return undo
+
+
+def _stance_word(stance: int | None) -> str:
+    return {None: "unknown", -1: "opposing", 0: "neutral", 1: "supportive", 2: "preferring us",
+            3: "coach"}[stance]

@@ -1,0 +1,99 @@
+"""Group roll-up: coverage and gaps aggregated up the account hierarchy, so a group
+customer shows which of its parts are covered (group → subsidiaries → bases → windows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import networkx as nx
+
+from graph.analysis import _views as v
+from graph.analysis.coverage import coach_reach
+from graph.analysis.gaps import SEVERITIES, Gap, find_gaps
+from graph.subgraph import NodeKind, node_key, split_key
+
+__all__ = ["group_rollup"]
+
+_COUNTS = ("contacts", "coaches", "supporters", "opponents", "deciders", "covered_deciders", "touched_contacts")
+
+
+def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list[Gap] | None = None) -> dict[str, Any]:
+    """The account tree with, for every part, its own figures and the totals of its subtree.
+
+    Parameters
+    ----------
+    G : MultiDiGraph
+        A (group) account subgraph.
+    today : date, optional
+        Passed to :func:`find_gaps`.
+    gaps : list of Gap, optional
+        Gaps already found for ``G`` (found here otherwise).
+
+    Returns
+    -------
+    dict
+        Nested ``{"id", "name", "kind", "own": {...}, "total": {...}, "accounts": [...]}``,
+        where ``own`` and ``total`` hold ``contacts``, ``coaches``, ``supporters``,
+        ``opponents``, ``deciders``, ``covered_deciders``, ``touched_contacts`` (contacts
+        we have a relationship with), ``coverage`` (covered / deciders), ``gaps`` (by
+        severity) and ``covered`` — true when at least one person there is reached by a
+        relationship of ours.
+
+    Examples
+    --------
+    >>> from graph.subgraph import build_account_graph
+    >>> G = build_account_graph("G", accounts=[{"id": "G", "name": "Group"},
+    ...     {"id": "S", "name": "Sub", "parent_id": "G"}], departments=[],
+    ...     contacts=[{"id": "a", "account_id": "G", "name": "A", "stance": 3, "roles": ("decider",)},
+    ...               {"id": "b", "account_id": "S", "name": "B", "roles": ("decider",), "reports_to": "a"}],
+    ...     team=[{"id": "t", "name": "T"}], relationships=[{"team_id": "t", "contact_id": "a"}],
+    ...     influence=[], opportunities=[], opportunity_members=[])
+    >>> r = group_rollup(G)
+    >>> r["total"]["coverage"], r["accounts"][0]["own"]["covered"]
+    (1.0, False)
+    """
+    gaps = gaps if gaps is not None else find_gaps(G, today=today)
+    reach = coach_reach(G)
+    covered = set().union(*reach.values()) if reach else set()
+    deciders = set(v.deciders(G))
+    touched = {c for _, c, _ in v.relationships(G)}
+    own: dict[str, dict[str, Any]] = {a: {k: 0 for k in _COUNTS} | {"gaps": {s: 0 for s in SEVERITIES}}
+                                      for a in v.accounts(G)}
+    for c in v.contacts(G):
+        row = own[v.account_of(G, c)]
+        row["contacts"] += 1
+        row["coaches"] += v.is_coach(G, c)
+        row["supporters"] += v.is_supporter(G, c)
+        row["opponents"] += v.is_opponent(G, c)
+        row["deciders"] += c in deciders
+        row["covered_deciders"] += c in deciders and c in covered
+        row["touched_contacts"] += c in touched
+    contact_account = {split_key(c)[1]: v.account_of(G, c) for c in v.contacts(G)}
+    for gap in gaps:
+        places = {node_key(NodeKind.ACCOUNT, a) for a in gap.accounts}
+        places |= {contact_account[c] for c in gap.contacts if c in contact_account}
+        for place in places & own.keys():
+            own[place]["gaps"][gap.severity] += 1
+    children: dict[str, list[str]] = {}
+    for a in own:
+        parent = G.nodes[a].get("parent_id")
+        if parent and node_key(NodeKind.ACCOUNT, parent) in own:
+            children.setdefault(node_key(NodeKind.ACCOUNT, parent), []).append(a)
+
+    def node(a: str) -> dict[str, Any]:
+        kids = [node(k) for k in sorted(children.get(a, ()))]
+        total = {k: own[a][k] + sum(kid["total"][k] for kid in kids) for k in _COUNTS}
+        total["gaps"] = {s: own[a]["gaps"][s] + sum(kid["total"]["gaps"][s] for kid in kids) for s in SEVERITIES}
+        return {"id": G.nodes[a]["id"], "name": G.nodes[a]["name"], "kind": G.nodes[a].get("account_kind"),
+                "tier": G.nodes[a].get("tier"), "posture": G.nodes[a].get("posture"),
+                "own": _finish(own[a]), "total": _finish(total), "accounts": kids}
+
+    return node(G.graph["root"])
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["coverage"] = round(row["covered_deciders"] / row["deciders"], 4) if row["deciders"] else 0.0
+    out["covered"] = row["touched_contacts"] > 0
+    return out
