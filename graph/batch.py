@@ -34,9 +34,20 @@ def storage_value(value: Any) -> Any:
 
 @dataclass
 class Batch:
-    """Records per table (``accounts``, ``contacts``…) as DataFrames of storage values."""
+    """Records per table (``accounts``, ``contacts``…) as DataFrames of storage values.
+
+    ``provided`` names, per table, the columns the source actually supplied: when a
+    record exists already, only those are updated (a CSV with just ``id``, ``name`` and
+    ``stance`` must not wipe titles and departments). A table not named there supplied
+    every column.
+    """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    provided: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def columns_provided(self, table: str) -> tuple[str, ...]:
+        """The columns of ``table`` to write on update (the key columns included)."""
+        return self.provided.get(table) or TABLES[table].columns
 
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> Batch:

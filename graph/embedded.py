@@ -151,13 +151,14 @@ class EmbeddedStore(GraphStore):
                     continue
                 sql_table = _SQL_TABLE[table]
                 before = db.execute(f"SELECT count(*) FROM {sql_table}").fetchone()[0]
-                statement = _upsert_statement(table)
+                provided = batch.columns_provided(table)
+                statement = _upsert_statement(table, provided)
                 changed = 0
                 rows = (_to_sql(table, row) + (now,) for row in batch.rows(table))
                 while chunk := list(islice(rows, _CHUNK)):
                     cursor = db.executemany(statement, chunk)
                     changed += cursor.rowcount
-                    if table == "team":
+                    if table == "team" and "accounts" in provided:
                         _write_team_accounts(db, chunk)
                     done += len(chunk)
                     if progress:
@@ -386,17 +387,20 @@ class EmbeddedStore(GraphStore):
         return rows
 
 
-def _upsert_statement(table: str) -> str:
+def _upsert_statement(table: str, provided: tuple[str, ...]) -> str:
+    """Insert a row, or update the ``provided`` columns of the existing one when they differ."""
     spec = TABLES[table]
     columns = [*spec.columns, "updated_at"]
-    values = [c for c in spec.columns if c not in spec.key]
+    values = [c for c in provided if c not in spec.key]
     sql_table = _SQL_TABLE[table]
+    insert = f"INSERT INTO {sql_table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+    if not values:
+        return insert + f"ON CONFLICT ({', '.join(spec.key)}) DO NOTHING"
     set_clause = ", ".join(f"{c} = excluded.{c}" for c in [*values, "updated_at"])
     old = ", ".join(f"{sql_table}.{c}" for c in values)
     new = ", ".join(f"excluded.{c}" for c in values)
-    return (f"INSERT INTO {sql_table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {set_clause} "
-            f"WHERE ({old}) IS NOT ({new})")
+    return insert + (f"ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {set_clause} "
+                     f"WHERE ({old}) IS NOT ({new})")
 
 
 def _to_sql(table: str, row: tuple) -> tuple:

@@ -72,7 +72,8 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
         With every problem found (file, row, column, message); nothing is returned.
     """
     report = _Report()
-    frames = _combine(list(tables), report)
+    tables = list(tables)
+    frames = _combine(tables, report)
     report.raise_if_any()
     for table, frame in frames.items():
         frames[table] = _parse(table, frame, report)
@@ -82,7 +83,19 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
         _check_references(table, frame, frames, store, report)
         _check_cycles(table, frame, store, report)
     report.raise_if_any()
-    return Batch({t: f[list(TABLES[t].columns)].reset_index(drop=True) for t, f in frames.items()})
+    return Batch({t: f[list(TABLES[t].columns)].reset_index(drop=True) for t, f in frames.items()},
+                 provided={t: _provided(t, tables) for t in frames})
+
+
+def _provided(table: str, tables: list[RawTable]) -> tuple[str, ...]:
+    """The columns the sources of ``table`` supplied, with the key and derived columns."""
+    spec = TABLES[table]
+    given = set(spec.key)
+    for raw in tables:
+        if raw.table == table:
+            given |= set(raw.frame.columns)
+    given |= {column for column, source, _ in spec.model.derived if source in given}
+    return tuple(c for c in spec.columns if c in given)
 
 
 def _combine(tables: list[RawTable], report: _Report) -> dict[str, pd.DataFrame]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import click
@@ -24,7 +26,8 @@ from graph.store import GraphStore
 from powermap.settings import get_settings
 from powermap.wiring import open_store
 
-__all__ = ["app", "main", "out", "err", "json_option", "open_cli_store", "print_json", "escape", "store_label"]
+__all__ = ["app", "main", "out", "err", "json_option", "open_cli_store", "print_json", "escape", "store_label",
+           "store_options", "store_opener"]
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -55,6 +58,16 @@ json_option = click.option("--json", "as_json", is_flag=True,
 def open_cli_store() -> GraphStore:
     """The store the global options and settings name."""
     return open_store(get_settings(), db=_State.db)
+
+
+def store_options() -> dict[str, str | None]:
+    """The global options that name a store, None when not given."""
+    return {"db": _State.db}
+
+
+def store_opener() -> Callable[[], GraphStore]:
+    """A picklable function that opens the same store again (in a worker process)."""
+    return partial(open_store, get_settings(), **store_options())
 
 
 def store_label() -> str:

@@ -186,3 +186,18 @@ def test_pandas_entry_point_applies_the_same_validation(store):
     contacts.loc[1, "stance"] = 2
     import_frames({"accounts": accounts, "contacts": contacts}, store)
     assert store.get("contacts", "c1").is_coach
+
+
+def test_a_file_with_fewer_columns_updates_only_those(store, tmp_path):
+    import_paths([write_workbook(tmp_path / "a.xlsx", SMALL)], store)
+    write_csv(tmp_path / "contacts.csv", [["id", "account_id", "name", "stance"], ["C2", "S1", "李明", "2"]])
+    report = import_paths([tmp_path / "contacts.csv"], store)
+    assert report.result.updated == {"contacts": 1}
+    c2 = store.get("contacts", "C2")
+    assert c2.stance == 2
+    assert (c2.title, c2.department_id, c2.reports_to, c2.level.value) == ("采购经理", "D-PUR", "C1", "manager")
+    assert sorted(r.value for r in c2.roles) == ["buyer", "gatekeeper"]
+    write_csv(tmp_path / "team.csv", [["id", "name"], ["T1", "张经理"]])
+    import_paths([tmp_path / "team.csv"], store)
+    assert store.get("team", "T1").accounts == {"G1", "S1"}  # ownership kept
+    assert store.account_subgraph("G1").has_edge("team:T1", "account:G1")

@@ -70,10 +70,12 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
         row["covered_deciders"] += c in deciders and c in covered
         row["touched_contacts"] += c in touched
     contact_account = {split_key(c)[1]: v.account_of(G, c) for c in v.contacts(G)}
-    for gap in gaps:
-        places = {node_key(NodeKind.ACCOUNT, a) for a in gap.accounts}
-        places |= {contact_account[c] for c in gap.contacts if c in contact_account}
-        for place in places & own.keys():
+    for gap in gaps:  # each gap counts once, where it lives: its (first) account or its last person's
+        if gap.accounts:
+            place = node_key(NodeKind.ACCOUNT, gap.accounts[0])
+        else:
+            place = next((contact_account[c] for c in reversed(gap.contacts) if c in contact_account), None)
+        if place in own:
             own[place]["gaps"][gap.severity] += 1
     children: dict[str, list[str]] = {}
     for a in own:

@@ -1,5 +1,5 @@
 """The CLI's commands, one module per area; importing this package registers them."""
 
-from powermap.commands import data
+from powermap.commands import analysis, data
 
-__all__ = ["data"]
+__all__ = ["analysis", "data"]

@@ -1,0 +1,276 @@
+"""Analysis commands: paths, coverage, gaps, influence, outcome, next-moves, rollup,
+snapshot, diff. Each prints a table for people or, with --json, the report as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from graph.analysis import reports
+from graph.analysis.change import CURRENT
+from graph.vocabulary import STANCE_LABELS
+from powermap.cli import app, err, escape, json_option, open_cli_store, out, print_json, store_opener
+
+_SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
+
+
+as_of_option = click.option("--as-of", "as_of", callback=_date, metavar="DATE",
+                            help="Measure staleness from this date instead of today (YYYY-MM-DD).")
+
+
+def _stance(value: int | None) -> str:
+    return f"{value:+d} {STANCE_LABELS[value]}" if value is not None else "unknown"
+
+
+# ----- paths -----------------------------------------------------------------------------
+@app.command()
+@click.argument("account")
+@click.option("--to", "to", required=True, metavar="CONTACT", help="The contact to reach (an id).")
+@click.option("--from", "source", metavar="TEAM_MEMBER", help="Start from this team member only.")
+@click.option("-k", "k", type=click.IntRange(0, 20), default=3, show_default=True,
+              help="How many next-best paths to add to the strongest one.")
+@click.option("--reports-to-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Strength of a reporting line, up or down.")
+@json_option
+def paths(account: str, to: str, source: str | None, k: int, reports_to_weight: float, as_json: bool) -> None:
+    """The strongest influence paths from our team to a contact in ACCOUNT.
+
+    A path's strength is the product of its steps: relationship strength, influence
+    weight, reporting lines. Rival edges and people who oppose us carry nothing.
+    """
+    with open_cli_store() as store:
+        report = reports.paths_report(store, account, to, source=source, k=k, reports_to_weight=reports_to_weight)
+    if as_json:
+        print_json({"paths": report["paths"]})
+        return
+    if not report["paths"]:
+        out.print(f"No path from {'our team' if not source else escape(source)} reaches {escape(to)}.")
+    for n, path in enumerate(report["paths"], start=1):
+        steps = " → ".join([escape(path["steps"][0]["from"])] +
+                           [f"[dim]{s['type']} {s['strength']:.2f}[/] {escape(s['to'])}" for s in path["steps"]])
+        out.print(f"{n}. strength {path['strength']:.3f}: {steps}")
+
+
+# ----- coverage --------------------------------------------------------------------------
+@app.command()
+@click.argument("account")
+@click.option("--hops", type=click.IntRange(1, 5), default=2, show_default=True,
+              help="How many steps a coach may be from a decider and still cover them.")
+@json_option
+def coverage(account: str, hops: int, as_json: bool) -> None:
+    """Coach coverage of ACCOUNT: the coaches, the deciders they reach within --hops,
+    per department line and per opportunity."""
+    with open_cli_store() as store:
+        report = reports.coverage_report(store, account, hops=hops)
+    if as_json:
+        print_json(report)
+        return
+    out.print(f"Coaches: {', '.join(report['coaches']) or 'none'}")
+    out.print(f"Deciders covered: {len(report['covered_deciders'])} of {len(report['deciders'])} "
+              f"({report['coverage']:.0%})")
+    table = Table("line / opportunity", "coaches", "deciders", "covered", "coverage")
+    for name, row in [*report["by_department"].items(), *((f"opportunity {k}", v)
+                                                          for k, v in report["by_opportunity"].items())]:
+        table.add_row(escape(name), str(len(row["coaches"])), str(len(row["deciders"])),
+                      str(len(row["covered_deciders"])), f"{row['coverage']:.0%}")
+    out.print(table)
+
+
+# ----- gaps ------------------------------------------------------------------------------
+@app.command()
+@click.argument("account", required=False)
+@click.option("--all", "all_accounts", is_flag=True, help="Every top-level account of the store, on all cores.")
+@as_of_option
+@click.option("--stale-days", type=click.IntRange(1), default=90, show_default=True,
+              help="A relationship is stale after this many days without interaction.")
+@click.option("--executive-stale-days", type=click.IntRange(1), default=180, show_default=True,
+              help="The same for relationships with customer executives.")
+@click.option("--workers", type=click.IntRange(1), help="Processes for --all [default: one per core].")
+@json_option
+def gaps(account: str | None, all_accounts: bool, as_of: dt.date | None, stale_days: int,
+         executive_stale_days: int, workers: int | None, as_json: bool) -> None:
+    """Relationship gaps of ACCOUNT (or of every account with --all), most severe first,
+    each with the people involved and a one-line explanation."""
+    if bool(account) == all_accounts:
+        raise click.UsageError("give an ACCOUNT or --all (not both)")
+    options = {"stale_days": stale_days, "executive_stale_days": executive_stale_days}
+    with open_cli_store() as store:
+        if all_accounts:
+            opener = store_opener()
+            with Progress(TextColumn("accounts"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=err, transient=True, disable=as_json) as bar:
+                task = bar.add_task("gaps", total=None)
+                report = reports.portfolio_gaps_report(
+                    store, opener, today=as_of, workers=workers,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total), **options)
+        else:
+            report = reports.gaps_report(store, account, today=as_of, **options)
+    if as_json:
+        print_json(report)
+        return
+    table = Table("severity", "type", *(["account"] if all_accounts else []), "explanation")
+    for gap in report["gaps"]:
+        style = _SEVERITY_STYLE[gap["severity"]]
+        table.add_row(f"[{style}]{gap['severity']}[/]", gap["type"],
+                      *([escape(gap["account"])] if all_accounts else []), escape(gap["explanation"]))
+    out.print(table)
+    out.print(f"{report['counts']['total']} gaps")
+
+
+# ----- influence -------------------------------------------------------------------------
+@app.command()
+@click.argument("account")
+@click.option("--top", type=click.IntRange(1), help="Show only the first N people.")
+@json_option
+def influence(account: str, top: int | None, as_json: bool) -> None:
+    """Who really matters in ACCOUNT: formal position, informal influence, their
+    combined score; hidden influencers and brokers flagged."""
+    with open_cli_store() as store:
+        report = reports.influence_report(store, account, top=top)
+    if as_json:
+        print_json({"ranking": report["ranking"]})
+        return
+    table = Table("id", "name", "title", "formal", "informal", "score", "flags")
+    for row in report["ranking"]:
+        flags = ", ".join(f for f, on in (("hidden influencer", row["hidden_influencer"]),
+                                          ("broker", row["broker"])) if on)
+        table.add_row(escape(row["id"]), escape(row["name"]), escape(row["title"] or ""), f"{row['formal']:.2f}",
+                      f"{row['informal']:.2f}", f"{row['score']:.2f}", flags)
+    out.print(table)
+
+
+# ----- outcome ---------------------------------------------------------------------------
+@app.command()
+@click.argument("opportunity")
+@click.option("--steps", type=click.IntRange(0, 10), default=3, show_default=True,
+              help="How many steps stances spread along influence edges.")
+@json_option
+def outcome(opportunity: str, steps: int, as_json: bool) -> None:
+    """Where OPPORTUNITY stands: each member's stated and projected stance and the
+    support index (-1..3) by the decision unit's type, with the top reasons."""
+    with open_cli_store() as store:
+        report = reports.outcome_report(store, opportunity, steps=steps)
+    if as_json:
+        print_json(report)
+        return
+    out.print(f"[bold]{escape(report['name'])}[/] ({report['dmu_type']}): support index "
+              f"{report['support_index']:+.2f} — {report['verdict']}")
+    table = Table("id", "name", "role", "decider", "stated", "projected", "weight")
+    for m in report["members"]:
+        table.add_row(escape(m["id"]), escape(m["name"]), escape(m["role"] or ""), "yes" if m["is_decider"] else "",
+                      _stance(m["stated"]), f"{m['projected']:+.2f}", f"{m['weight']:.0%}")
+    out.print(table)
+    for reason in report["reasons"]:
+        out.print(f"• {escape(reason)}")
+
+
+# ----- next moves ------------------------------------------------------------------------
+@app.command("next-moves")
+@click.argument("account")
+@click.option("--top", type=click.IntRange(1), default=5, show_default=True, help="How many actions.")
+@as_of_option
+@json_option
+def next_moves_command(account: str, top: int, as_of: dt.date | None, as_json: bool) -> None:
+    """The next relationships to build (or people to win over) in ACCOUNT, ranked by the
+    gaps they close and the support they add."""
+    with open_cli_store() as store:
+        report = reports.next_moves_report(store, account, top=top, today=as_of)
+    if as_json:
+        print_json(report)
+        return
+    if not report["moves"]:
+        out.print("No single action closes a gap.")
+    for n, move in enumerate(report["moves"], start=1):
+        out.print(f"{n}. [bold]{escape(move['description'])}[/] (gain {move['gain']:.1f})")
+        for gap in move["closes"]:
+            out.print(f"     closes {gap['severity']} {gap['type']}: {escape(gap['explanation'])}")
+        for gap in move["opens"]:
+            out.print(f"     [dim]opens {gap['severity']} {gap['type']}: {escape(gap['explanation'])}[/]")
+
+
+# ----- rollup ----------------------------------------------------------------------------
+@app.command()
+@click.argument("account")
+@as_of_option
+@json_option
+def rollup(account: str, as_of: dt.date | None, as_json: bool) -> None:
+    """Coverage and gaps of ACCOUNT rolled up its hierarchy: which parts of a group are
+    covered."""
+    with open_cli_store() as store:
+        report = reports.rollup_report(store, account, today=as_of)
+    if as_json:
+        print_json(report)
+        return
+    table = Table("account", "contacts", "we touch", "coaches", "deciders covered", "gaps high/med/low")
+    _rollup_rows(table, report, 0)
+    out.print(table)
+
+
+def _rollup_rows(table: Table, node: dict[str, Any], depth: int) -> None:
+    total = node["total"]
+    mark = "" if total["covered"] else " [red](untouched)[/]"
+    table.add_row("  " * depth + escape(node["name"]) + mark, str(total["contacts"]), str(total["touched_contacts"]),
+                  str(total["coaches"]), f"{total['covered_deciders']}/{total['deciders']} ({total['coverage']:.0%})",
+                  "/".join(str(total["gaps"][s]) for s in ("high", "medium", "low")))
+    for child in node["accounts"]:
+        _rollup_rows(table, child, depth + 1)
+
+
+# ----- snapshots -------------------------------------------------------------------------
+@app.command()
+@click.option("--label", help="Freeze the current graph under this label (e.g. 2026Q4).")
+@click.option("--list", "list_", is_flag=True, help="List the snapshots instead.")
+@json_option
+def snapshot(label: str | None, list_: bool, as_json: bool) -> None:
+    """Freeze the whole graph under --label, to compare later with `powermap diff`."""
+    if bool(label) == list_:
+        raise click.UsageError("give --label LABEL or --list")
+    with open_cli_store() as store:
+        report = reports.snapshots_report(store) if list_ else reports.snapshot_report(store, label)
+    if as_json:
+        print_json(report)
+    elif list_:
+        for row in report["snapshots"]:
+            out.print(f"{escape(row['label'])}  {row['created_at']}  {row['size']:,} bytes")
+    else:
+        out.print(f"Snapshot {escape(report['label'])} taken: "
+                  + ", ".join(f"{v:,} {k}" for k, v in report["counts"].items()))
+
+
+@app.command()
+@click.argument("old")
+@click.argument("new", default=CURRENT)
+@json_option
+def diff(old: str, new: str, as_json: bool) -> None:
+    """What changed from snapshot OLD to NEW (another snapshot, or `current`, the
+    default): stances, people, relationships, coverage and gaps."""
+    with open_cli_store() as store:
+        report = reports.diff_report(store, old, new)
+    if as_json:
+        print_json(report)
+        return
+    out.print(f"From {escape(old)} to {escape(new)}:")
+    for change in report["stance_changes"]:
+        out.print(f"  stance  {escape(change['name'])} ({escape(change['id'])}): "
+                  f"{_stance(change['old'])} → {_stance(change['new'])}")
+    for key, word in (("new_contacts", "new"), ("departed_contacts", "departed")):
+        for contact in report[key]:
+            out.print(f"  {word:8}{escape(contact['name'])} ({escape(contact['id'])}, {escape(contact['account_id'])})")
+    out.print(f"  relationships: +{len(report['new_relationships'])} / -{len(report['lost_relationships'])}")
+    for account in report["accounts"]:
+        c, g = account["coverage"], account["gaps"]
+        out.print(f"  {escape(account['name'])}: coverage {c['old']:.0%} → {c['new']:.0%}, "
+                  f"gaps {g['old']} → {g['new']}")
