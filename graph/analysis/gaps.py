@@ -91,7 +91,7 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
     ...                "level": "executive", "reports_to": None}],
     ...     team=[], relationships=[], influence=[], opportunities=[], opportunity_members=[])
     >>> sorted(g.type for g in find_gaps(G))
-    ['no_coach', 'no_executive_peer', 'uncovered_decider']
+    ['no_coach', 'no_executive_peer', 'single_threaded', 'uncovered_decider']
     """
     today = today or dt.date.today()
     finder = GapFinder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
@@ -255,7 +255,12 @@ class GapFinder:
 
     def single_threaded(self) -> None:
         reached = sorted(c for c in self.own if c in self.reachable)
-        if len(self.own) < 2 or not reached:
+        account = self.G.nodes[self.root]["name"]
+        if self.own and not reached:
+            self.add("single_threaded", "high", [], f"our team reaches no one in {account}: not even one thread",
+                     accounts=[self.root])
+            return
+        if len(self.own) < 2:
             return
         shared: set[str] = set()
         for i, c in enumerate(reached):
@@ -263,7 +268,6 @@ class GapFinder:
             if not shared:
                 return
         through = [c for c in shared if not self.reach.still_reaches(c, (o for o in reached if o != c))]
-        account = self.G.nodes[self.root]["name"]
         for c in sorted(through):
             self.add("single_threaded", "high", [c],
                      f"all of our reach into {account} goes through {self.name(c)}" if len(reached) > 1 else

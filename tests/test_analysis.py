@@ -1,0 +1,264 @@
+"""The analyses on small hand-built graphs whose answers are worked out in the test."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from graph.analysis import coach_coverage, find_gaps, strongest_paths
+from graph.analysis.next_moves import next_moves
+from graph.analysis.outcome import decision_unit_outcome
+from graph.analysis.ranking import influence_ranking
+from graph.analysis.rollup import group_rollup
+from graph.exceptions import ContactNotFound, OpportunityNotFound, TeamMemberNotFound
+from graph.subgraph import build_account_graph
+
+TODAY = dt.date(2026, 11, 1)
+
+
+def person(cid, *, account="A", stance=None, roles=(), level="staff", boss=None, department=None, title=None,
+           influence=None):
+    return {"id": cid, "account_id": account, "name": cid.upper(), "title": title, "level": level,
+            "reports_to": boss, "roles": tuple(roles), "stance": stance, "department_id": department,
+            "influence": influence}
+
+
+def graph(people, *, influence=(), relationships=(), team=(("am", "account_manager", 3),), accounts=None,
+          departments=(), opportunities=(), members=()):
+    accounts = accounts or [{"id": "A", "name": "Acme", "parent_id": None, "kind": "company"}]
+    return build_account_graph(
+        accounts[0]["id"], accounts=accounts, departments=list(departments), contacts=list(people),
+        team=[{"id": t, "name": t.upper(), "role": r, "rank": k} for t, r, k in team],
+        relationships=[{"team_id": t, "contact_id": c, "strength": s, "last_interaction": d}
+                       for t, c, s, d in relationships],
+        influence=[{"source_id": a, "target_id": b, "weight": w, "kind": k} for a, b, w, k in influence],
+        opportunities=list(opportunities), opportunity_members=list(members))
+
+
+def types(gaps, kind=None):
+    return sorted((g.type, g.contacts) for g in gaps if kind is None or g.type == kind)
+
+
+# ----- paths -----------------------------------------------------------------------------
+def test_strongest_path_multiplies_strengths_and_prefers_the_stronger_route():
+    G = graph([person("a"), person("b"), person("boss")],
+              relationships=[("am", "a", 0.9, None), ("am", "b", 0.5, None)],
+              influence=[("a", "boss", 0.5, "advice"), ("b", "boss", 1.0, "advice")])
+    paths = strongest_paths(G, "boss", k=1)
+    assert [round(p["strength"], 3) for p in paths] == [0.5, 0.45]
+    assert [(s["from"], s["to"], s["type"]) for s in paths[0]["steps"]] == [
+        ("am", "b", "relationship"), ("b", "boss", "influences")]
+
+
+def test_rival_edges_and_opponents_carry_nothing():
+    G = graph([person("a"), person("foe", stance=-1), person("boss")],
+              relationships=[("am", "a", 1.0, None), ("am", "foe", 1.0, None)],
+              influence=[("a", "boss", 0.9, "rival"), ("foe", "boss", 0.9, "advice")])
+    assert strongest_paths(G, "boss") == []
+    assert strongest_paths(G, "foe")[0]["strength"] == 1.0  # an opponent can still be reached
+
+
+def test_reporting_lines_carry_in_both_directions_at_their_weight():
+    G = graph([person("boss"), person("report", boss="boss")], relationships=[("am", "report", 1.0, None)])
+    assert strongest_paths(G, "boss")[0]["steps"][-1]["type"] == "reports_to"
+    assert strongest_paths(G, "boss", reports_to_weight=0.25)[0]["strength"] == 0.25
+    G2 = graph([person("boss"), person("report", boss="boss")], relationships=[("am", "boss", 1.0, None)])
+    assert strongest_paths(G2, "report")[0]["steps"][-1]["type"] == "manages"
+
+
+def test_paths_from_one_team_member_and_unknown_ids():
+    G = graph([person("a")], relationships=[("am", "a", 1.0, None)], team=[("am", "sales", 3), ("vp", "executive", 1)])
+    assert strongest_paths(G, "a", source="vp") == []
+    with pytest.raises(ContactNotFound):
+        strongest_paths(G, "nobody")
+    with pytest.raises(TeamMemberNotFound):
+        strongest_paths(G, "a", source="ghost")
+
+
+# ----- coverage --------------------------------------------------------------------------
+def test_coach_two_hops_from_a_decider_covers_them_three_hops_does_not():
+    people = [person("coach", stance=3), person("m1"), person("m2"), person("near", roles=["decider"]),
+              person("far", roles=["decider"])]
+    G = graph(people, influence=[("coach", "m1", 0.5, "advice"), ("m1", "near", 0.5, "advice"),
+                                 ("near", "m2", 0.5, "advice"), ("m2", "far", 0.5, "advice")])
+    result = coach_coverage(G)
+    assert result["coaches"] == ["coach"] and result["deciders"] == ["far", "near"]
+    assert result["covered_deciders"] == ["near"] and result["coverage"] == 0.5
+    assert coach_coverage(G, hops=4)["coverage"] == 1.0
+
+
+def test_coverage_by_line_and_opportunity():
+    departments = [{"id": "P", "account_id": "A", "name": "采购部", "kind": "purchasing"},
+                   {"id": "D", "account_id": "A", "name": "设计院", "kind": "design"}]
+    people = [person("coach", stance=3, department="P"), person("buyer", roles=["decider"], department="P"),
+              person("designer", roles=["decider"], department="D")]
+    G = graph(people, departments=departments, influence=[("coach", "buyer", 1, "advice")],
+              opportunities=[{"id": "O", "account_id": "A", "name": "Deal", "dmu_type": "consensus"}],
+              members=[{"opportunity_id": "O", "contact_id": "designer", "role": "decider", "is_decider": True}])
+    result = coach_coverage(G)
+    assert result["by_department"]["purchasing"]["coverage"] == 1.0
+    assert result["by_department"]["design"] == {"coaches": [], "deciders": ["designer"], "covered_deciders": [],
+                                                 "coverage": 0.0}
+    assert result["by_opportunity"]["O"]["coverage"] == 0.0
+
+
+# ----- gaps ------------------------------------------------------------------------------
+def test_opponent_with_supporting_influencer_is_not_a_gap():
+    people = [person("d", stance=-1, roles=["decider"]), person("friend", stance=2)]
+    alone = graph(people)
+    assert types(find_gaps(alone, today=TODAY), "opposed_decider") == [("opposed_decider", ("d",))]
+    backed = graph(people, influence=[("friend", "d", 0.6, "advice")])
+    assert types(find_gaps(backed, today=TODAY), "opposed_decider") == []
+    rival_only = graph(people, influence=[("friend", "d", 0.6, "rival")])
+    assert types(find_gaps(rival_only, today=TODAY), "opposed_decider") == [("opposed_decider", ("d",))]
+
+
+def test_gatekeeper_bottleneck_is_found_and_a_second_route_removes_it():
+    people = [person("clerk", roles=["gatekeeper"], stance=0), person("boss", roles=["decider"]), person("eng")]
+    one_door = graph(people, relationships=[("am", "clerk", 0.8, None)], influence=[("clerk", "boss", 0.8, "advice")])
+    assert types(find_gaps(one_door, today=TODAY), "gatekeeper_only") == [("gatekeeper_only", ("clerk", "boss"))]
+    two_doors = graph(people, relationships=[("am", "clerk", 0.8, None), ("am", "eng", 0.8, None)],
+                      influence=[("clerk", "boss", 0.8, "advice"), ("eng", "boss", 0.8, "advice")])
+    assert types(find_gaps(two_doors, today=TODAY), "gatekeeper_only") == []
+
+
+def test_a_faint_second_route_does_not_count():
+    people = [person("clerk", roles=["gatekeeper"]), person("boss", roles=["decider"]), person("eng")]
+    G = graph(people, relationships=[("am", "clerk", 0.8, None), ("am", "eng", 0.2, None)],
+              influence=[("clerk", "boss", 0.8, "advice"), ("eng", "boss", 0.3, "advice")])  # 0.2 × 0.3 < 0.1
+    assert types(find_gaps(G, today=TODAY), "gatekeeper_only") == [("gatekeeper_only", ("clerk", "boss"))]
+
+
+def test_uncovered_decider_and_single_point_of_failure():
+    people = [person("coach", stance=3), person("boss", roles=["decider"]), person("island", roles=["decider"])]
+    G = graph(people, relationships=[("am", "coach", 0.9, None)], influence=[("coach", "boss", 0.9, "advice")])
+    gaps = find_gaps(G, today=TODAY)
+    assert ("uncovered_decider", ("island",)) in types(gaps)
+    assert ("single_point_of_failure", ("coach", "boss")) in types(gaps)
+    assert [g.severity for g in gaps if g.type == "single_point_of_failure"] == ["high"]
+
+
+def test_single_threaded_and_no_thread_at_all():
+    people = [person("door"), person("x"), person("y")]
+    G = graph(people, relationships=[("am", "door", 1.0, None)],
+              influence=[("door", "x", 0.9, "advice"), ("door", "y", 0.9, "advice")])
+    assert types(find_gaps(G, today=TODAY), "single_threaded") == [("single_threaded", ("door",))]
+    G.add_edge("team:am", "contact:x", key="relationship", type="relationship", strength=1.0)
+    assert types(find_gaps(G, today=TODAY), "single_threaded") == []
+    assert types(find_gaps(graph(people), today=TODAY), "single_threaded") == [("single_threaded", ())]
+
+
+def test_stale_relationship_limits_for_staff_and_executives():
+    people = [person("staff91"), person("staff89"), person("exec179", level="executive"),
+              person("exec181", level="executive")]
+    days = {"staff91": 91, "staff89": 89, "exec179": 179, "exec181": 181}
+    G = graph(people, relationships=[("am", c, 0.5, (TODAY - dt.timedelta(days=d)).isoformat())
+                                     for c, d in days.items()])
+    assert [g.contacts for g in find_gaps(G, today=TODAY) if g.type == "stale_relationship"] == \
+        [("exec181",), ("staff91",)]
+    assert [g.contacts for g in find_gaps(G, today=TODAY, stale_days=100) if g.type == "stale_relationship"] == \
+        [("exec181",)]
+
+
+def test_executive_peer_unknown_stance_missing_line_and_no_coach():
+    departments = [{"id": "D", "account_id": "A", "name": "设计院", "kind": "design"}]
+    people = [person("ceo", level="executive", roles=["decider"], stance=1),
+              person("cto", level="executive", roles=["influencer"], stance=1),
+              person("eng", department="D", roles=["influencer"], stance=0)]
+    G = graph(people, departments=departments, team=[("am", "account_manager", 3), ("vp", "executive", 1)],
+              relationships=[("vp", "ceo", 0.8, None), ("am", "cto", 0.5, None)])
+    found = types(find_gaps(G, today=TODAY))
+    assert ("no_executive_peer", ("cto",)) in found and ("no_executive_peer", ("ceo",)) not in found
+    assert ("missing_line", ("eng",)) in found
+    assert ("no_coach", ()) in found
+    assert not [t for t in found if t[0] == "unknown_stance"]
+    G.nodes["contact:ceo"]["stance"] = None
+    assert ("unknown_stance", ("ceo",)) in types(find_gaps(G, today=TODAY))
+
+
+def test_untouched_subsidiary_reports_the_topmost_untouched_part():
+    accounts = [{"id": "G", "name": "Group", "parent_id": None, "kind": "group"},
+                {"id": "S1", "name": "Sub one", "parent_id": "G", "kind": "subsidiary"},
+                {"id": "S2", "name": "Sub two", "parent_id": "G", "kind": "subsidiary"},
+                {"id": "W2", "name": "Window", "parent_id": "S2", "kind": "window"}]
+    people = [person("g", account="G"), person("s1", account="S1"), person("s2", account="S2"),
+              person("w2", account="W2")]
+    G = graph(people, accounts=accounts, relationships=[("am", "g", 1.0, None), ("am", "s1", 1.0, None)])
+    untouched = [g for g in find_gaps(G, today=TODAY) if g.type == "untouched_subsidiary"]
+    assert [(g.accounts, g.severity) for g in untouched] == [(("S2", "W2"), "medium")]
+
+
+def test_gap_keys_are_stable():
+    G = graph([person("d", roles=["decider"])])
+    assert [g.key for g in find_gaps(G, today=TODAY)] == [g.key for g in find_gaps(G, today=TODAY)]
+
+
+# ----- ranking ---------------------------------------------------------------------------
+def test_hidden_influencer_is_informal_high_and_formal_low():
+    people = [person("ceo", level="executive"), *(person(f"m{i}", level="manager", boss="ceo") for i in range(4)),
+              *(person(f"s{i}", boss=f"m{i % 4}") for i in range(12))]
+    G = graph(people, influence=[("s0", x["id"], 1.0, "advice") for x in people if x["id"] != "s0"])
+    ranking = {r["id"]: r for r in influence_ranking(G)}
+    assert ranking["s0"]["hidden_influencer"] and ranking["s0"]["informal"] == 1.0
+    assert ranking["ceo"]["formal"] == 1.0 and not ranking["ceo"]["hidden_influencer"]
+    assert {r["id"] for r in influence_ranking(G, top=2)} == {"ceo", "s0"}
+
+
+# ----- outcome ---------------------------------------------------------------------------
+def _unit(dmu):
+    people = [person("boss", stance=-1, influence=0.5), person("a", stance=3, influence=0.5),
+              person("b", stance=3, influence=0.5)]
+    members = [{"opportunity_id": "O", "contact_id": "boss", "role": "decider", "is_decider": True},
+               {"opportunity_id": "O", "contact_id": "a", "role": "user", "is_decider": False},
+               {"opportunity_id": "O", "contact_id": "b", "role": "user", "is_decider": False}]
+    return graph(people, opportunities=[{"id": "O", "account_id": "A", "name": "Deal", "dmu_type": dmu}],
+                 members=members, influence=[("a", "boss", 1.0, "advice")] if dmu == "advisory" else ())
+
+
+def test_authority_and_consensus_units_with_the_same_members_differ():
+    authority = decision_unit_outcome(_unit("authority"), "O")
+    consensus = decision_unit_outcome(_unit("consensus"), "O")
+    assert authority["support_index"] == -1.0 and authority["verdict"] == "at risk"
+    # consensus: (2 × 0.5 × -1 + 0.5 × 3 + 0.5 × 3) / (2 × 0.5 + 0.5 + 0.5) = 1.0
+    assert consensus["support_index"] == 1.0 and consensus["verdict"] == "leaning our way"
+
+
+def test_advisory_unit_follows_the_adviser():
+    result = decision_unit_outcome(_unit("advisory"), "O")
+    # the boss listens to a (a coach): projected ½·(-1) + ½·3 = 1 after one step, and
+    # stays there; the index is halfway between the boss (1) and the adviser (3) = 2
+    assert result["support_index"] == 2.0
+    assert {m["id"]: m["projected"] for m in result["members"]}["boss"] == 1.0
+    assert result["reasons"]
+
+
+def test_unknown_opportunity():
+    with pytest.raises(OpportunityNotFound):
+        decision_unit_outcome(_unit("authority"), "nope")
+
+
+# ----- next moves and roll-up ----------------------------------------------------------------
+def test_next_move_is_the_relationship_that_reaches_the_uncovered_decider():
+    people = [person("known", stance=1), person("boss", roles=["decider"], stance=1, level="executive")]
+    G = graph(people, team=[("am", "account_manager", 3), ("vp", "executive", 1)],
+              relationships=[("am", "known", 0.8, TODAY.isoformat())])
+    before = [g.key for g in find_gaps(G, today=TODAY)]
+    moves = next_moves(G, today=TODAY)
+    assert (moves[0]["action"], moves[0]["team"], moves[0]["contact"]) == ("new_relationship", "vp", "boss")
+    assert {c["type"] for c in moves[0]["closes"]} >= {"uncovered_decider", "no_executive_peer"}
+    assert [g.key for g in find_gaps(G, today=TODAY)] == before  # the graph is left as it was
+
+
+def test_rollup_adds_up_the_hierarchy():
+    accounts = [{"id": "G", "name": "Group", "parent_id": None, "kind": "group"},
+                {"id": "S", "name": "Sub", "parent_id": "G", "kind": "subsidiary"}]
+    people = [person("g", account="G", stance=3, roles=["decider"]), person("s", account="S", roles=["decider"])]
+    G = graph(people, accounts=accounts, relationships=[("am", "g", 1.0, TODAY.isoformat())])
+    report = group_rollup(G, today=TODAY)
+    assert report["total"]["contacts"] == 2 and report["own"]["contacts"] == 1
+    assert report["total"]["deciders"] == 2 and report["total"]["covered_deciders"] == 1
+    sub = report["accounts"][0]
+    assert (sub["id"], sub["own"]["covered"], sub["total"]["touched_contacts"]) == ("S", False, 0)
+    total_gaps = sum(report["total"]["gaps"].values())
+    assert total_gaps == len(find_gaps(G, today=TODAY))
