@@ -121,12 +121,16 @@ class GapFinder:
     ``reach`` may be a :class:`Reach` prepared earlier for the same reach graph (its
     "what if we lose X" answers are reused); ``R`` a reach graph to build one from;
     ``like`` an earlier finder on the same people (its contact and decider lists are reused).
+    ``grown_from`` an earlier finder whose reach graph is this one's minus some edges:
+    adding edges never makes a new cut point for someone already reached, so only the
+    earlier cut points are checked again.
     """
 
     def __init__(self, G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: int = 90,
                  executive_stale_days: int = 180, reports_to_weight: float = v.REPORTS_TO_WEIGHT,
                  min_path_strength: float = MIN_PATH_STRENGTH, R: nx.DiGraph | None = None,
-                 reach: Reach | None = None, like: GapFinder | None = None):
+                 reach: Reach | None = None, like: GapFinder | None = None,
+                 grown_from: GapFinder | None = None):
         self.G = G
         self.today = today or dt.date.today()
         self.stale_days, self.executive_stale_days = stale_days, executive_stale_days
@@ -140,6 +144,9 @@ class GapFinder:
             reach = Reach(R, v.US, -math.log(min_path_strength))
         self.reach = reach
         self.reachable = self.reach.reached()
+        self.grown_from = grown_from
+        self._cuts: dict[str, list[str]] = {}
+        self._threads: list[str] | None = None
         self.gaps: list[Gap] = []
 
     # ----- helpers ---------------------------------------------------------------------
@@ -162,7 +169,27 @@ class GapFinder:
 
     def cut_points(self, node: str) -> list[str]:
         """Contacts whose loss would cut our (strong enough) reach to ``node``."""
-        return [c for c in self.on_path(node) if not self.reach.still_reaches(c, (node,))]
+        if node not in self._cuts:
+            base = self.grown_from
+            suspects = base.cut_points(node) if base and node in base.reachable else self.on_path(node)
+            self._cuts[node] = [c for c in suspects if not self.reach.still_reaches(c, (node,))]
+        return self._cuts[node]
+
+    def threads(self, reached: list[str]) -> list[str]:
+        """Contacts all of our reach into the account goes through."""
+        if self._threads is None:
+            base = self.grown_from
+            if base is not None and base.reachable & self.own:
+                shared = set(base.threads(sorted(c for c in base.own if c in base.reachable)))
+            else:
+                shared = set()
+                for i, c in enumerate(reached):
+                    shared = {c, *self.on_path(c)} if i == 0 else shared & {c, *self.on_path(c)}
+                    if not shared:
+                        break
+            self._threads = sorted(c for c in shared
+                                   if not self.reach.still_reaches(c, (o for o in reached if o != c)))
+        return self._threads
 
     # ----- the findings ----------------------------------------------------------------
     def run(self, families: set[str] | None = None) -> list[Gap]:
@@ -262,13 +289,7 @@ class GapFinder:
             return
         if len(self.own) < 2:
             return
-        shared: set[str] = set()
-        for i, c in enumerate(reached):
-            shared = {c, *self.on_path(c)} if i == 0 else shared & {c, *self.on_path(c)}
-            if not shared:
-                return
-        through = [c for c in shared if not self.reach.still_reaches(c, (o for o in reached if o != c))]
-        for c in sorted(through):
+        for c in self.threads(reached):
             self.add("single_threaded", "high", [c],
                      f"all of our reach into {account} goes through {self.name(c)}" if len(reached) > 1 else
                      f"{self.name(c)} is the only person we reach in {account}", accounts=[self.root])

@@ -37,7 +37,7 @@ _LINE_ROLE = {"design": "solution_manager", "user": "delivery_manager"}
 
 
 def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None, new_strength: float = 0.6,
-               max_candidates: int = 12) -> list[dict[str, Any]]:
+               max_candidates: int = 16) -> list[dict[str, Any]]:
     """Rank candidate actions by how much they close gaps and raise support.
 
     Parameters
@@ -77,7 +77,7 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
             undo = _relate(G, team_key, contact, new_strength, today)
             try:
                 reach = finder.reach.with_edges([(team_key, contact, -math.log(strength))])
-                after = GapFinder(G, today=today, reach=reach, like=finder).run(families)
+                after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder).run(families)
             finally:
                 undo()
             # a new or renewed relationship closes its own staleness and, from an
@@ -97,7 +97,7 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
                 reach = finder.reach
                 if previous == -1:  # an opponent who turns carries paths again
                     reach = reach.with_edges(_carried_from(G, contact, reach.index))
-                after = GapFinder(G, today=today, reach=reach, like=finder).run(families)
+                after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder).run(families)
                 support = _support(G, stances, {contact: stance})
             finally:
                 G.nodes[contact]["stance"] = previous
@@ -162,37 +162,68 @@ def _raised(stance: int | None) -> int:
 
 
 def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tuple[str, str | None, str]]:
-    """(description, team member or None, contact), the most promising first."""
+    """(description, team member or None, contact), the most promising first.
+
+    Each gap credits the action most likely to close it: a relationship with the decider
+    nobody reaches (or reaches only through one person), with the executive who has no
+    peer, with the senior people of an untouched part, renewing a stale relationship;
+    winning over the opposed decider, the person of unknown stance, the likeliest
+    supporter of a line or a coach-less unit.
+    """
     own = set(v.contacts(G))
-    weight: dict[str, float] = {}
+    relate: dict[str, float] = {}
+    win: dict[str, float] = {}
+
+    def credit(table: dict[str, float], contact: str | None, weight: float) -> None:
+        if contact in own:
+            table[contact] = table.get(contact, 0.0) + weight
+
+    def key(cid: str) -> str:
+        return node_key(NodeKind.CONTACT, cid)
+
+    def likeliest(people) -> str | None:
+        """The best one to win over: closest to supporting us, then the weightiest."""
+        ranked = sorted((c for c in people if c in own and (v.stance(G, c) or 0) < COACH),
+                        key=lambda c: (-(v.stance(G, c) if v.stance(G, c) is not None else -0.5),
+                                       -_weight_of(G, c), c))
+        return ranked[0] if ranked else None
+
     for gap in gaps:
-        for c in gap.contacts:
-            key = node_key(NodeKind.CONTACT, c)
-            if key in own:
-                weight[key] = weight.get(key, 0.0) + _WEIGHT[gap.severity]
-        if gap.type == "untouched_subsidiary":  # its most senior people
-            people = [c for c in own if G.nodes[c].get("account_id") in gap.accounts]
-            for c in sorted(people, key=lambda c: (_seniority(G, c), c))[:2]:
-                weight[c] = weight.get(c, 0.0) + _WEIGHT[gap.severity]
-    for c in sorted(own, key=lambda c: (-_weight_of(G, c), c))[:10]:  # the account's weightiest people
-        weight[c] = weight.get(c, 0.0) + 2 * _weight_of(G, c)
+        w = _WEIGHT[gap.severity]
+        people = [key(c) for c in gap.contacts]
+        if gap.type in ("uncovered_decider", "gatekeeper_only", "single_point_of_failure", "no_executive_peer",
+                        "stale_relationship"):
+            credit(relate, people[-1], w)
+        elif gap.type in ("opposed_decider", "unknown_stance"):
+            credit(win, people[-1], w)
+        elif gap.type == "missing_line":
+            credit(win, likeliest(people), w)
+        elif gap.type == "no_coach":
+            members = people or [c for c in own if G.nodes[c].get("account_id") in gap.accounts]
+            credit(win, likeliest(c for c in members if (v.stance(G, c) or 0) >= 1) or likeliest(members), w)
+        elif gap.type in ("untouched_subsidiary", "single_threaded"):
+            pool = [c for c in own if G.nodes[c].get("account_id") in gap.accounts and c not in people]
+            for c in sorted(pool, key=lambda c: (_seniority(G, c), -_weight_of(G, c), c))[:2]:
+                credit(relate, c, w)
     known = {(t, c): d for t, c, d in v.relationships(G)}
     team, executives = v.team(G), v.our_executives(G)
     scored: list[tuple[float, tuple[str, str | None, str]]] = []
-    for c, w in weight.items():
+    for c, w in relate.items():
         t = _who_should_meet(G, c, team, executives)
-        if t is not None:
-            existing = known.get((t, c))
-            last = existing.get("last_interaction") if existing else None
-            stale = last and (today - dt.date.fromisoformat(str(last)[:10])).days > 90
-            if existing is None or stale:
-                verb = "renew" if existing else "build"
-                scored.append((w, (f"{v.name(G, t)} should {verb} a relationship with {v.name(G, c)}", t, c)))
+        if t is None:
+            continue
+        existing = known.get((t, c))
+        last = existing.get("last_interaction") if existing else None
+        stale = last and (today - dt.date.fromisoformat(str(last)[:10])).days > 90
+        if existing is None or stale:
+            verb = "renew" if existing else "build"
+            scored.append((w + 0.1 * _weight_of(G, c),
+                           (f"{v.name(G, t)} should {verb} a relationship with {v.name(G, c)}", t, c)))
+    for c, w in win.items():
         stance = v.stance(G, c)
-        if stance is None or stance < COACH:
-            target = _raised(stance)
-            scored.append((w * 0.9, (f"win {v.name(G, c)} over from {_stance_word(stance)} to "
-                                     f"{_stance_word(target)}", None, c)))
+        target = _raised(stance)
+        scored.append((w + 0.1 * _weight_of(G, c),
+                       (f"win {v.name(G, c)} over from {_stance_word(stance)} to {_stance_word(target)}", None, c)))
     scored.sort(key=lambda x: (-x[0], x[1][2], x[1][1] or ""))
     return [candidate for _, candidate in scored]
 
