@@ -86,7 +86,7 @@ _SCOPE = {
     "contacts": f"account_id {_IN_ACC}",
     "opportunities": f"account_id {_IN_ACC}",
     "relationships": f"contact_id IN {_CONTACTS_IN}",
-    "influence": f"source_id IN {_CONTACTS_IN} AND target_id IN {_CONTACTS_IN}",
+    "influence": f"source_id IN {_CONTACTS_IN} AND +target_id IN {_CONTACTS_IN}",
     "opportunity_members": f"opportunity_id IN (SELECT id FROM opportunity WHERE account_id {_IN_ACC})",
     "team": f"(id IN (SELECT team_id FROM team_account WHERE account_id {_IN_ACC}) "
             f"OR id IN (SELECT team_id FROM relationship WHERE contact_id IN {_CONTACTS_IN}))",
@@ -297,7 +297,8 @@ class EmbeddedStore(GraphStore):
                 "contacts": contacts,
                 "team": self._select("team", "id IN (SELECT value FROM json_each(:t))", {"t": team_ids}),
                 "relationships": relationships,
-                "influence": self._select("influence", f"source_id {in_c} AND target_id {in_c}",
+                # "+target_id": probe the index by source only, filter the target
+                "influence": self._select("influence", f"source_id {in_c} AND +target_id {in_c}",
                                           {"c": cids}),
                 "opportunities": opportunities,
                 "opportunity_members": self._select(

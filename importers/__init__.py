@@ -32,7 +32,8 @@ from importers.tabular import RawTable, canonical_column
 from importers.validate import validate
 from importers.workbook import read_workbook_paths
 
-__all__ = ["ImportReport", "Format", "read_paths", "import_paths", "import_frames", "import_tables"]
+__all__ = ["ImportReport", "Format", "read_paths", "import_paths", "import_frames", "import_tables",
+           "tables_from_frames"]
 
 Format = Literal["auto", "workbook", "salesforce"]
 
@@ -108,6 +109,12 @@ def import_frames(frames: Mapping[str, pd.DataFrame], store: GraphStore, *, dry_
     """Import pandas DataFrames, one per table (``accounts``, ``contacts`` …), with the same
     column names, aliases and validation as spreadsheets. Problems name the table as the
     file (``contacts``) and the row as ``index position + 2``, as a sheet would show it."""
+    return import_tables(tables_from_frames(frames), store, dry_run=dry_run, progress=progress)
+
+
+def tables_from_frames(frames: Mapping[str, pd.DataFrame]) -> list[RawTable]:
+    """Raw tables from DataFrames named after their tables (headers mapped as in a sheet),
+    ready for :func:`importers.validate.validate`. Raises ImportRejected for an unknown table."""
     tables = []
     for name, frame in frames.items():
         if name not in TABLES:
@@ -119,4 +126,4 @@ def import_frames(frames: Mapping[str, pd.DataFrame], store: GraphStore, *, dry_
         tables.append(RawTable(name, name, data, list(range(2, len(frame) + 2)),
                                {c: str(h) for h, c in used.items()},
                                [str(h) for h, c in columns.items() if c is None]))
-    return import_tables(tables, store, dry_run=dry_run, progress=progress)
+    return tables

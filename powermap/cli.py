@@ -35,13 +35,20 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class _State:
     db: str | None = None
+    store: str | None = None
+    neo4j_uri: str | None = None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", envvar="POWERMAP_DB", metavar="PATH",
               help="The embedded store's file [default: ./powermap.db; env POWERMAP_DB].")
+@click.option("--store", type=click.Choice(["embedded", "neo4j"]), envvar="POWERMAP_STORE",
+              help="Which store: the embedded file or a Neo4j server [default: embedded; env POWERMAP_STORE].")
+@click.option("--neo4j-uri", envvar="NEO4J_URI", metavar="URI",
+              help="The Neo4j server, e.g. neo4j://localhost:7687 [env NEO4J_URI; user, password and "
+                   "database from NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE].")
 @click.version_option(package_name="powermap")
-def app(db: str | None) -> None:
+def app(db: str | None, store: str | None, neo4j_uri: str | None) -> None:
     """Stakeholder and decision-chain analyzer for key-account sales teams.
 
     Import your accounts, contacts, our team and the ties among them from Excel/CSV
@@ -49,6 +56,8 @@ def app(db: str | None) -> None:
     influences whom and how we reach them. Start with `powermap demo`.
     """
     _State.db = db
+    _State.store = store
+    _State.neo4j_uri = neo4j_uri
 
 
 json_option = click.option("--json", "as_json", is_flag=True,
@@ -57,12 +66,12 @@ json_option = click.option("--json", "as_json", is_flag=True,
 
 def open_cli_store() -> GraphStore:
     """The store the global options and settings name."""
-    return open_store(get_settings(), db=_State.db)
+    return open_store(get_settings(), db=_State.db, store=_State.store, neo4j_uri=_State.neo4j_uri)
 
 
 def store_options() -> dict[str, str | None]:
-    """The global options that name a store, None when not given."""
-    return {"db": _State.db}
+    """The global options that name a store (``db``, ``store``, ``neo4j_uri``), None when not given."""
+    return {"db": _State.db, "store": _State.store, "neo4j_uri": _State.neo4j_uri}
 
 
 def store_opener() -> Callable[[], GraphStore]:
@@ -71,7 +80,10 @@ def store_opener() -> Callable[[], GraphStore]:
 
 
 def store_label() -> str:
-    return _State.db or get_settings().db
+    settings = get_settings()
+    if (_State.store or settings.store) == "neo4j":
+        return _State.neo4j_uri or settings.neo4j_uri or "Neo4j"
+    return _State.db or settings.db
 
 
 def print_json(data: Any) -> None:

@@ -5,18 +5,29 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
 
 
 class Settings(BaseSettings):
-    """``POWERMAP_DB``: the embedded store's file; ``POWERMAP_STORE``: which store."""
+    """``POWERMAP_DB``: the embedded store's file; ``POWERMAP_STORE``: which store
+    (``embedded`` or ``neo4j``). The Neo4j store reads ``NEO4J_URI``, ``NEO4J_USER``
+    (default ``neo4j``), ``NEO4J_PASSWORD``, ``NEO4J_DATABASE`` (default: the server's
+    default database) and ``POWERMAP_NEO4J_BATCH_SIZE`` (rows per write statement)."""
 
-    model_config = SettingsConfigDict(env_prefix="POWERMAP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="POWERMAP_", extra="ignore", populate_by_name=True)
 
     db: str = "powermap.db"
-    store: Literal["embedded"] = "embedded"
+    store: Literal["embedded", "neo4j"] = "embedded"
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI", "neo4j_uri"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "neo4j_user"))
+    neo4j_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "neo4j_password"))
+    neo4j_database: str | None = Field(
+        default=None, validation_alias=AliasChoices("NEO4J_DATABASE", "neo4j_database"))
+    neo4j_batch_size: int = Field(default=2000, ge=1)
 
 
 @lru_cache(maxsize=1)

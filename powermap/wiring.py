@@ -2,18 +2,97 @@
 
 from __future__ import annotations
 
+import atexit
+import logging
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph.embedded import EmbeddedStore
+from graph.exceptions import StoreUnavailable
 from graph.store import GraphStore
 from powermap.settings import Settings
 
-__all__ = ["open_store", "DEMO_DIR"]
+if TYPE_CHECKING:  # the driver is an optional dependency, imported when a Neo4j store is opened
+    import neo4j
+
+__all__ = ["open_store", "open_store_at", "neo4j_driver", "DEMO_DIR", "NEO4J_SCHEMES"]
 
 #: The bundled demo data (regenerate with ``python demo/generate.py``).
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
 
-def open_store(settings: Settings, *, db: str | None = None) -> GraphStore:
-    """The store the settings name; ``db`` overrides the embedded store's file."""
+#: URI schemes of a Neo4j server (``neo4j://`` routes over a cluster, ``bolt://`` talks to one server)
+NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
+
+
+def open_store(settings: Settings, *, db: str | None = None, store: str | None = None,
+               neo4j_uri: str | None = None) -> GraphStore:
+    """The store the settings name; ``db``, ``store`` and ``neo4j_uri`` override them
+    (the CLI's global options)."""
+    if (store or settings.store) == "neo4j":
+        return _open_neo4j(settings, neo4j_uri or settings.neo4j_uri)
     return EmbeddedStore(db or settings.db)
+
+
+def open_store_at(location: str, settings: Settings, *, db: str | None = None, neo4j_uri: str | None = None,
+                  must_exist: bool = False) -> GraphStore:
+    """A store named on the command line: ``embedded`` (the configured file, or ``db``),
+    ``neo4j`` (the configured server, or ``neo4j_uri``), a Neo4j URI (with the configured
+    credentials) or the path of an embedded store file, which ``must_exist`` if asked."""
+    if location == "neo4j":
+        return _open_neo4j(settings, neo4j_uri or settings.neo4j_uri)
+    if location.startswith(NEO4J_SCHEMES):
+        return _open_neo4j(settings, location)
+    path = (db or settings.db) if location == "embedded" else location
+    if must_exist and path != ":memory:" and not Path(path).is_file():
+        raise StoreUnavailable(f"no store file {path}")
+    return EmbeddedStore(path)
+
+
+@lru_cache(maxsize=None)
+def neo4j_driver(uri: str, user: str | None, password: str | None) -> neo4j.Driver:
+    """The process's one Neo4j driver for ``uri`` and these credentials (created on first
+    use, shared by every store opened on it, closed when the process exits).
+
+    Raises
+    ------
+    StoreUnavailable
+        When the driver is not installed or ``uri`` is no Neo4j address.
+    """
+    try:
+        import neo4j
+    except ImportError as err:
+        raise StoreUnavailable(
+            "the Neo4j store needs the neo4j driver: pip install 'powermap[neo4j]'") from err
+    if not uri.startswith(NEO4J_SCHEMES):
+        raise StoreUnavailable(f"{uri!r} is not a Neo4j address (use neo4j://host:7687, bolt://host:7687, "
+                               "neo4j+s://… for TLS)")
+    auth = (user or "neo4j", password) if password is not None else None
+    # the driver logs connection failures; without this Python's last-resort handler would
+    # print them beside the one-line error the CLI gives (an app's own logging still sees them)
+    logging.getLogger("neo4j").addHandler(logging.NullHandler())
+    try:
+        driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=15.0, user_agent="powermap")
+    except (neo4j.exceptions.ConfigurationError, ValueError) as err:
+        raise StoreUnavailable(f"cannot use Neo4j address {uri!r}: {err}") from err
+    atexit.register(driver.close)
+    return driver
+
+
+#: (uri, database) pairs whose constraints and indexes this process has set up
+_SCHEMA_READY: set[tuple[str, str | None]] = set()
+
+
+def _open_neo4j(settings: Settings, uri: str | None) -> GraphStore:
+    if not uri:
+        raise StoreUnavailable("the Neo4j store needs NEO4J_URI (or --neo4j-uri), e.g. neo4j://localhost:7687")
+    from graph.neo4j_store import Neo4jStore
+
+    password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
+    database = settings.neo4j_database or None
+    store = Neo4jStore(neo4j_driver(uri, settings.neo4j_user, password), database=database,
+                       batch_size=settings.neo4j_batch_size, address=uri,
+                       setup_schema=(uri, database) not in _SCHEMA_READY)
+    _SCHEMA_READY.add((uri, database))
+    return store

@@ -13,13 +13,18 @@ from graph.model import TABLES, Account, Contact, Department, Influence, Opportu
     Relationship, TeamMember
 from graph.subgraph import EdgeType
 from graph.tree import account_tree
+from neo4j_support import NEEDS_NEO4J, neo4j_test_store
 
 
-STORES = ["embedded"]  # the Neo4j store joins this list in its own issue
+STORES = ["embedded", pytest.param("neo4j", marks=NEEDS_NEO4J)]
 
 
 @pytest.fixture(params=STORES)
 def any_store(request, tmp_path):
+    if request.param == "neo4j":
+        with neo4j_test_store() as s:
+            yield s
+        return
     s = EmbeddedStore(tmp_path / "contract.db")
     yield s
     s.close()

@@ -1,0 +1,9 @@
+"""`/relationships`: list (paged, ``updated_since``), read (ETag), upsert and delete relationships."""
+
+from __future__ import annotations
+
+from api.routes.common import record_router
+
+__all__ = ["router"]
+
+router = record_router("relationships", prefix="/relationships", tag="relationships")

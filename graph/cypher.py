@@ -1,0 +1,581 @@
+"""Every Cypher statement the Neo4j store sends, in one place.
+
+The statements are built once, at import, from the model's tables and the fixed
+enumerations :class:`Label` and :class:`RelType` below; nothing typed by a user ever
+becomes part of a statement's text: values travel only as parameters (``$rows``,
+``$id`` …). Every statement is registered in :data:`STATEMENTS`, which is what the test
+suite hands to Neo4j's own Cypher linter (``tests/test_cypher_lint.py``), so a typo or an
+invalid clause is caught on machines where no Neo4j runs.
+
+How the graph is stored
+-----------------------
+Each record of a node table is a node whose properties are the record's columns in
+storage form (ISO dates as text, buying roles and owned accounts as lists, an empty
+list as no property) plus ``updated_at``. Reference columns are kept as properties
+(they are what :meth:`~graph.store.GraphStore.get` returns) *and* drawn as
+relationships, so the graph can be walked::
+
+    (:Account)-[:PART_OF]->(:Account)              parent_id
+    (:Department)-[:IN_ACCOUNT]->(:Account)        account_id
+    (:Department)-[:PART_OF]->(:Department)        parent_id
+    (:Contact)-[:IN_ACCOUNT]->(:Account)           account_id
+    (:Contact)-[:IN_DEPARTMENT]->(:Department)     department_id
+    (:Contact)-[:REPORTS_TO]->(:Contact)           reports_to
+    (:Opportunity)-[:IN_ACCOUNT]->(:Account)       account_id
+    (:TeamMember)-[:OWNS]->(:Account)              accounts (one per owned account)
+
+The edge tables are relationships carrying their columns::
+
+    (:TeamMember)-[:KNOWS {strength, last_interaction}]->(:Contact)      relationships
+    (:Contact)-[:INFLUENCES {kind, weight}]->(:Contact)                  influence
+    (:Opportunity)-[:INVOLVES {role, is_decider, source_role}]->(:Contact)  opportunity_members
+
+Snapshots are ``(:Snapshot {label, created_at, size, data})`` nodes, ``data`` a byte array.
+
+The statements need Neo4j 5.6 or later (``COLLECT {}`` and ``COUNT {}`` subqueries).
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import textwrap
+from dataclasses import dataclass
+
+from graph.model import TABLES
+
+__all__ = [
+    "Label",
+    "RelType",
+    "Statement",
+    "STATEMENTS",
+    "NODE_LABEL",
+    "EdgeSpec",
+    "EDGES",
+    "Link",
+    "LINKS",
+    "HIERARCHY",
+    "SCHEMA",
+    "UPSERT",
+    "LINK",
+    "MISSING_ENDPOINTS",
+    "GET",
+    "DELETE",
+    "EXISTING_IDS",
+    "PARENTS",
+    "COUNTS",
+    "LIST_ACCOUNTS",
+    "SEARCH",
+    "SUBGRAPH",
+    "DESCENDANTS",
+    "list_records_statement",
+    "DUMP",
+    "SAVE_SNAPSHOT",
+    "LOAD_SNAPSHOT",
+    "LIST_SNAPSHOTS",
+    "CLEAR",
+    "NODE_COUNT",
+]
+
+
+class Label(str, enum.Enum):
+    """The node labels powermap writes; no other label ever appears in a statement."""
+
+    ACCOUNT = "Account"
+    DEPARTMENT = "Department"
+    CONTACT = "Contact"
+    TEAM_MEMBER = "TeamMember"
+    OPPORTUNITY = "Opportunity"
+    SNAPSHOT = "Snapshot"
+
+
+class RelType(str, enum.Enum):
+    """The relationship types powermap writes."""
+
+    PART_OF = "PART_OF"
+    IN_ACCOUNT = "IN_ACCOUNT"
+    IN_DEPARTMENT = "IN_DEPARTMENT"
+    REPORTS_TO = "REPORTS_TO"
+    OWNS = "OWNS"
+    KNOWS = "KNOWS"
+    INFLUENCES = "INFLUENCES"
+    INVOLVES = "INVOLVES"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One Cypher statement: a stable name (for errors and the linter) and its text."""
+
+    name: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+#: Every statement of this module by name: what the linter checks.
+STATEMENTS: dict[str, Statement] = {}
+
+
+def _define(name: str, text: str) -> Statement:
+    if name in STATEMENTS:
+        raise ValueError(f"Cypher statement {name!r} defined twice")
+    statement = Statement(name, textwrap.dedent(text).strip())
+    STATEMENTS[name] = statement
+    return statement
+
+
+#: node table → label
+NODE_LABEL: dict[str, Label] = {
+    "accounts": Label.ACCOUNT,
+    "departments": Label.DEPARTMENT,
+    "contacts": Label.CONTACT,
+    "team": Label.TEAM_MEMBER,
+    "opportunities": Label.OPPORTUNITY,
+}
+
+
+@dataclass(frozen=True)
+class EdgeSpec:
+    """How an edge table is stored: a relationship from ``source`` to ``target``."""
+
+    source: Label
+    type: RelType
+    target: Label
+    source_column: str
+    target_column: str
+    #: relationship properties that are part of the key (influence: its kind)
+    key_properties: tuple[str, ...] = ()
+
+    def properties(self, table: str) -> tuple[str, ...]:
+        """The columns kept on the relationship (all but the two endpoints)."""
+        return tuple(c for c in TABLES[table].columns if c not in (self.source_column, self.target_column))
+
+
+EDGES: dict[str, EdgeSpec] = {
+    "relationships": EdgeSpec(Label.TEAM_MEMBER, RelType.KNOWS, Label.CONTACT, "team_id", "contact_id"),
+    "influence": EdgeSpec(Label.CONTACT, RelType.INFLUENCES, Label.CONTACT, "source_id", "target_id", ("kind",)),
+    "opportunity_members": EdgeSpec(Label.OPPORTUNITY, RelType.INVOLVES, Label.CONTACT,
+                                    "opportunity_id", "contact_id"),
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A reference column drawn as a relationship to the node it names."""
+
+    table: str
+    column: str
+    type: RelType
+    target: Label
+    many: bool = False  # a list column: one relationship per id
+
+
+LINKS: tuple[Link, ...] = (
+    Link("accounts", "parent_id", RelType.PART_OF, Label.ACCOUNT),
+    Link("departments", "account_id", RelType.IN_ACCOUNT, Label.ACCOUNT),
+    Link("departments", "parent_id", RelType.PART_OF, Label.DEPARTMENT),
+    Link("contacts", "account_id", RelType.IN_ACCOUNT, Label.ACCOUNT),
+    Link("contacts", "department_id", RelType.IN_DEPARTMENT, Label.DEPARTMENT),
+    Link("contacts", "reports_to", RelType.REPORTS_TO, Label.CONTACT),
+    Link("team", "accounts", RelType.OWNS, Label.ACCOUNT, many=True),
+    Link("opportunities", "account_id", RelType.IN_ACCOUNT, Label.ACCOUNT),
+)
+
+#: node table → its hierarchy column (what :meth:`GraphStore.parents` reads)
+HIERARCHY: dict[str, str] = {name: spec.hierarchy for name, spec in TABLES.items() if spec.hierarchy}
+
+A, D, C, T, O, S = (Label.ACCOUNT.value, Label.DEPARTMENT.value, Label.CONTACT.value,
+                    Label.TEAM_MEMBER.value, Label.OPPORTUNITY.value, Label.SNAPSHOT.value)
+R = {t.name: t.value for t in RelType}
+
+
+def _differs_set(var: str) -> str:
+    """True when any value in ``row.set`` (the columns the import supplied) differs from
+    ``var``'s (null-aware)."""
+    return (f"any(k IN keys(row.set) WHERE "
+            f"coalesce({var}[k] <> row.set[k], ({var}[k] IS NULL) <> (row.set[k] IS NULL)))")
+
+
+# ----- schema: idempotent, run at start ------------------------------------------------------
+def _schema() -> tuple[Statement, ...]:
+    statements = []
+    for table, label in NODE_LABEL.items():
+        statements.append(_define(
+            f"schema.unique.{table}",
+            f"CREATE CONSTRAINT powermap_{table}_id IF NOT EXISTS "
+            f"FOR (n:{label.value}) REQUIRE n.id IS UNIQUE"))
+    statements.append(_define(
+        "schema.unique.snapshots",
+        f"CREATE CONSTRAINT powermap_snapshots_label IF NOT EXISTS FOR (n:{S}) REQUIRE n.label IS UNIQUE"))
+    # property lookups the reads and deletes make
+    for table, column in (("accounts", "parent_id"), ("departments", "account_id"),
+                          ("departments", "parent_id"), ("contacts", "account_id"),
+                          ("contacts", "department_id"), ("contacts", "reports_to"),
+                          ("opportunities", "account_id")):
+        statements.append(_define(
+            f"schema.index.{table}.{column}",
+            f"CREATE INDEX powermap_{table}_{column} IF NOT EXISTS "
+            f"FOR (n:{NODE_LABEL[table].value}) ON (n.{column})"))
+    statements.append(_define("schema.await", "CALL db.awaitIndexes($seconds)"))
+    return tuple(statements)
+
+
+SCHEMA: tuple[Statement, ...] = _schema()
+
+
+# ----- writes ---------------------------------------------------------------------------------
+def _node_upsert(table: str) -> Statement:
+    label = NODE_LABEL[table].value
+    return _define(f"upsert.{table}", f"""
+        UNWIND $rows AS row
+        MERGE (n:{label} {{id: row.all.id}})
+        WITH n, row, n.updated_at IS NULL AS created
+        WITH n, row, created, created OR {_differs_set("n")} AS changed
+        FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | SET n += row.all, n.updated_at = $now)
+        FOREACH (_ IN CASE WHEN changed AND NOT created THEN [1] ELSE [] END | SET n += row.set, n.updated_at = $now)
+        RETURN count(*) AS written,
+               count(CASE WHEN created THEN 1 END) AS inserted,
+               count(CASE WHEN changed AND NOT created THEN 1 END) AS updated
+        """)
+
+
+def _edge_upsert(table: str) -> Statement:
+    e = EDGES[table]
+    key = ", ".join(f"{p}: row.all.{p}" for p in e.key_properties)
+    return _define(f"upsert.{table}", f"""
+        UNWIND $rows AS row
+        MATCH (s:{e.source.value} {{id: row.all.{e.source_column}}})
+        MATCH (t:{e.target.value} {{id: row.all.{e.target_column}}})
+        MERGE (s)-[r:{e.type.value}{" {" + key + "}" if key else ""}]->(t)
+        WITH r, row, r.updated_at IS NULL AS created
+        WITH r, row, created, created OR {_differs_set("r")} AS changed
+        FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | SET r += row.props, r.updated_at = $now)
+        FOREACH (_ IN CASE WHEN changed AND NOT created THEN [1] ELSE [] END | SET r += row.set, r.updated_at = $now)
+        RETURN count(*) AS written,
+               count(CASE WHEN created THEN 1 END) AS inserted,
+               count(CASE WHEN changed AND NOT created THEN 1 END) AS updated
+        """)
+
+
+#: table → the batched upsert; ``$rows`` (each ``{"all": every column, "set": the columns the
+#: import supplied, "props": (edges) the relationship's properties}``), ``$now``. A new
+#: record gets every column; an existing one only the supplied ones, and only when they differ.
+UPSERT: dict[str, Statement] = {
+    **{table: _node_upsert(table) for table in NODE_LABEL},
+    **{table: _edge_upsert(table) for table in EDGES},
+}
+
+
+def _missing_endpoints(table: str) -> Statement:
+    e = EDGES[table]
+    return _define(f"missing_endpoints.{table}", f"""
+        UNWIND $rows AS row
+        WITH row
+        WHERE NOT EXISTS {{ MATCH (s:{e.source.value} {{id: row.{e.source_column}}}) }}
+           OR NOT EXISTS {{ MATCH (t:{e.target.value} {{id: row.{e.target_column}}}) }}
+        RETURN row.{e.source_column} AS source, row.{e.target_column} AS target
+        LIMIT 5
+        """)
+
+
+#: edge table → which rows of ``$rows`` name an endpoint that is not stored (first five)
+MISSING_ENDPOINTS: dict[str, Statement] = {table: _missing_endpoints(table) for table in EDGES}
+
+
+def _link(link: Link) -> Statement:
+    label = NODE_LABEL[link.table].value
+    rel, target = link.type.value, link.target.value
+    if link.many:
+        text = f"""
+            UNWIND $rows AS row
+            MATCH (n:{label} {{id: row.id}})
+            OPTIONAL MATCH (n)-[old:{rel}]->(m:{target})
+            WHERE NOT m.id IN row.refs
+            DELETE old
+            WITH DISTINCT n, row
+            UNWIND row.refs AS ref
+            MATCH (m:{target} {{id: ref}})
+            MERGE (n)-[:{rel}]->(m)
+            """
+    else:
+        text = f"""
+            UNWIND $rows AS row
+            MATCH (n:{label} {{id: row.id}})
+            OPTIONAL MATCH (n)-[old:{rel}]->(m:{target})
+            WHERE row.ref IS NULL OR m.id <> row.ref
+            DELETE old
+            WITH DISTINCT n, row
+            WHERE row.ref IS NOT NULL
+            MATCH (m:{target} {{id: row.ref}})
+            MERGE (n)-[:{rel}]->(m)
+            """
+    return _define(f"link.{link.table}.{link.column}", text)
+
+
+#: (table, column) → the statement that (re)draws a reference column's relationship;
+#: ``$rows`` of ``{id, ref}`` (``{id, refs}`` for a list column).
+LINK: dict[tuple[str, str], Statement] = {(link.table, link.column): _link(link) for link in LINKS}
+
+
+# ----- deletes: every statement of a table's tuple runs in one transaction ----------------------
+def _delete() -> dict[str, tuple[Statement, ...]]:
+    def d(name: str, text: str) -> Statement:
+        return _define(f"delete.{name}", text)
+
+    clear_reports = (f"MATCH (gone:{C}) WHERE gone.account_id = $id "
+                     f"MATCH (m:{C}) WHERE m.reports_to = gone.id SET m.reports_to = null")
+    statements = {
+        "accounts": (
+            d("accounts.child", f"MATCH (child:{A}) WHERE child.parent_id = $id RETURN child.id AS child LIMIT 1"),
+            d("accounts.reports_to", clear_reports),
+            d("accounts.contacts", f"MATCH (c:{C}) WHERE c.account_id = $id DETACH DELETE c"),
+            d("accounts.opportunities", f"MATCH (o:{O}) WHERE o.account_id = $id DETACH DELETE o"),
+            d("accounts.sub_departments", f"MATCH (gone:{D}) WHERE gone.account_id = $id "
+                                          f"MATCH (sub:{D}) WHERE sub.parent_id = gone.id SET sub.parent_id = null"),
+            d("accounts.departments", f"MATCH (x:{D}) WHERE x.account_id = $id DETACH DELETE x"),
+            d("accounts.node", f"MATCH (n:{A} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
+        ),
+        "contacts": (
+            d("contacts.reports_to", f"MATCH (m:{C}) WHERE m.reports_to = $id SET m.reports_to = null"),
+            d("contacts.node", f"MATCH (n:{C} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
+        ),
+        "departments": (
+            d("departments.contacts", f"MATCH (c:{C}) WHERE c.department_id = $id SET c.department_id = null"),
+            d("departments.sub_departments", f"MATCH (sub:{D}) WHERE sub.parent_id = $id SET sub.parent_id = null"),
+            d("departments.node", f"MATCH (n:{D} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
+        ),
+        "team": (d("team.node", f"MATCH (n:{T} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
+        "opportunities": (
+            d("opportunities.node", f"MATCH (n:{O} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
+    }
+    for table, e in EDGES.items():
+        where = " AND ".join(f"r.{p} = ${p}" for p in e.key_properties)
+        statements[table] = (d(f"{table}.edge", f"""
+            MATCH (:{e.source.value} {{id: $source}})-[r:{e.type.value}]->(:{e.target.value} {{id: $target}})
+            {"WHERE " + where if where else ""}
+            DELETE r
+            RETURN count(*) AS deleted
+            """),)
+    return statements
+
+
+#: table → statements run in order in one transaction (node tables: ``$id``; edge tables:
+#: ``$source``, ``$target`` and the key properties). The last returns ``deleted``; for
+#: accounts the first returns a ``child`` when the account has sub-accounts.
+DELETE: dict[str, tuple[Statement, ...]] = _delete()
+
+
+# ----- reads ----------------------------------------------------------------------------------
+def _get(table: str) -> Statement:
+    if table in NODE_LABEL:
+        return _define(f"get.{table}", f"MATCH (n:{NODE_LABEL[table].value} {{id: $id}}) RETURN properties(n) AS row")
+    e = EDGES[table]
+    where = " AND ".join(f"r.{p} = ${p}" for p in e.key_properties)
+    return _define(f"get.{table}", f"""
+        MATCH (s:{e.source.value} {{id: $source}})-[r:{e.type.value}]->(t:{e.target.value} {{id: $target}})
+        {"WHERE " + where if where else ""}
+        RETURN properties(r) AS row, s.id AS source, t.id AS target
+        """)
+
+
+#: table → one record by key (``$id``, or ``$source``/``$target``/key properties)
+GET: dict[str, Statement] = {table: _get(table) for table in TABLES}
+
+#: node table → ``id`` of the nodes among ``$ids``
+EXISTING_IDS: dict[str, Statement] = {
+    table: _define(f"existing_ids.{table}", f"MATCH (n:{label.value}) WHERE n.id IN $ids RETURN n.id AS id")
+    for table, label in NODE_LABEL.items()
+}
+
+#: hierarchical node table → ``id`` and ``parent`` of the nodes among ``$ids``
+PARENTS: dict[str, Statement] = {
+    table: _define(f"parents.{table}", f"MATCH (n:{NODE_LABEL[table].value}) WHERE n.id IN $ids "
+                                       f"RETURN n.id AS id, n.{column} AS parent")
+    for table, column in HIERARCHY.items()
+}
+
+COUNTS = _define("counts", f"""
+    RETURN COUNT {{ MATCH (n:{A}) }} AS accounts,
+           COUNT {{ MATCH (n:{D}) }} AS departments,
+           COUNT {{ MATCH (n:{C}) }} AS contacts,
+           COUNT {{ MATCH (n:{T}) }} AS team_members,
+           COUNT {{ MATCH (:{T})-[r:{R['KNOWS']}]->(:{C}) }} AS relationships,
+           COUNT {{ MATCH (n:{C}) WHERE n.reports_to IS NOT NULL }} AS reports_to,
+           COUNT {{ MATCH (:{C})-[r:{R['INFLUENCES']}]->(:{C}) }} AS influences,
+           COUNT {{ MATCH (n:{O}) }} AS opportunities
+    """)
+
+LIST_ACCOUNTS = _define("list_accounts", f"""
+    MATCH (a:{A})
+    RETURN a.id AS id, a.name AS name, a.parent_id AS parent_id, a.kind AS kind, a.tier AS tier,
+           a.posture AS posture, COUNT {{ MATCH (c:{C}) WHERE c.account_id = a.id }} AS contacts
+    ORDER BY id
+    """)
+
+#: case-insensitive ``CONTAINS`` on account names and contact names or titles; ``$text``, ``$limit``
+SEARCH = _define("search", f"""
+    WITH toLower($text) AS needle
+    RETURN COLLECT {{
+             MATCH (a:{A}) WHERE toLower(a.name) CONTAINS needle
+             RETURN {{kind: 'account', id: a.id, name: a.name, title: null, account_id: a.id}} AS hit
+             ORDER BY a.name, a.id LIMIT $limit
+           }} AS accounts,
+           COLLECT {{
+             MATCH (c:{C}) WHERE toLower(c.name) CONTAINS needle OR toLower(c.title) CONTAINS needle
+             RETURN {{kind: 'contact', id: c.id, name: c.name, title: c.title, account_id: c.account_id}} AS hit
+             ORDER BY c.name, c.id LIMIT $limit
+           }} AS contacts
+    """)
+
+#: an account's whole world in one round trip (the rows of :func:`graph.subgraph.build_account_graph`)
+SUBGRAPH = _define("subgraph", f"""
+    MATCH (root:{A} {{id: $account_id}})
+    MATCH (a:{A})-[:{R['PART_OF']}*0..]->(root)
+    WITH collect(DISTINCT a) AS tree
+    WITH tree, [a IN tree | a.id] AS ids
+    WITH tree, ids, COLLECT {{ MATCH (c:{C}) WHERE c.account_id IN ids RETURN c }} AS inside
+    WITH tree, ids, inside,
+         COLLECT {{
+           UNWIND inside AS c
+           MATCH (c)-[:{R['REPORTS_TO']}]->(m:{C})
+           WHERE NOT m.account_id IN ids
+           RETURN DISTINCT m
+         }} AS external
+    WITH tree, ids, external, inside + external AS contacts,
+         COLLECT {{ MATCH (o:{O}) WHERE o.account_id IN ids RETURN o }} AS opportunities
+    WITH tree, ids, external, contacts, opportunities,
+         COLLECT {{
+           UNWIND contacts AS c
+           MATCH (t:{T})-[r:{R['KNOWS']}]->(c)
+           RETURN r {{.*, team_id: t.id, contact_id: c.id}}
+         }} AS relationships,
+         COLLECT {{
+           UNWIND tree AS a
+           MATCH (t:{T})-[:{R['OWNS']}]->(a)
+           RETURN {{team_id: t.id, account_id: a.id}}
+         }} AS owned
+    RETURN [a IN tree | properties(a)] AS accounts,
+           COLLECT {{ MATCH (d:{D}) WHERE d.account_id IN ids RETURN properties(d) }} AS departments,
+           [c IN contacts | properties(c)] AS contacts,
+           COLLECT {{
+             UNWIND relationships + owned AS link
+             MATCH (t:{T} {{id: link.team_id}})
+             WITH DISTINCT t
+             RETURN properties(t)
+           }} AS team,
+           relationships,
+           COLLECT {{
+             UNWIND contacts AS s
+             MATCH (s)-[r:{R['INFLUENCES']}]->(t:{C})
+             WHERE t.account_id IN ids OR t IN external
+             RETURN r {{.*, source_id: s.id, target_id: t.id}}
+           }} AS influence,
+           [o IN opportunities | properties(o)] AS opportunities,
+           COLLECT {{
+             UNWIND opportunities AS o
+             MATCH (o)-[r:{R['INVOLVES']}]->(c:{C})
+             RETURN r {{.*, opportunity_id: o.id, contact_id: c.id}}
+           }} AS opportunity_members,
+           owned
+    """)
+
+DESCENDANTS = _define("descendants", f"""
+    MATCH (root:{A}) WHERE root.id IN $ids
+    MATCH (a:{A})-[:{R['PART_OF']}*0..]->(root)
+    RETURN DISTINCT a.id AS id
+    """)
+
+
+# ----- paged record lists: one statement per table and filter combination ----------------------
+def _node_scope(table: str) -> str:
+    if table == "accounts":
+        return "n.id IN $accounts"
+    if table == "team":
+        return (f"(EXISTS {{ MATCH (n)-[:{R['OWNS']}]->(a:{A}) WHERE a.id IN $accounts }} "
+                f"OR EXISTS {{ MATCH (n)-[:{R['KNOWS']}]->(c:{C}) WHERE c.account_id IN $accounts }})")
+    return "n.account_id IN $accounts"
+
+
+_EDGE_SCOPE = {
+    "relationships": "t.account_id IN $accounts",
+    "influence": "s.account_id IN $accounts AND t.account_id IN $accounts",
+    "opportunity_members": "s.account_id IN $accounts",
+}
+
+
+def _after(terms: list[str], i: int = 0) -> str:
+    """Lexicographic ``(terms) > ($after0, $after1, …)`` spelled out."""
+    first = f"{terms[0]} > $after{i}"
+    if len(terms) == 1:
+        return first
+    return f"({first} OR ({terms[0]} = $after{i} AND {_after(terms[1:], i + 1)}))"
+
+
+def _list_records(table: str, after: bool, scope: bool) -> Statement:
+    name = f"list_records.{table}" + "".join(
+        f".{flag}" for flag, on in (("after", after), ("scope", scope)) if on)
+    if table in NODE_LABEL:
+        match, var, order = f"MATCH (n:{NODE_LABEL[table].value})", "n", ["n.id"]
+        returns = "properties(n) AS row"
+        scope_text = _node_scope(table)
+    else:
+        e = EDGES[table]
+        match = f"MATCH (s:{e.source.value})-[r:{e.type.value}]->(t:{e.target.value})"
+        var, order = "r", ["s.id", "t.id", *(f"r.{p}" for p in e.key_properties)]
+        returns = "properties(r) AS row, s.id AS source, t.id AS target"
+        scope_text = _EDGE_SCOPE[table]
+    # no index serves updated_at, so a null-tolerant test costs nothing over two variants
+    conditions = [c for c, on in ((_after(order), after), (scope_text, scope),
+                                  (f"($since IS NULL OR {var}.updated_at >= $since)", True)) if on]
+    where = "WHERE " + "\n  AND ".join(conditions)
+    return _define(name, f"{match}\n{where}\nRETURN {returns}\nORDER BY {', '.join(order)}\nLIMIT $limit")
+
+
+# the key range and the account scope decide which index serves the page: a statement each
+_LIST_RECORDS: dict[tuple[str, bool, bool], Statement] = {
+    (table, *flags): _list_records(table, *flags)
+    for table in TABLES for flags in itertools.product((False, True), repeat=2)
+}
+
+
+def list_records_statement(table: str, *, after: bool, scope: bool) -> Statement:
+    """The page statement of ``table`` (``$after0…`` with ``after``, ``$accounts`` with
+    ``scope``; always ``$since``, null for no filter, and ``$limit``)."""
+    return _LIST_RECORDS[(table, after, scope)]
+
+
+def _dump(table: str) -> Statement:
+    if table in NODE_LABEL:
+        return _define(f"dump.{table}", f"MATCH (n:{NODE_LABEL[table].value}) RETURN properties(n) AS row")
+    e = EDGES[table]
+    return _define(f"dump.{table}", f"MATCH (s:{e.source.value})-[r:{e.type.value}]->(t:{e.target.value}) "
+                                    "RETURN properties(r) AS row, s.id AS source, t.id AS target")
+
+
+#: table → every row of it
+DUMP: dict[str, Statement] = {table: _dump(table) for table in TABLES}
+
+# ----- snapshots --------------------------------------------------------------------------------
+SAVE_SNAPSHOT = _define("snapshot.save", f"""
+    MERGE (s:{S} {{label: $label}})
+    SET s.created_at = $now, s.size = $size, s.data = $data
+    """)
+LOAD_SNAPSHOT = _define("snapshot.load", f"MATCH (s:{S} {{label: $label}}) RETURN s.data AS data")
+LIST_SNAPSHOTS = _define("snapshot.list", f"""
+    MATCH (s:{S})
+    RETURN s.label AS label, s.created_at AS created_at, s.size AS size
+    ORDER BY created_at, label
+    """)
+
+# ----- maintenance (tests, benchmark) ----------------------------------------------------------
+#: delete up to ``$limit`` of powermap's nodes with their relationships; run until it deletes 0
+CLEAR = _define("clear", f"""
+    MATCH (n)
+    WHERE n:{A} OR n:{D} OR n:{C} OR n:{T} OR n:{O} OR n:{S}
+    WITH n LIMIT $limit
+    DETACH DELETE n
+    RETURN count(*) AS deleted
+    """)
+#: every node of the database, powermap's or not
+NODE_COUNT = _define("node_count", "RETURN COUNT { MATCH (n) } AS nodes")

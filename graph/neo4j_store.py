@@ -1,0 +1,460 @@
+"""The Neo4j store: the shared graph of a sales organisation, through the official driver.
+
+The driver is created by the composition root (:mod:`powermap.wiring`) and handed in;
+every statement comes from :mod:`graph.cypher`. Reads run with read routing so they are
+served by any member of a cluster; writes run as managed transactions, which the driver
+retries on transient errors (a leader switch, a deadlock).
+
+Atomicity: a :meth:`~Neo4jStore.write` is **one** transaction. The rows go to the server in
+batches of ``batch_size`` (``UNWIND $rows … MERGE``), all inside that transaction, and it
+commits only after the last batch: a failure at any point, a killed process or a lost
+connection leaves the graph exactly as it was, and no reader ever sees half an import. A
+staging area was not chosen: publishing staged data atomically in Neo4j Community Edition
+takes one transaction as large as the import itself (or a filter on every read), so it
+buys nothing. The price is that the server must hold the import's changes in memory until
+the commit; when an import exceeds the server's transaction memory
+(``db.memory.transaction.max``, the heap) it fails as a whole with a message that says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any
+
+import neo4j
+from neo4j import RoutingControl
+from neo4j import exceptions as neo4j_errors
+
+from graph import cypher
+from graph.batch import Batch
+from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable
+from graph.model import TABLES, Record
+from graph.store import GraphStore, Progress, WriteResult
+
+__all__ = ["Neo4jStore", "DEFAULT_BATCH_SIZE"]
+
+#: Rows per ``UNWIND`` statement.
+DEFAULT_BATCH_SIZE = 2000
+
+
+class Neo4jStore(GraphStore):
+    """A :class:`GraphStore` in a Neo4j 5 database.
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        Created once by the composition root; the store only borrows it unless
+        ``close_driver`` is true.
+    database : str, optional
+        The database to use (``NEO4J_DATABASE``); the server's default when None.
+    batch_size : int
+        Rows per ``UNWIND`` statement of a write.
+    close_driver : bool
+        Close the driver when the store is closed.
+    address : str
+        How error messages name the server (the URI).
+    setup_schema : bool
+        Create the constraints and indexes (idempotent) before first use.
+
+    Raises
+    ------
+    StoreUnavailable
+        When the server cannot be reached, refuses the credentials or has no such database.
+    """
+
+    def __init__(self, driver: neo4j.Driver, *, database: str | None = None,
+                 batch_size: int = DEFAULT_BATCH_SIZE, close_driver: bool = False,
+                 address: str = "the Neo4j server", setup_schema: bool = True):
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._driver = driver
+        self.database = database
+        self.batch_size = int(batch_size)
+        self.address = address
+        self._close_driver = close_driver
+        with self._errors():
+            driver.verify_connectivity()
+            if setup_schema:
+                self.setup_schema()
+
+    def setup_schema(self, *, wait_seconds: int = 300) -> None:
+        """Create the uniqueness constraints and indexes if missing, then wait until online."""
+        with self._errors():
+            for statement in cypher.SCHEMA:
+                params = {"seconds": wait_seconds} if statement.name == "schema.await" else {}
+                self._driver.execute_query(statement.text, params, database_=self.database)
+
+    # ----- writes -------------------------------------------------------------------------
+    def write(self, batch: Batch, *, progress: Progress | None = None) -> WriteResult:
+        now = _now()
+        total = len(batch)
+        tables = [t for t in TABLES if batch.count(t)]
+        unique = {t: _deduplicated(batch, t) for t in tables}
+
+        def work(tx: neo4j.ManagedTransaction) -> WriteResult:
+            result, done = WriteResult(), 0
+            for table in tables:
+                # links to another table's nodes are drawn with each chunk; links within the
+                # table (a manager, a parent) once all its nodes are there
+                links = [link for link in cypher.LINKS if link.table == table]
+                later = [link for link in links if link.target == cypher.NODE_LABEL[table]]
+                provided = batch.columns_provided(table)
+                links = [link for link in links if link.column in provided]  # keep what the import left out
+                later = [link for link in later if link.column in provided]
+                inserted = updated = 0
+                for chunk in _chunks(unique[table].rows(table), self.batch_size):
+                    rows = [_to_params(table, row) for row in chunk]
+                    maps = [_upsert_row(table, row, provided) for row in rows]
+                    record = tx.run(cypher.UPSERT[table].text, rows=maps, now=now).single(strict=True)
+                    if record["written"] != len(rows):
+                        _raise_missing_endpoints(tx, table, rows)
+                    inserted += record["inserted"]
+                    updated += record["updated"]
+                    for link in links:
+                        if link not in later:
+                            _draw(tx, link, rows)
+                    done += len(rows)
+                    if progress:
+                        progress(done, total)
+                for link in later:
+                    for chunk in _chunks(unique[table].rows(table), self.batch_size):
+                        _draw(tx, link, [_to_params(table, row) for row in chunk])
+                result.inserted[table] = inserted
+                result.updated[table] = updated
+                result.unchanged[table] = batch.count(table) - inserted - updated
+            return result
+
+        return self._write(work)
+
+    def delete(self, table: str, key: str | tuple[str, ...]) -> bool:
+        self._check_table(table)
+        spec = TABLES[table]
+        values = (key,) if isinstance(key, str) else tuple(key)
+        if len(values) != len(spec.key):
+            raise ValueError(f"{table} is keyed by {', '.join(spec.key)}")
+        if table in cypher.NODE_LABEL:
+            params: dict[str, Any] = {"id": values[0]}
+        else:
+            edge = cypher.EDGES[table]
+            params = {"source": values[0], "target": values[1], **dict(zip(edge.key_properties, values[2:]))}
+
+        def work(tx: neo4j.ManagedTransaction) -> bool:
+            statements = cypher.DELETE[table]
+            if table == "accounts":
+                child = tx.run(statements[0].text, params).single()
+                if child is not None:
+                    raise PowermapError(f"account {values[0]!r} has sub-accounts (e.g. {child['child']!r}); "
+                                        "delete them first")
+                statements = statements[1:]
+            for statement in statements[:-1]:
+                tx.run(statement.text, params).consume()
+            return tx.run(statements[-1].text, params).single(strict=True)["deleted"] > 0
+
+        return self._write(work)
+
+    # ----- reads for validation -------------------------------------------------------------
+    def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
+        self._check_table(table)
+        if table not in cypher.EXISTING_IDS:
+            raise ValueError(f"{table} is not keyed by id")
+        ids = list(ids)
+        if not ids:
+            return set()
+        return {r["id"] for r in self._read(cypher.EXISTING_IDS[table], ids=ids)}
+
+    def parents(self, table: str, ids: Iterable[str]) -> dict[str, str | None]:
+        self._check_table(table)
+        if table not in cypher.PARENTS:
+            raise ValueError(f"{table} has no hierarchy")
+        ids = list(ids)
+        if not ids:
+            return {}
+        return {r["id"]: r["parent"] for r in self._read(cypher.PARENTS[table], ids=ids)}
+
+    # ----- reads ----------------------------------------------------------------------------
+    def get(self, table: str, key: str | tuple[str, ...]) -> Record | None:
+        self._check_table(table)
+        spec = TABLES[table]
+        values = (key,) if isinstance(key, str) else tuple(key)
+        if len(values) != len(spec.key):
+            raise ValueError(f"{table} is keyed by {', '.join(spec.key)}")
+        if table in cypher.NODE_LABEL:
+            records = self._read(cypher.GET[table], id=values[0])
+            rows = [_from_node(table, r["row"]) for r in records]
+        else:
+            edge = cypher.EDGES[table]
+            records = self._read(cypher.GET[table], source=values[0], target=values[1],
+                                 **dict(zip(edge.key_properties, values[2:])))
+            rows = [_from_edge(table, r["row"], r["source"], r["target"]) for r in records]
+        return spec.model.model_validate(rows[0]) if rows else None
+
+    def counts(self) -> dict[str, int]:
+        record = self._read(cypher.COUNTS)[0]
+        return {key: record[key] for key in ("accounts", "departments", "contacts", "team_members",
+                                             "relationships", "reports_to", "influences", "opportunities")}
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        columns = ("id", "name", "parent_id", "kind", "tier", "posture", "contacts")
+        return [{c: r[c] for c in columns} for r in self._read(cypher.LIST_ACCOUNTS)]
+
+    def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        record = self._read(cypher.SEARCH, text=text, limit=int(limit))[0]
+        columns = ("kind", "id", "name", "title", "account_id")
+        hits = [*record["accounts"], *record["contacts"]]
+        return [{c: hit[c] for c in columns} for hit in hits[:limit]]
+
+    def subgraph_rows(self, account_id: str) -> dict[str, list[dict[str, Any]]] | None:
+        records = self._read(cypher.SUBGRAPH, account_id=account_id)
+        if not records:
+            return None
+        r = records[0]
+        rows: dict[str, list[dict[str, Any]]] = {
+            table: [_from_node(table, p) for p in r[table]]
+            for table in ("accounts", "departments", "contacts", "team", "opportunities")
+        }
+        for table in cypher.EDGES:
+            edge = cypher.EDGES[table]
+            rows[table] = [_from_edge(table, p, p[edge.source_column], p[edge.target_column]) for p in r[table]]
+        rows["owned"] = [{"team_id": o["team_id"], "account_id": o["account_id"]} for o in r["owned"]]
+        return rows
+
+    def account_descendants(self, account_ids: Iterable[str]) -> set[str]:
+        ids = list(account_ids)
+        if not ids:
+            return set()
+        return {r["id"] for r in self._read(cypher.DESCENDANTS, ids=ids)}
+
+    def list_records(self, table: str, *, limit: int = 100, after: str | Sequence[str] | None = None,
+                     updated_since: str | None = None,
+                     account_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        self._check_table(table)
+        key = TABLES[table].key
+        params: dict[str, Any] = {"limit": int(limit), "since": updated_since}
+        if after is not None:
+            values = (after,) if isinstance(after, str) else tuple(after)
+            if len(values) != len(key):
+                raise ValueError(f"{table} pages by {', '.join(key)}")
+            params.update({f"after{i}": v for i, v in enumerate(values)})
+        if account_ids is not None:
+            params["accounts"] = sorted(account_ids)
+        statement = cypher.list_records_statement(table, after=after is not None, scope=account_ids is not None)
+        rows = []
+        for record in self._read(statement, **params):
+            if table in cypher.NODE_LABEL:
+                row = _from_node(table, record["row"])
+            else:
+                row = _from_edge(table, record["row"], record["source"], record["target"])
+            row["updated_at"] = record["row"].get("updated_at")
+            row["key"] = row[key[0]] if len(key) == 1 else [row[k] for k in key]
+            rows.append(row)
+        return rows
+
+    def dump(self) -> Batch:
+        import pandas as pd
+
+        tables = {}
+        for table, spec in TABLES.items():
+            records = self._read(cypher.DUMP[table])
+            if table in cypher.NODE_LABEL:
+                rows = [_from_node(table, r["row"]) for r in records]
+            else:
+                rows = [_from_edge(table, r["row"], r["source"], r["target"]) for r in records]
+            if rows:
+                tables[table] = pd.DataFrame(rows, columns=list(spec.columns), dtype=object)
+        return Batch(tables)
+
+    def save_snapshot(self, label: str, data: bytes) -> None:
+        data = bytes(data)
+        with self._errors():
+            self._driver.execute_query(cypher.SAVE_SNAPSHOT.text, {
+                "label": label, "now": _now(), "size": len(data), "data": data}, database_=self.database)
+
+    def load_snapshot(self, label: str) -> bytes:
+        records = self._read(cypher.LOAD_SNAPSHOT, label=label)
+        if not records:
+            raise SnapshotNotFound(label)
+        return bytes(records[0]["data"])
+
+    def list_snapshots(self) -> list[dict[str, Any]]:
+        return [{"label": r["label"], "created_at": r["created_at"], "size": r["size"]}
+                for r in self._read(cypher.LIST_SNAPSHOTS)]
+
+    def close(self) -> None:
+        if self._close_driver:
+            self._driver.close()
+
+    # ----- maintenance (tests and the benchmark) ------------------------------------------------
+    def node_count(self) -> int:
+        """Every node in the database, powermap's or not."""
+        return self._read(cypher.NODE_COUNT)[0]["nodes"]
+
+    def clear(self, *, chunk: int = 10_000) -> None:
+        """Delete every powermap node and relationship, ``chunk`` nodes per transaction.
+
+        Not atomic, and not part of the store port: for test databases and the benchmark.
+        """
+        while self._write(lambda tx: tx.run(cypher.CLEAR.text, limit=chunk).single(strict=True)["deleted"]):
+            pass
+
+    # ----- helpers ------------------------------------------------------------------------------
+    def _read(self, statement: cypher.Statement, **params: Any) -> list[neo4j.Record]:
+        if not isinstance(statement, cypher.Statement):
+            raise TypeError("the Neo4j store only sends statements of graph.cypher")
+        with self._errors():
+            return self._driver.execute_query(statement.text, params, routing_=RoutingControl.READ,
+                                              database_=self.database).records
+
+    def _write(self, work: Callable[[neo4j.ManagedTransaction], Any]) -> Any:
+        with self._errors():
+            with self._driver.session(database=self.database,
+                                      bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
+                return session.execute_write(work)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Driver errors that mean "no store" become StoreUnavailable, in one sentence."""
+        try:
+            yield
+        except neo4j_errors.AuthError as err:
+            raise StoreUnavailable(
+                f"Neo4j at {self.address} refused the user name or password "
+                "(check NEO4J_USER and NEO4J_PASSWORD)") from err
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as err:
+            raise StoreUnavailable(
+                f"cannot reach Neo4j at {self.address}: is the server running and NEO4J_URI right?") from err
+        except neo4j_errors.Neo4jError as err:
+            code = err.code or ""
+            if code == "Neo.ClientError.Database.DatabaseNotFound":
+                raise StoreUnavailable(
+                    f"Neo4j at {self.address} has no database {self.database!r} (check NEO4J_DATABASE)") from err
+            if "Memory" in code:
+                raise PowermapError(
+                    f"the write is too large for one Neo4j transaction ({code}); nothing was written. "
+                    "Raise the server's db.memory.transaction.max and heap, or import in parts") from err
+            raise
+
+
+# ----- rows in and out ------------------------------------------------------------------------------
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _chunks(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _deduplicated(batch: Batch, table: str) -> Batch:
+    """The table's rows with one row per key (the last), so per-row counts stay exact."""
+    frame = batch.tables[table]
+    key = list(TABLES[table].key)
+    if frame[key].duplicated(keep="last").any():
+        frame = frame.drop_duplicates(subset=key, keep="last")
+    return Batch({table: frame})
+
+
+def _column_kinds(table: str) -> dict[str, str]:
+    """column → ``list``, ``float``, ``int``, ``bool`` or ``value`` (as it is)."""
+    kinds = {}
+    for name, info in TABLES[table].model.model_fields.items():
+        union = typing.get_origin(info.annotation) in (typing.Union, types.UnionType)
+        options = typing.get_args(info.annotation) if union else (info.annotation,)
+        kind = "value"
+        for option in options:
+            if typing.get_origin(option) in (frozenset, set, list, tuple):
+                kind = "list"
+            elif option is bool:
+                kind = "bool"
+            elif option is float:
+                kind = "float"
+            elif option is int:
+                kind = "int"
+        kinds[name] = kind
+    return kinds
+
+
+def _required(table: str) -> tuple[str, ...]:
+    """Columns the store refuses to leave empty: required fields and those with a default
+    (what the embedded store declares NOT NULL)."""
+    kinds = _column_kinds(table)
+    return tuple(name for name, info in TABLES[table].model.model_fields.items()
+                 if kinds[name] != "list" and (info.is_required() or info.default is not None))
+
+
+_KINDS = {table: _column_kinds(table) for table in TABLES}
+_REQUIRED = {table: _required(table) for table in TABLES}
+_CAST: dict[str, Callable[[Any], Any]] = {"float": float, "int": int, "bool": bool}
+
+
+def _upsert_row(table: str, row: dict[str, Any], provided: tuple[str, ...]) -> dict[str, Any]:
+    """One ``$rows`` entry of an upsert: every column for a new record, the supplied ones
+    (``set``) for an existing record, and (edges) the relationship's own properties."""
+    edge = cypher.EDGES.get(table)
+    own = edge.properties(table) if edge else tuple(c for c in TABLES[table].columns)
+    settable = [c for c in provided if c in own and c != "id" and not (edge and c in edge.key_properties)]
+    entry = {"all": row, "set": {c: row[c] for c in settable}}
+    if edge:
+        entry["props"] = {c: row[c] for c in own}
+    return entry
+
+
+def _to_params(table: str, row: tuple) -> dict[str, Any]:
+    """A batch row as a parameter map: plain Python values, lists for sets, None for blanks."""
+    kinds = _KINDS[table]
+    out = {}
+    for column, value in zip(TABLES[table].columns, row):
+        if value is not None:
+            kind = kinds[column]
+            if kind == "list":
+                value = sorted(str(v) for v in value) or None
+            elif kind in _CAST:
+                value = _CAST[kind](value.item() if hasattr(value, "item") else value)
+            elif hasattr(value, "item"):  # a numpy scalar
+                value = value.item()
+        out[column] = value
+    for column in _REQUIRED[table]:
+        if out[column] is None:
+            key = ", ".join(str(out[k]) for k in TABLES[table].key)
+            raise PowermapError(f"{table} row {key}: {column} is empty; the store requires it")
+    return out
+
+
+def _from_node(table: str, props: dict[str, Any]) -> dict[str, Any]:
+    """A node's properties as a row in storage form (what the embedded store returns)."""
+    row = {column: props.get(column) for column in TABLES[table].columns}
+    for column, kind in _KINDS[table].items():
+        if kind == "list":
+            row[column] = tuple(row[column] or ())
+    return row
+
+
+def _from_edge(table: str, props: dict[str, Any], source: str, target: str) -> dict[str, Any]:
+    """A relationship's properties and its two ends as a row in storage form."""
+    edge = cypher.EDGES[table]
+    row = {column: props.get(column) for column in TABLES[table].columns}
+    row[edge.source_column], row[edge.target_column] = source, target
+    if table == "opportunity_members":
+        row["is_decider"] = bool(row["is_decider"])
+    return row
+
+
+def _draw(tx: neo4j.ManagedTransaction, link: cypher.Link, rows: list[dict[str, Any]]) -> None:
+    """(Re)draw the relationships of one reference column for these rows (parameter maps)."""
+    if link.many:
+        refs = [{"id": row["id"], "refs": row[link.column] or []} for row in rows]
+    else:
+        refs = [{"id": row["id"], "ref": row[link.column]} for row in rows]
+    tx.run(cypher.LINK[(link.table, link.column)].text, rows=refs).consume()
+
+
+def _raise_missing_endpoints(tx: neo4j.ManagedTransaction, table: str, rows: list[dict[str, Any]]) -> None:
+    edge = cypher.EDGES[table]
+    missing = [f"{r['source']} → {r['target']}" for r in tx.run(cypher.MISSING_ENDPOINTS[table].text, rows=rows)]
+    raise PowermapError(
+        f"{table}: rows name a {edge.source.value} or {edge.target.value} that is not in the store "
+        f"(e.g. {', '.join(missing) or 'unknown'}); nothing was written")

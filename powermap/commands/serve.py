@@ -1,0 +1,78 @@
+"""``powermap serve``: the HTTP API (FastAPI under uvicorn)."""
+
+from __future__ import annotations
+
+import signal
+
+import click
+
+from powermap.cli import app, err, open_cli_store, out
+from powermap.commands.keys import api_settings
+
+__all__ = ["serve"]
+
+#: The key `powermap serve` makes for its sign-in link (replaced at each start, revoked at exit).
+SERVE_KEY = "serve"
+
+
+@app.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port.")
+@click.option("--no-sign-in-link", is_flag=True,
+              help="Do not make the browser sign-in key (an admin key named 'serve') or print its link.")
+def serve(host: str, port: int, no_sign_in_link: bool) -> None:
+    """Run the HTTP API: REST resources, bulk import, exports, webhooks, /docs.
+
+    Every endpoint but /healthz needs an API key (`powermap keys create`). Unless
+    --no-sign-in-link, a key named 'serve' (admin, PII) is made for this run and a
+    sign-in link carrying it is printed, as Jupyter does; it is revoked when the server
+    stops. The API's own state (keys, sessions, audit log, webhooks) lives beside the
+    store, in POWERMAP_API_DB (default: <store>.api.db).
+
+    \b
+    Examples:
+      powermap serve
+      powermap --db /data/powermap.db serve --host 0.0.0.0 --port 8080
+    """
+    import uvicorn
+
+    from api.app import create_app
+    from api.security import is_loopback_host
+    from api.state import ApiState, KeyNotFound
+
+    settings = api_settings()
+    open_cli_store().close()  # fail now (exit 4) if the store cannot be opened
+    state = ApiState(settings.state_path)
+    if not no_sign_in_link:
+        try:
+            state.revoke_key(SERVE_KEY, by="serve")
+        except KeyNotFound:
+            pass
+        _, secret = state.create_key(SERVE_KEY, "admin", pii=True, by="serve")
+        shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        err.print("Sign in from a browser with this link (it carries an admin key for this run):", markup=False)
+        out.print(f"  http://{shown}:{port}/login?key={secret}&next=/docs", markup=False, soft_wrap=True)
+    if not is_loopback_host(host):
+        err.print(f"warning: listening on {host} over plain HTTP: keys and data travel in clear; "
+                  "put a TLS proxy in front", markup=False)
+    # uvicorn re-raises the signal that stopped it once it has shut down: turn SIGTERM, like
+    # Ctrl-C, into KeyboardInterrupt so that the sign-in key is revoked on the way out
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        uvicorn.run(create_app(settings, open_store=open_cli_store), host=host, port=port, log_level="info",
+                    server_header=False)
+    except KeyboardInterrupt:
+        err.print("stopped", markup=False)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if not no_sign_in_link:
+            try:
+                state.revoke_key(SERVE_KEY, by="serve")
+            except KeyNotFound:
+                pass
+        state.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
