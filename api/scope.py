@@ -6,7 +6,8 @@ it refers to must be visible to it. A row that breaks this is refused with the s
 words whether the outside record exists or not ("… is not within this key's
 accounts"), and only these problems are reported, so nothing outside is revealed.
 
-Links the key cannot see are kept as stored: a blank (or unchanged) ``parent_id`` of an
+Columns an import does not supply are not written (see ``Batch.provided``). Links the
+key cannot see are kept as stored: a blank (or unchanged) ``parent_id`` of an
 account whose parent lies outside, ``reports_to`` of a contact whose manager lies
 outside, and a team member's accounts outside are left as they were — so reading a
 record and writing it back changes nothing.
@@ -64,9 +65,9 @@ def enforce_scope(tables: list[RawTable], view: View) -> None:
         return raw.frame.iat[i, raw.frame.columns.get_loc(column)] if column in raw.frame.columns else None
 
     def put(raw: RawTable, i: int, column: str, new: Any) -> None:
-        if column not in raw.frame.columns:
-            raw.frame[column] = None
-        raw.frame.iat[i, raw.frame.columns.get_loc(column)] = new
+        # a column the source did not supply is not written at all: nothing to keep then
+        if column in raw.frame.columns:
+            raw.frame.iat[i, raw.frame.columns.get_loc(column)] = new
 
     def refuse(raw: RawTable, i: int, column: str, table: str, record_id: str) -> None:
         problems.append(ImportProblem(raw.file, raw.rows[i], raw.headers.get(column, column),
@@ -96,8 +97,8 @@ def enforce_scope(tables: list[RawTable], view: View) -> None:
         if account_id not in inside:
             refuse(raw, i, "id" if account_id in existing else "parent_id", "accounts", account_id)
             continue
-        if account_id not in existing:
-            continue
+        if account_id not in existing or "parent_id" not in raw.frame.columns:
+            continue  # new under the key's accounts, or its parent is not being changed
         parent, old = _text(value(raw, i, "parent_id")), stored_parent.get(account_id)
         if parent == old or parent in inside:
             continue

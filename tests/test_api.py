@@ -260,6 +260,13 @@ def test_a_restricted_key_writes_only_inside_its_accounts(api):
     t1 = api.get("/team-members/T1", "base-writer").json()
     assert api.put("/team-members/T1", {**t1, "rank": 2}, "base-writer").status_code == 200
     assert api.store.get("team", "T1").accounts == frozenset({"G1", "S1"})
+    renamed = api.post("/import", "base-writer", json={"accounts": [{"id": "S1", "name": "苏州基地(新)"},
+                                                                    {"id": "W1", "name": "窗口1"}]})
+    assert renamed.status_code == 200, renamed.text
+    assert api.store.get("accounts", "S1").parent_id == "G1" and api.store.get("accounts", "W1").parent_id == "S1"
+    blank = api.post("/import", "base-writer", json={"accounts": [{"id": "S1", "name": "苏州基地", "parent_id": None},
+                                                                  {"id": "W1", "name": "窗口1", "parent_id": "S1"}]})
+    assert blank.status_code == 200 and api.store.get("accounts", "S1").parent_id == "G1"
     new_base = api.post("/import", "base-writer", json={"accounts": [{"id": "S1-W2", "name": "窗口2", "parent_id": "S1"}]})
     assert new_base.status_code == 200
     problem(api.post("/import", "base-writer", json={"accounts": [{"id": "TOP", "name": "top"}]}), 422)
