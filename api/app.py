@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import ReadKey, StateDep, StoreDep, get_principal
-from api.events import Dispatcher, StanceWatcher, Watcher
+from api.events import Dispatcher, GapWatcher, StanceWatcher, Watcher
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, install_problem_handlers, problem_response
 from api.routes import ROUTERS
 from api.schemas import ImportBody
@@ -128,10 +128,10 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
         Opens the graph store when the app starts (the composition root passes the
         configured one); default: the embedded store at ``settings.db``.
     watchers : iterable of Watcher, optional
-        What turns writes into events; default: ``[StanceWatcher()]``.
+        What turns writes into events; default: ``[StanceWatcher(), GapWatcher()]``.
     """
     settings = settings or get_api_settings()
-    watchers = list(watchers) if watchers is not None else [StanceWatcher()]
+    watchers = list(watchers) if watchers is not None else [StanceWatcher(), GapWatcher()]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

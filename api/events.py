@@ -128,6 +128,49 @@ class StanceWatcher:
             }, frozenset({record.account_id}))
 
 
+class GapWatcher:
+    """``gap.opened`` / ``gap.closed``: the gap report of every top-level account a write
+    touches, before and after it; a gap is the same gap when its stable key is."""
+
+    events = ("gap.opened", "gap.closed")
+
+    def before(self, store: GraphStore, change: Change) -> dict[str, dict[str, Any]]:
+        return {top: self._gaps(store, top) for top in self._tops(store, change)}
+
+    def after(self, store: GraphStore, change: Change, before: dict[str, dict[str, Any]]) -> Iterable[Event]:
+        for top, old in before.items():
+            new = self._gaps(store, top)
+            for name, keys, side in (("gap.opened", new.keys() - old.keys(), new),
+                                     ("gap.closed", old.keys() - new.keys(), old)):
+                for key in sorted(keys):
+                    gap, places = side[key]
+                    yield Event(name, {"account": top, **gap}, frozenset(places))
+
+    @staticmethod
+    def _tops(store: GraphStore, change: Change) -> set[str]:
+        from graph.analysis.reports import top_account
+
+        accounts = set(change.accounts)
+        if change.batch is not None and change.batch.count("accounts"):
+            accounts |= set(change.batch.tables["accounts"]["id"])
+        return {top_account(store, a) for a in accounts if store.existing_ids("accounts", [a])}
+
+    @staticmethod
+    def _gaps(store: GraphStore, top: str) -> dict[str, tuple[dict[str, Any], set[str]]]:
+        """gap key → (the gap as JSON, the accounts it concerns: its own and its people's)."""
+        from graph.analysis.gaps import find_gaps
+
+        if not store.existing_ids("accounts", [top]):
+            return {}
+        G = store.account_subgraph(top)
+        out = {}
+        for gap in find_gaps(G):
+            places = set(gap.accounts) | {G.nodes[f"contact:{c}"]["account_id"] for c in gap.contacts
+                                          if f"contact:{c}" in G} or {top}
+            out[gap.key] = (gap.as_dict(), places)
+        return out
+
+
 class EventBus:
     """Queues events for the subscriptions that want them and may see them."""
 

@@ -21,7 +21,7 @@ contacts removed, personal fields gone without PII); then list the router in
 
 from __future__ import annotations
 
-from api.routes import (accounts, audit, auth, contacts, departments, health, imports, influence,
+from api.routes import (accounts, analysis, audit, auth, contacts, departments, health, imports, influence,
                         opportunities, relationships, team, webhooks)
 
 __all__ = ["ROUTERS"]
@@ -40,4 +40,7 @@ ROUTERS = (
     imports.router,
     webhooks.router,
     audit.router,
+    analysis.router,
+    analysis.opportunity_router,
+    analysis.snapshot_router,
 )

@@ -24,7 +24,42 @@ from graph.store import GraphStore
 
 __all__ = ["paths_report", "coverage_report", "gaps_report", "portfolio_gaps_report", "influence_report",
            "outcome_report", "next_moves_report", "rollup_report", "snapshot_report", "snapshots_report",
-           "diff_report", "top_account"]
+           "diff_report", "snapshots_json", "top_account", "opportunity_account", "paths_json", "coverage_json", "gaps_json", "influence_json",
+           "outcome_json", "next_moves_json", "rollup_json"]
+
+
+# ----- on a graph: the JSON the CLI prints and the API returns ---------------------------------
+def paths_json(G: nx.MultiDiGraph, to: str, *, source: str | None = None, k: int = 3,
+               reports_to_weight: float = 0.5) -> dict[str, Any]:
+    return {"paths": strongest_paths(G, to, source=source, k=k, reports_to_weight=reports_to_weight)}
+
+
+def coverage_json(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, Any]:
+    return {"account": G.graph["account_id"], **coach_coverage(G, hops=hops)}
+
+
+def gaps_json(G: nx.MultiDiGraph, *, today: dt.date | None = None, **options: Any) -> dict[str, Any]:
+    gaps = find_gaps(G, today=today, **options)
+    return {"account": G.graph["account_id"], "gaps": [g.as_dict() for g in gaps], "counts": gap_counts(gaps)}
+
+
+def influence_json(G: nx.MultiDiGraph, *, top: int | None = None) -> dict[str, Any]:
+    return {"ranking": influence_ranking(G, top=top)}
+
+
+def outcome_json(G: nx.MultiDiGraph, opportunity_id: str, *, steps: int = 3) -> dict[str, Any]:
+    return decision_unit_outcome(G, opportunity_id, steps=steps)
+
+
+def next_moves_json(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None) -> dict[str, Any]:
+    return {"account": G.graph["account_id"], "moves": next_moves(G, top=top, today=today)}
+
+
+def rollup_json(G: nx.MultiDiGraph, *, today: dt.date | None = None) -> dict[str, Any]:
+    return group_rollup(G, today=today)
+
+
+# ----- over a store ------------------------------------------------------------------------------
 
 
 def top_account(store: GraphStore, account_id: str) -> str:
@@ -39,21 +74,17 @@ def top_account(store: GraphStore, account_id: str) -> str:
         current = parent
 
 
-def paths_report(store: GraphStore, account_id: str, to: str, *, source: str | None = None, k: int = 3,
-                 reports_to_weight: float = 0.5) -> dict[str, Any]:
-    G = store.account_subgraph(account_id)
-    return {"account": account_id, "to": to, "from": source,
-            "paths": strongest_paths(G, to, source=source, k=k, reports_to_weight=reports_to_weight)}
+def paths_report(store: GraphStore, account_id: str, to: str, **options: Any) -> dict[str, Any]:
+    return paths_json(store.account_subgraph(account_id), to, **options)
 
 
 def coverage_report(store: GraphStore, account_id: str, *, hops: int = 2) -> dict[str, Any]:
-    return {"account": account_id, **coach_coverage(store.account_subgraph(account_id), hops=hops)}
+    return coverage_json(store.account_subgraph(account_id), hops=hops)
 
 
 def gaps_report(store: GraphStore, account_id: str, *, today: dt.date | None = None,
                 **options: Any) -> dict[str, Any]:
-    gaps = find_gaps(store.account_subgraph(account_id), today=today, **options)
-    return {"account": account_id, "gaps": [g.as_dict() for g in gaps], "counts": gap_counts(gaps)}
+    return gaps_json(store.account_subgraph(account_id), today=today, **options)
 
 
 _WORKER_STORE: GraphStore | None = None
@@ -107,35 +138,41 @@ def _collect(results, total: int, progress) -> list[dict[str, Any]]:
 
 
 def influence_report(store: GraphStore, account_id: str, *, top: int | None = None) -> dict[str, Any]:
-    return {"account": account_id, "ranking": influence_ranking(store.account_subgraph(account_id), top=top)}
+    return influence_json(store.account_subgraph(account_id), top=top)
 
 
-def _opportunity_graph(store: GraphStore, opportunity_id: str) -> nx.MultiDiGraph:
+def opportunity_account(store: GraphStore, opportunity_id: str) -> str:
+    """The account whose subgraph an opportunity's outcome is computed on: the top of its
+    hierarchy, so members and influencers anywhere in the group count."""
     opportunity = store.get("opportunities", opportunity_id)
     if opportunity is None:
         raise OpportunityNotFound(opportunity_id)
-    return store.account_subgraph(top_account(store, opportunity.account_id))
+    return top_account(store, opportunity.account_id)
 
 
 def outcome_report(store: GraphStore, opportunity_id: str, *, steps: int = 3) -> dict[str, Any]:
-    return decision_unit_outcome(_opportunity_graph(store, opportunity_id), opportunity_id, steps=steps)
+    G = store.account_subgraph(opportunity_account(store, opportunity_id))
+    return outcome_json(G, opportunity_id, steps=steps)
 
 
 def next_moves_report(store: GraphStore, account_id: str, *, top: int = 5, today: dt.date | None = None
                       ) -> dict[str, Any]:
-    return {"account": account_id, "moves": next_moves(store.account_subgraph(account_id), top=top, today=today)}
+    return next_moves_json(store.account_subgraph(account_id), top=top, today=today)
 
 
 def rollup_report(store: GraphStore, account_id: str, *, today: dt.date | None = None) -> dict[str, Any]:
-    return group_rollup(store.account_subgraph(account_id), today=today)
+    return rollup_json(store.account_subgraph(account_id), today=today)
 
 
 def snapshot_report(store: GraphStore, label: str) -> dict[str, Any]:
     return take_snapshot(store, label)
 
 
-def snapshots_report(store: GraphStore) -> dict[str, Any]:
+def snapshots_json(store: GraphStore) -> dict[str, Any]:
     return {"snapshots": store.list_snapshots()}
+
+
+snapshots_report = snapshots_json
 
 
 def diff_report(store: GraphStore, old: str, new: str) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def paths(account: str, to: str, source: str | None, k: int, reports_to_weight: 
     with open_cli_store() as store:
         report = reports.paths_report(store, account, to, source=source, k=k, reports_to_weight=reports_to_weight)
     if as_json:
-        print_json({"paths": report["paths"]})
+        print_json(report)
         return
     if not report["paths"]:
         out.print(f"No path from {'our team' if not source else escape(source)} reaches {escape(to)}.")
@@ -141,7 +141,7 @@ def influence(account: str, top: int | None, as_json: bool) -> None:
     with open_cli_store() as store:
         report = reports.influence_report(store, account, top=top)
     if as_json:
-        print_json({"ranking": report["ranking"]})
+        print_json(report)
         return
     table = Table("id", "name", "title", "formal", "informal", "score", "flags")
     for row in report["ranking"]:

@@ -1,0 +1,311 @@
+"""The analyses over HTTP: the same JSON as the CLI's ``--json``, on the graph the key may see.
+
+``/accounts/{id}/paths|coverage|gaps|influence|next-moves|rollup``,
+``/opportunities/{id}/outcome``, ``/snapshots`` and ``/snapshots/diff``. The gap report is
+also served as CSV or XLSX (``?format=``), every cell neutralised against formula injection.
+
+(No ``from __future__ import annotations``: FastAPI must see the annotations as objects.)"""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import AdminKey, ReadKey, StoreDep
+from api.exports import csv_bytes, xlsx_bytes
+from api.problems import ApiProblem, errors, not_found
+from api.responses import json_response
+from api.routes.common import visible_account
+from api.security import Principal
+from graph.analysis import reports
+from graph.analysis.change import CURRENT, diff
+from graph.exceptions import OpportunityNotFound, SnapshotNotFound
+from graph.store import GraphStore
+
+__all__ = ["router", "opportunity_router", "snapshot_router", "gap_rows", "GAP_COLUMNS"]
+
+router = APIRouter(prefix="/accounts", tags=["analysis"])
+opportunity_router = APIRouter(prefix="/opportunities", tags=["analysis"])
+snapshot_router = APIRouter(prefix="/snapshots", tags=["analysis"])
+
+AsOf = Annotated[dt.date | None, Query(description="Measure staleness from this date instead of today.")]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Step(_Open):
+    from_: str = Field(alias="from")
+    to: str
+    type: str
+    strength: float
+
+
+class Path(_Open):
+    strength: float
+    steps: list[Step]
+
+
+class PathsOut(_Open):
+    paths: list[Path]
+
+
+class CoverageOut(_Open):
+    account: str
+    coaches: list[str]
+    deciders: list[str]
+    covered_deciders: list[str]
+    coverage: float
+    by_department: dict[str, dict[str, Any]]
+    by_opportunity: dict[str, dict[str, Any]]
+
+
+class GapOut(_Open):
+    type: str
+    severity: Literal["high", "medium", "low"]
+    contacts: list[str]
+    explanation: str
+    accounts: list[str]
+    team: list[str]
+    opportunity: str | None
+    key: str
+
+
+class GapsOut(_Open):
+    account: str
+    gaps: list[GapOut]
+    counts: dict[str, Any]
+
+
+class RankedOut(_Open):
+    id: str
+    name: str | None
+    formal: float
+    informal: float
+    score: float
+    hidden_influencer: bool
+    broker: bool
+
+
+class RankingOut(_Open):
+    ranking: list[RankedOut]
+
+
+class MemberOut(_Open):
+    id: str
+    name: str | None
+    role: str | None
+    is_decider: bool
+    stated: int | None
+    projected: float
+    weight: float
+
+
+class OutcomeOut(_Open):
+    opportunity: str
+    name: str | None
+    dmu_type: str
+    support_index: float
+    verdict: str
+    members: list[MemberOut]
+    reasons: list[str]
+
+
+class MoveOut(_Open):
+    action: Literal["new_relationship", "raise_stance"]
+    team: str | None
+    contact: str
+    description: str
+    gain: float
+    support_gain: float
+    closes: list[dict[str, Any]]
+    opens: list[dict[str, Any]]
+
+
+class MovesOut(_Open):
+    account: str
+    moves: list[MoveOut]
+
+
+class RollupOut(_Open):
+    id: str
+    name: str | None
+    kind: str | None
+    own: dict[str, Any]
+    total: dict[str, Any]
+    accounts: list["RollupOut"]
+
+
+class SnapshotOut(_Open):
+    label: str
+    created_at: str
+    size: int
+
+
+class SnapshotsOut(_Open):
+    snapshots: list[SnapshotOut]
+
+
+class SnapshotTaken(_Open):
+    label: str
+    created_at: str
+    counts: dict[str, int]
+
+
+class SnapshotIn(BaseModel):
+    label: str = Field(min_length=1, max_length=100, pattern=r"^[^/\\]+$")
+
+
+class DiffOut(_Open):
+    old: str
+    new: str
+    stance_changes: list[dict[str, Any]]
+    new_contacts: list[dict[str, Any]]
+    departed_contacts: list[dict[str, Any]]
+    new_relationships: list[dict[str, Any]]
+    lost_relationships: list[dict[str, Any]]
+    accounts: list[dict[str, Any]]
+
+
+#: Columns of the gap report as CSV / XLSX.
+GAP_COLUMNS = ("severity", "type", "explanation", "contacts", "accounts", "team", "opportunity", "key")
+
+
+def gap_rows(report: dict[str, Any]) -> list[list[Any]]:
+    return [[g["severity"], g["type"], g["explanation"], "; ".join(g["contacts"]), "; ".join(g["accounts"]),
+             "; ".join(g["team"]), g["opportunity"], g["key"]] for g in report["gaps"]]
+
+
+@router.get("/{account_id}/paths", response_model=PathsOut, summary="Strongest influence paths to a contact",
+            responses=errors(401, 404, 422))
+def paths(account_id: str, store: StoreDep, who: ReadKey,
+          to: Annotated[str, Query(description="The contact to reach.", max_length=200)],
+          from_: Annotated[str | None, Query(alias="from", description="One team member only.", max_length=200)] = None,
+          k: Annotated[int, Query(ge=0, le=20, description="Next-best paths to add.")] = 3,
+          reports_to_weight: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
+    """The strongest path from our team (or one member) to a contact, and the `k` next-best."""
+    G = visible_account(store, who, account_id)
+    return json_response(reports.paths_json(G, to, source=from_, k=k, reports_to_weight=reports_to_weight))
+
+
+@router.get("/{account_id}/coverage", response_model=CoverageOut, summary="Coach coverage",
+            responses=errors(401, 404, 422))
+def coverage(account_id: str, store: StoreDep, who: ReadKey,
+             hops: Annotated[int, Query(ge=1, le=5)] = 2) -> Response:
+    """Coaches, the deciders they reach within `hops`, by line and by opportunity."""
+    return json_response(reports.coverage_json(visible_account(store, who, account_id), hops=hops))
+
+
+@router.get("/{account_id}/gaps", response_model=GapsOut, summary="Relationship gaps",
+            responses={**errors(401, 404, 422), 200: {"content": {
+                "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+def gaps(account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
+         stale_days: Annotated[int, Query(ge=1, le=3650)] = 90,
+         executive_stale_days: Annotated[int, Query(ge=1, le=3650)] = 180,
+         format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+    """The gap report, most severe first (`format=csv|xlsx` for a spreadsheet)."""
+    report = reports.gaps_json(visible_account(store, who, account_id), today=as_of, stale_days=stale_days,
+                               executive_stale_days=executive_stale_days)
+    if format == "json":
+        return json_response(report)
+    name = f"gaps-{account_id}".replace('"', "")
+    if format == "csv":
+        return Response(csv_bytes(GAP_COLUMNS, gap_rows(report)), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(xlsx_bytes(GAP_COLUMNS, gap_rows(report), sheet="gaps"),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@router.get("/{account_id}/influence", response_model=RankingOut, summary="Influence ranking",
+            responses=errors(401, 404, 422))
+def influence(account_id: str, store: StoreDep, who: ReadKey,
+              top: Annotated[int | None, Query(ge=1, le=10000)] = None) -> Response:
+    """Formal and informal influence and their combined score, highest first."""
+    return json_response(reports.influence_json(visible_account(store, who, account_id), top=top))
+
+
+@router.get("/{account_id}/next-moves", response_model=MovesOut, summary="Next best relationships",
+            responses=errors(401, 404, 422))
+def next_moves(account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
+               top: Annotated[int, Query(ge=1, le=50)] = 5) -> Response:
+    """The actions that close the most gaps and add the most support."""
+    return json_response(reports.next_moves_json(visible_account(store, who, account_id), top=top, today=as_of))
+
+
+@router.get("/{account_id}/rollup", response_model=RollupOut, summary="Group roll-up",
+            responses=errors(401, 404, 422))
+def rollup(account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None) -> Response:
+    """Coverage and gaps rolled up the account hierarchy."""
+    return json_response(reports.rollup_json(visible_account(store, who, account_id), today=as_of))
+
+
+@opportunity_router.get("/{opportunity_id}/outcome", response_model=OutcomeOut,
+                        summary="Decision-unit outcome", responses=errors(401, 404, 422))
+def outcome(opportunity_id: str, store: StoreDep, who: ReadKey,
+            steps: Annotated[int, Query(ge=0, le=10)] = 3) -> Response:
+    """Stated and projected stance of each member and the support index."""
+    try:
+        account_id = reports.opportunity_account(store, opportunity_id)
+    except OpportunityNotFound:
+        raise not_found("opportunity", opportunity_id) from None
+    opportunity = store.get("opportunities", opportunity_id)
+    if not who.sees_account(opportunity.account_id):
+        raise not_found("opportunity", opportunity_id)
+    if not who.sees_account(account_id):  # a key for one part of a group: that part only
+        account_id = opportunity.account_id
+    return json_response(reports.outcome_json(visible_account(store, who, account_id), opportunity_id, steps=steps))
+
+
+@snapshot_router.get("", response_model=SnapshotsOut, summary="List snapshots", responses=errors(401))
+def list_snapshots(store: StoreDep, who: ReadKey) -> Response:
+    """The frozen graphs, oldest first."""
+    return json_response(reports.snapshots_json(store))
+
+
+@snapshot_router.post("", response_model=SnapshotTaken, status_code=201, summary="Take a snapshot",
+                      responses=errors(401, 403, 422))
+def take_snapshot(body: SnapshotIn, store: StoreDep, who: AdminKey) -> Response:
+    """Freeze the whole graph under a label (admin: it holds every account)."""
+    if body.label == CURRENT:
+        raise ApiProblem(422, f"{CURRENT!r} names the live graph; choose another label")
+    taken = reports.snapshot_report(store, body.label)
+    return json_response({k: taken[k] for k in ("label", "created_at", "counts")}, status_code=201)
+
+
+@snapshot_router.get("/diff", response_model=DiffOut, summary="What changed between snapshots",
+                     responses=errors(401, 404, 422))
+def snapshot_diff(store: StoreDep, who: ReadKey,
+                  old: Annotated[str, Query(max_length=100)],
+                  new: Annotated[str, Query(max_length=100)] = CURRENT) -> Response:
+    """Stances, people, relationships, coverage and gaps from `old` to `new` (default: `current`)."""
+    try:
+        report = diff(store, old, new)
+    except SnapshotNotFound as err:
+        raise not_found("snapshot", err.record_id) from None
+    return json_response(_visible_diff(store, who, report))
+
+
+def _visible_diff(store: GraphStore, who: Principal, report: dict[str, Any]) -> dict[str, Any]:
+    """A diff cut to the key's accounts: other accounts' people, ties and figures left out."""
+    if not who.restricted:
+        return report
+    seen = who.sees_account
+    contacts = {c["id"] for key in ("new_contacts", "departed_contacts") for c in report[key] if seen(c["account_id"])}
+    contacts |= {c["id"] for c in report["stance_changes"] if seen(c["account_id"])}
+
+    def visible_contact(cid: str) -> bool:
+        if cid in contacts:
+            return True
+        record = store.get("contacts", cid)
+        return record is not None and seen(record.account_id)
+
+    out = dict(report)
+    for key in ("stance_changes", "new_contacts", "departed_contacts"):
+        out[key] = [c for c in report[key] if seen(c["account_id"])]
+    for key in ("new_relationships", "lost_relationships"):
+        out[key] = [r for r in report[key] if visible_contact(r["contact_id"])]
+    out["accounts"] = [a for a in report["accounts"] if seen(a["id"])]
+    return out
