@@ -22,7 +22,7 @@ contacts removed, personal fields gone without PII); then list the router in
 from __future__ import annotations
 
 from api.routes import (accounts, analysis, audit, auth, contacts, departments, health, imports, influence,
-                        opportunities, relationships, team, webhooks)
+                        opportunities, pages, relationships, team, webhooks)
 
 __all__ = ["ROUTERS"]
 
@@ -43,4 +43,5 @@ ROUTERS = (
     analysis.router,
     analysis.opportunity_router,
     analysis.snapshot_router,
+    pages.router,
 )

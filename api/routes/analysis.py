@@ -9,10 +9,10 @@ also served as CSV or XLSX (``?format=``), every cell neutralised against formul
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import AdminKey, ReadKey, StoreDep
+from api.deps import AdminKey, ReadKey, StateDep, StoreDep
 from api.exports import csv_bytes, xlsx_bytes
 from api.problems import ApiProblem, errors, not_found
 from api.responses import json_response
@@ -219,11 +219,18 @@ def gaps(account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
-@router.get("/{account_id}/influence", response_model=RankingOut, summary="Influence ranking",
-            responses=errors(401, 404, 422))
-def influence(account_id: str, store: StoreDep, who: ReadKey,
-              top: Annotated[int | None, Query(ge=1, le=10000)] = None) -> Response:
-    """Formal and informal influence and their combined score, highest first."""
+@router.get("/{account_id}/influence", response_model=RankingOut, summary="Influence ranking (or its map)",
+            responses={**errors(401, 404, 422), 200: {"content": {"text/html": {}}}})
+def influence(request: Request, account_id: str, store: StoreDep, state: StateDep,
+              top: Annotated[int | None, Query(ge=1, le=10000)] = None,
+              lang: Annotated[Literal["en", "zh"] | None, Query()] = None) -> Response:
+    """Formal and informal influence and their combined score, highest first. A browser
+    asking for HTML gets the influence map instead (``lang`` sets its labels)."""
+    from api.routes import pages
+
+    if pages.wants_html(request):
+        return pages.influence(request=request, account_id=account_id, store=store, state=state, lang=lang)
+    who = pages.principal(request, store, state)
     return json_response(reports.influence_json(visible_account(store, who, account_id), top=top))
 
 
