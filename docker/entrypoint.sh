@@ -3,6 +3,6 @@
 # (an import is an upsert: loading it again at every start changes nothing).
 set -eu
 if [ "${POWERMAP_DEMO:-0}" = "1" ]; then
-    powermap demo
+    powermap demo --no-serve
 fi
 exec "$@"

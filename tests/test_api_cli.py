@@ -75,7 +75,7 @@ def test_serve_runs_the_api_and_its_link_signs_a_browser_in(tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         link = server.stdout.readline().strip()
-        assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/login\?key=pm_[\w-]+&next=/docs", link), link
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/login\?key=pm_[\w-]+&next=/", link), link
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:
@@ -88,7 +88,7 @@ def test_serve_runs_the_api_and_its_link_signs_a_browser_in(tmp_path):
             time.sleep(0.1)
         assert httpx.get(f"{base}/accounts", timeout=5).status_code == 401
         signed_in = httpx.get(link, timeout=5, follow_redirects=False)
-        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/docs"
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
         cookie = signed_in.headers["set-cookie"]
         assert "HttpOnly" in cookie and "Secure" in cookie and "samesite=strict" in cookie.lower()
         token = re.search(r"powermap_session=([^;]+)", cookie).group(1)

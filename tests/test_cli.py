@@ -87,7 +87,7 @@ def test_missing_path_is_a_clear_error(run, tmp_path):
 
 
 def test_demo_loads_the_bundled_data(run):
-    code, out, err = run("demo")
+    code, out, err = run("demo", "--no-serve")
     assert code == 0 and "powermap show" in out
     counts = json.loads(run("stats", "--json")[1])
     assert counts["contacts"] >= 150 and counts["opportunities"] >= 3

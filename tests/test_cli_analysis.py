@@ -13,7 +13,7 @@ from powermap.cli import main
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("demo") / "demo.db")
-    assert main(["--db", db, "demo"]) == 0
+    assert main(["--db", db, "demo", "--no-serve"]) == 0
     return db
 
 
@@ -105,7 +105,7 @@ def test_snapshot_and_diff(tmp_path, capsys):
         captured = capsys.readouterr()
         return code, json.loads(captured.out) if "--json" in args else captured.out, captured.err
 
-    assert run("demo")[0] == 0
+    assert run("demo", "--no-serve")[0] == 0
     assert run("snapshot", "--label", "before", "--json")[0] == 0
     (tmp_path / "contacts.csv").write_text("id,account_id,name,stance\nC0091,A-HF,张磊文,1\nC9999,A-HF,New,2\n")
     assert run("import", str(tmp_path / "contacts.csv"))[0] == 0

@@ -174,7 +174,7 @@ def test_the_demo_data_gives_identical_graphs_and_analyses_in_both_stores(tmp_pa
 @needs_neo4j
 def test_migrate_embedded_to_neo4j_and_back(tmp_path, capsys):
     source, back = str(tmp_path / "source.db"), str(tmp_path / "back.db")
-    assert main(["--db", source, "demo"]) == 0
+    assert main(["--db", source, "demo", "--no-serve"]) == 0
     with EmbeddedStore(source) as store:
         store.save_snapshot("2026Q3", b"\x00snapshot")
     with neo4j_test_store():  # empty before, cleared after

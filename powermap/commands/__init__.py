@@ -1,6 +1,6 @@
 """The CLI's commands, one module per area; importing this package registers them."""
 
-from powermap.commands import analysis, data
+from powermap.commands import analysis, data, maps
 from powermap.commands import stores
 from powermap.commands import keys, serve  # noqa: E401  (the HTTP API)
 

@@ -173,9 +173,13 @@ def _contact_label(contact: dict) -> str:
 
 # ----- demo ------------------------------------------------------------------------------
 @app.command()
-def demo() -> None:
+@click.option("--no-serve", is_flag=True, help="Only load the data; do not start the server.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The server's port.")
+@click.pass_context
+def demo(ctx: click.Context, no_serve: bool, port: int) -> None:
     """Load the bundled demo data (a group customer with bases, purchasing windows,
-    150+ contacts, our iron triangle and four opportunities) into the store."""
+    150+ contacts, our iron triangle and four opportunities) into the store, then serve
+    it on 127.0.0.1 and print the sign-in link to the index of maps (Ctrl-C stops)."""
     workbook = DEMO_DIR / "demo.xlsx"
     if not workbook.is_file():
         raise PowermapError(f"demo data not found at {workbook}; run: python demo/generate.py")
@@ -188,3 +192,7 @@ def demo() -> None:
               f"{counts['team_members']} team members.", markup=False)
     for account in top:
         out.print(f"  powermap show {account['id']}    # {account['name']}", markup=False)
+    if not no_serve:
+        from powermap.commands.serve import serve
+
+        ctx.invoke(serve, host="127.0.0.1", port=port, no_sign_in_link=False)

@@ -51,8 +51,9 @@ def serve(host: str, port: int, no_sign_in_link: bool) -> None:
         _, secret = state.create_key(SERVE_KEY, "admin", pii=True, by="serve")
         shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
         shown = f"[{shown}]" if ":" in shown else shown
-        err.print("Sign in from a browser with this link (it carries an admin key for this run):", markup=False)
-        out.print(f"  http://{shown}:{port}/login?key={secret}&next=/docs", markup=False, soft_wrap=True)
+        err.print("Open the maps in a browser with this link (it carries an admin key for this run; "
+                  "the API's docs are at /docs):", markup=False)
+        out.print(f"  http://{shown}:{port}/login?key={secret}&next=/", markup=False, soft_wrap=True)
     if not is_loopback_host(host):
         err.print(f"warning: listening on {host} over plain HTTP: keys and data travel in clear; "
                   "put a TLS proxy in front", markup=False)

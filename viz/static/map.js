@@ -31,6 +31,7 @@
 
   network.once("afterDrawing", function () {
     if (!(data.focus && data.focus.length)) { network.fit({ animation: false }); }
+    body.setAttribute("data-draw-ms", String(Math.round(performance.now())));
     body.setAttribute("data-drawn", String(visibleCount()));
     body.setAttribute("data-edges", String(edges.length));
     if (data.focus && data.focus.length) {
