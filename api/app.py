@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import ReadKey, StateDep, StoreDep, get_principal
+from api.cache import AnalysisCache
 from api.events import Dispatcher, GapWatcher, StanceWatcher, Watcher
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, install_problem_handlers, problem_response
 from api.routes import ROUTERS
@@ -162,6 +163,7 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
     app.state.settings = settings
     app.state.watchers = watchers
     app.state.write_lock = threading.Lock()
+    app.state.analysis_cache = AnalysisCache(ttl=settings.analysis_cache_seconds)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     for router in ROUTERS:

@@ -53,7 +53,8 @@ async def get_settings(request: Request) -> ApiSettings:
 async def get_writes(request: Request, store: Annotated[GraphStore, Depends(get_store)],
                state: Annotated[ApiState, Depends(get_state)],
                bus: Annotated[EventBus, Depends(get_bus)]) -> Writes:
-    return Writes(store, state, bus, lock=request.app.state.write_lock)
+    return Writes(store, state, bus, lock=request.app.state.write_lock,
+                  on_change=request.app.state.analysis_cache.clear)
 
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]

@@ -47,6 +47,8 @@ class ApiSettings(BaseSettings):
     webhook_backoff_seconds: float = Field(default=2.0, ge=0)
     webhook_max_backoff_seconds: float = Field(default=3600.0, ge=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: analysis answers are reused until a write through the API, or for this long (0: never)
+    analysis_cache_seconds: float = Field(default=30.0, ge=0)
 
     @property
     def state_path(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -37,11 +37,13 @@ _LIST_COLUMNS = {("contacts", "roles"), ("team", "accounts")}
 class Writes:
     """The API's write path; ``lock`` is the app's one write lock."""
 
-    def __init__(self, store: GraphStore, state: ApiState, bus: EventBus, *, lock: threading.Lock):
+    def __init__(self, store: GraphStore, state: ApiState, bus: EventBus, *, lock: threading.Lock,
+                 on_change: Callable[[], None] = lambda: None):
         self.store = store
         self.state = state
         self.bus = bus
         self._lock = lock
+        self._on_change = on_change  # e.g. forget cached analyses
 
     def apply(self, tables: list[RawTable], principal: Principal, *, action: str, dry_run: bool = False,
               warnings: Iterable[str] = (), audit_ids: list[str] | None = None) -> ImportReport:
@@ -60,6 +62,7 @@ class Writes:
             watchers = self.bus.watching()
             before = [w.before(self.store, change) for w in watchers]
             report.result = self.store.write(batch)
+            self._on_change()
             events = [e for w, b in zip(watchers, before) for e in w.after(self.store, change, b)]
         ids = audit_ids if audit_ids is not None else sorted(change.accounts)
         self.state.audit(principal.name, action, ids[:AUDIT_ID_LIMIT],
@@ -89,6 +92,7 @@ class Writes:
             watchers = self.bus.watching()
             before = [w.before(self.store, change) for w in watchers]
             deleted = self.store.delete(table, key if len(key) > 1 else key[0])
+            self._on_change()
             events = [e for w, b in zip(watchers, before) for e in w.after(self.store, change, b)]
         if deleted:
             self.state.audit(principal.name, f"delete {table}", ["/".join(key)], None)

@@ -139,7 +139,7 @@ response = function(status, headers, body)
   if count >= limit then wrk.thread:stop() end
 end
 """
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
 def run_wrk(base: str, key: str, paths: list[str], args: argparse.Namespace, concurrency: int,
@@ -153,7 +153,7 @@ def run_wrk(base: str, key: str, paths: list[str], args: argparse.Namespace, con
                            "--timeout", "30s", "--latency", "-s", str(script), base],
                           capture_output=True, text=True, timeout=args.seconds + 60, check=True)
     text = done.stdout
-    latency = {m[0]: float(m[1]) * _UNITS[m[2]] for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", text, re.M)}
+    latency = {m[0]: float(m[1]) * _UNITS[m[2]] for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)}
     requests = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", text).group(1))
     seconds = float(re.search(r"requests in ([\d.]+)(ms|s|m)", text).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)

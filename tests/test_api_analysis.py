@@ -105,3 +105,13 @@ def test_a_new_import_that_opens_a_gap_is_delivered_signed_and_private(api, rece
         expected = "sha256=" + hmac.new(b"sixteen-chars-or-more", r["body"], hashlib.sha256).hexdigest()
         assert r["headers"]["X-Powermap-Signature"] == expected
     assert len(receiver.received) == len(opened)  # nothing went to the X1 key's subscription
+
+
+def test_cached_analyses_are_forgotten_after_a_write(api):
+    first = api.get("/accounts/G1/gaps").json()
+    assert api.get("/accounts/G1/gaps").json() == first  # the same answer (from the cache)
+    c3 = {k: v for k, v in api.get("/contacts/C3").json().items() if k not in ("id", "updated_at")}
+    assert api.put("/contacts/C3", {**c3, "roles": "decider", "stance": None}, "writer").status_code == 200
+    after = api.get("/accounts/G1/gaps").json()
+    assert after != first and any(g["type"] == "unknown_stance" and g["contacts"] == ["C3"] for g in after["gaps"])
+    assert api.get("/accounts/G1/gaps", "base-reader").status_code == 404  # the cache never crosses keys

@@ -173,6 +173,22 @@ class DiffOut(_Open):
 GAP_COLUMNS = ("severity", "type", "explanation", "contacts", "accounts", "team", "opportunity", "key")
 
 
+def _cached(request: Request, who: Principal, compute) -> Response:
+    """The answer from the app's analysis cache (key: the question and what the key sees)."""
+    key = (request.url.path, request.url.query, who.visible, who.pii)
+    cache = request.app.state.analysis_cache
+    media = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    kind = request.query_params.get("format", "json")
+    body = cache.get_or_compute(key, lambda: _body(compute()))
+    name = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{kind}"'} if kind in media else None
+    return Response(body, media_type=media.get(kind, "application/json"), headers=headers)
+
+
+def _body(response: Response) -> bytes:
+    return bytes(response.body)
+
+
 def gap_rows(report: dict[str, Any]) -> list[list[Any]]:
     return [[g["severity"], g["type"], g["explanation"], "; ".join(g["contacts"]), "; ".join(g["accounts"]),
              "; ".join(g["team"]), g["opportunity"], g["key"]] for g in report["gaps"]]
@@ -180,43 +196,43 @@ def gap_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 @router.get("/{account_id}/paths", response_model=PathsOut, summary="Strongest influence paths to a contact",
             responses=errors(401, 404, 422))
-def paths(account_id: str, store: StoreDep, who: ReadKey,
+def paths(request: Request, account_id: str, store: StoreDep, who: ReadKey,
           to: Annotated[str, Query(description="The contact to reach.", max_length=200)],
           from_: Annotated[str | None, Query(alias="from", description="One team member only.", max_length=200)] = None,
           k: Annotated[int, Query(ge=0, le=20, description="Next-best paths to add.")] = 3,
           reports_to_weight: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
     """The strongest path from our team (or one member) to a contact, and the `k` next-best."""
-    G = visible_account(store, who, account_id)
-    return json_response(reports.paths_json(G, to, source=from_, k=k, reports_to_weight=reports_to_weight))
+    return _cached(request, who, lambda: json_response(reports.paths_json(
+        visible_account(store, who, account_id), to, source=from_, k=k, reports_to_weight=reports_to_weight)))
 
 
 @router.get("/{account_id}/coverage", response_model=CoverageOut, summary="Coach coverage",
             responses=errors(401, 404, 422))
-def coverage(account_id: str, store: StoreDep, who: ReadKey,
+def coverage(request: Request, account_id: str, store: StoreDep, who: ReadKey,
              hops: Annotated[int, Query(ge=1, le=5)] = 2) -> Response:
     """Coaches, the deciders they reach within `hops`, by line and by opportunity."""
-    return json_response(reports.coverage_json(visible_account(store, who, account_id), hops=hops))
+    return _cached(request, who, lambda: json_response(
+        reports.coverage_json(visible_account(store, who, account_id), hops=hops)))
 
 
 @router.get("/{account_id}/gaps", response_model=GapsOut, summary="Relationship gaps",
             responses={**errors(401, 404, 422), 200: {"content": {
                 "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-def gaps(account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
+def gaps(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
          stale_days: Annotated[int, Query(ge=1, le=3650)] = 90,
          executive_stale_days: Annotated[int, Query(ge=1, le=3650)] = 180,
          format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     """The gap report, most severe first (`format=csv|xlsx` for a spreadsheet)."""
-    report = reports.gaps_json(visible_account(store, who, account_id), today=as_of, stale_days=stale_days,
-                               executive_stale_days=executive_stale_days)
-    if format == "json":
+    def compute() -> Response:
+        report = reports.gaps_json(visible_account(store, who, account_id), today=as_of, stale_days=stale_days,
+                                   executive_stale_days=executive_stale_days)
+        if format == "csv":
+            return Response(csv_bytes(GAP_COLUMNS, gap_rows(report)))
+        if format == "xlsx":
+            return Response(xlsx_bytes(GAP_COLUMNS, gap_rows(report), sheet="gaps"))
         return json_response(report)
-    name = f"gaps-{account_id}".replace('"', "")
-    if format == "csv":
-        return Response(csv_bytes(GAP_COLUMNS, gap_rows(report)), media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(xlsx_bytes(GAP_COLUMNS, gap_rows(report), sheet="gaps"),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+    return _cached(request, who, compute)
 
 
 @router.get("/{account_id}/influence", response_model=RankingOut, summary="Influence ranking (or its map)",
@@ -231,22 +247,25 @@ def influence(request: Request, account_id: str, store: StoreDep, state: StateDe
     if pages.wants_html(request):
         return pages.influence(request=request, account_id=account_id, store=store, state=state, lang=lang)
     who = pages.principal(request, store, state)
-    return json_response(reports.influence_json(visible_account(store, who, account_id), top=top))
+    return _cached(request, who, lambda: json_response(
+        reports.influence_json(visible_account(store, who, account_id), top=top)))
 
 
 @router.get("/{account_id}/next-moves", response_model=MovesOut, summary="Next best relationships",
             responses=errors(401, 404, 422))
-def next_moves(account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
+def next_moves(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
                top: Annotated[int, Query(ge=1, le=50)] = 5) -> Response:
     """The actions that close the most gaps and add the most support."""
-    return json_response(reports.next_moves_json(visible_account(store, who, account_id), top=top, today=as_of))
+    return _cached(request, who, lambda: json_response(
+        reports.next_moves_json(visible_account(store, who, account_id), top=top, today=as_of)))
 
 
 @router.get("/{account_id}/rollup", response_model=RollupOut, summary="Group roll-up",
             responses=errors(401, 404, 422))
-def rollup(account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None) -> Response:
+def rollup(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None) -> Response:
     """Coverage and gaps rolled up the account hierarchy."""
-    return json_response(reports.rollup_json(visible_account(store, who, account_id), today=as_of))
+    return _cached(request, who, lambda: json_response(
+        reports.rollup_json(visible_account(store, who, account_id), today=as_of)))
 
 
 @opportunity_router.get("/{opportunity_id}/outcome", response_model=OutcomeOut,
