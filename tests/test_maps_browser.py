@@ -178,3 +178,33 @@ def test_a_2000_person_account_draws(tmp_path):
     page.write_text(map_page(data, inline=True), encoding="utf-8")
     dom = browse(page.as_uri(), tmp_path)
     assert attribute(dom, "data-drawn") == str(len(data.network.nodes)) and len(data.network.nodes) >= 2000
+
+
+def test_above_the_threshold_departments_are_collapsed_into_clusters(demo, tmp_path):
+    store, _ = demo
+    data = org_map(store.account_subgraph("A-G1"), cluster_above=100)
+    assert data.clustered
+    page = tmp_path / "clustered.html"
+    page.write_text(map_page(data, inline=True), encoding="utf-8")
+    dom = browse(page.as_uri(), tmp_path)
+    sizes: dict[str, int] = {}
+    for node in data.network.nodes:
+        if node.get("department_id"):
+            sizes[node["department_id"]] = sizes.get(node["department_id"], 0) + 1
+    crowded = sum(1 for n in sizes.values() if n > 1)  # vis-network leaves a one-person department as it is
+    assert attribute(dom, "data-clusters") == str(crowded) and crowded > 10
+
+
+def test_powermap_map_writes_html_and_png(demo, tmp_path):
+    from powermap.cli import main
+
+    _, folder = demo
+    db = str(folder / "demo.db")
+    assert main(["--db", db, "map", "A-G1", "--kind", "group", "-o", str(tmp_path / "g.html")]) == 0
+    page = (tmp_path / "g.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page and "/static/" not in page
+    assert main(["--db", db, "map", "A-G1", "-o", str(tmp_path / "org.png"), "--width", "800", "--height", "600"]) == 0
+    from PIL import Image
+
+    assert Image.open(tmp_path / "org.png").size == (800, 600)
+    assert main(["--db", db, "map", "A-G1", "-o", str(tmp_path / "org.pdf")]) == 2

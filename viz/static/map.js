@@ -121,6 +121,9 @@
       var id = event.nodes && event.nodes[0];
       if (id && network.isCluster(id)) { network.openCluster(id); }
     });
+    body.setAttribute("data-clusters", String(departments.filter(function (d) {
+      return network.isCluster("cluster:" + d.value);
+    }).length));
   }
   network.on("dragStart", function () { network.setOptions({ physics: { enabled: false } }); });
 })();
