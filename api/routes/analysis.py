@@ -16,11 +16,11 @@ from api.deps import AdminKey, ReadKey, StateDep, StoreDep
 from api.exports import csv_bytes, xlsx_bytes
 from api.problems import ApiProblem, errors, not_found
 from api.responses import json_response
-from api.routes.common import visible_account
+from api.routes.common import visible_account, visible_opportunity
 from api.security import Principal
 from graph.analysis import reports
 from graph.analysis.change import CURRENT, diff
-from graph.exceptions import OpportunityNotFound, SnapshotNotFound
+from graph.exceptions import SnapshotNotFound
 from graph.store import GraphStore
 
 __all__ = ["router", "opportunity_router", "snapshot_router", "gap_rows", "GAP_COLUMNS"]
@@ -273,16 +273,8 @@ def rollup(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_
 def outcome(opportunity_id: str, store: StoreDep, who: ReadKey,
             steps: Annotated[int, Query(ge=0, le=10)] = 3) -> Response:
     """Stated and projected stance of each member and the support index."""
-    try:
-        account_id = reports.opportunity_account(store, opportunity_id)
-    except OpportunityNotFound:
-        raise not_found("opportunity", opportunity_id) from None
-    opportunity = store.get("opportunities", opportunity_id)
-    if not who.sees_account(opportunity.account_id):
-        raise not_found("opportunity", opportunity_id)
-    if not who.sees_account(account_id):  # a key for one part of a group: that part only
-        account_id = opportunity.account_id
-    return json_response(reports.outcome_json(visible_account(store, who, account_id), opportunity_id, steps=steps))
+    G, _ = visible_opportunity(store, who, opportunity_id)
+    return json_response(reports.outcome_json(G, opportunity_id, steps=steps))
 
 
 @snapshot_router.get("", response_model=SnapshotsOut, summary="List snapshots", responses=errors(401))

@@ -26,7 +26,8 @@ from graph.store import GraphStore
 from graph.vocabulary import parse_text
 from importers import tables_from_frames
 
-__all__ = ["Limit", "Cursor", "UpdatedSince", "MAX_LIMIT", "visible_account", "visible_record", "page",
+__all__ = ["Limit", "Cursor", "UpdatedSince", "MAX_LIMIT", "visible_account", "visible_opportunity",
+           "visible_record", "page",
            "record_router", "NOUNS"]
 
 MAX_LIMIT = 1000
@@ -47,6 +48,19 @@ def visible_account(store: GraphStore, principal: Principal, account_id: str) ->
     if not principal.sees_account(account_id):
         raise not_found("account", account_id)
     return View(store, principal).graph(store.account_subgraph(account_id))
+
+
+def visible_opportunity(store: GraphStore, principal: Principal, opportunity_id: str) -> tuple[nx.MultiDiGraph, Any]:
+    """The graph an opportunity's outcome is computed on — its whole group, or only its own
+    account for a key that sees no more — and the opportunity; 404 if missing or outside."""
+    from graph.analysis.reports import top_account
+
+    opportunity = store.get("opportunities", opportunity_id)
+    if opportunity is None or not principal.sees_account(opportunity.account_id):
+        raise not_found("opportunity", opportunity_id)
+    root = top_account(store, opportunity.account_id)
+    return visible_account(store, principal, root if principal.sees_account(root) else opportunity.account_id), \
+        opportunity
 
 
 def visible_record(store: GraphStore, principal: Principal, table: str, key: tuple[str, ...]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from api.deps import StateDep, StoreDep, get_principal
 from api.problems import ApiProblem, errors, not_found
-from api.routes.common import visible_account
+from api.routes.common import visible_account, visible_opportunity
 from api.security import SESSION_COOKIE, Principal
 from graph.analysis import find_gaps, gap_counts, reports
 from graph.analysis.coverage import coach_coverage
@@ -91,6 +91,12 @@ def _guard(handler):
     return wrapped
 
 
+def _view(request: Request, store, state, account_id: str, lang: str | None):
+    """(key, language, the account's subgraph as the key may see it) of a page request."""
+    who = _who(request, store, state)
+    return who, _lang(request, lang), visible_account(store, who, account_id)
+
+
 def _nav(account_id: str, lang: str) -> dict[str, str]:
     from viz.encoding import text
 
@@ -125,9 +131,7 @@ def index(request: Request, store: StoreDep, state: StateDep, lang: Lang = None)
 def org(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None,
         focus: Focus = None) -> Response:
     """Top-down by reporting line, departments side by side, influence drawn over it."""
-    who = _who(request, store, state)
-    lang = _lang(request, lang)
-    G = visible_account(store, who, account_id)
+    who, lang, G = _view(request, store, state, account_id, lang)
     data = maps.org_map(G, lang=lang, pii=who.pii, focus=[f for f in (focus or "").split(",") if f])
     return _page(map_page(data, nav=_nav(account_id, lang)))
 
@@ -142,9 +146,7 @@ def wants_html(request: Request) -> bool:
 def influence(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None) -> Response:
     """The influence map (``GET /accounts/{id}/influence`` asked for as HTML): our team on
     one side, the deciders on the other, the strongest paths highlighted."""
-    who = _who(request, store, state)
-    lang = _lang(request, lang)
-    G = visible_account(store, who, account_id)
+    who, lang, G = _view(request, store, state, account_id, lang)
     return _page(map_page(maps.influence_map(G, lang=lang, pii=who.pii), nav=_nav(account_id, lang)))
 
 
@@ -153,9 +155,7 @@ def influence(request: Request, account_id: str, store: StoreDep, state: StateDe
 @_guard
 def gap_report(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None) -> Response:
     """The findings, each linking to the map focused on the people involved."""
-    who = _who(request, store, state)
-    lang = _lang(request, lang)
-    G = visible_account(store, who, account_id)
+    who, lang, G = _view(request, store, state, account_id, lang)
     report = reports.gaps_json(G)
     account = {"id": account_id, "name": G.nodes[G.graph["root"]]["name"]}
     return _page(gap_report_page(account, report["gaps"], lang=lang,
@@ -169,11 +169,7 @@ def unit(request: Request, opportunity_id: str, store: StoreDep, state: StateDep
     """The unit's members with stated and projected stance and the support index."""
     who = _who(request, store, state)
     lang = _lang(request, lang)
-    opportunity = store.get("opportunities", opportunity_id)
-    if opportunity is None or not who.sees_account(opportunity.account_id):
-        raise not_found("opportunity", opportunity_id)
-    root = reports.top_account(store, opportunity.account_id)
-    G = visible_account(store, who, root if who.sees_account(root) else opportunity.account_id)
+    G, opportunity = visible_opportunity(store, who, opportunity_id)
     return _page(map_page(maps.decision_unit_map(G, opportunity_id, lang=lang, pii=who.pii),
                           nav=_nav(opportunity.account_id, lang)))
 
@@ -183,9 +179,7 @@ def unit(request: Request, opportunity_id: str, store: StoreDep, state: StateDep
 @_guard
 def group(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None) -> Response:
     """The account hierarchy coloured by coverage, sized by contacts, click-through to each part."""
-    who = _who(request, store, state)
-    lang = _lang(request, lang)
-    G = visible_account(store, who, account_id)
+    who, lang, G = _view(request, store, state, account_id, lang)
     data = maps.group_map(G, lang=lang, link="/accounts/{id}/map?lang=" + lang)
     return _page(map_page(data, nav=_nav(account_id, lang)))
 
