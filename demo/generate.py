@@ -259,6 +259,8 @@ SF_INDUSTRY = {"machinery": "Machinery", "trading": "Shipping",
 ROLE_ZH = {"decider": "决策者", "influencer": "影响者", "gatekeeper": "把关者", "buyer": "采购者",
            "user": "使用者", "initiator": "发起者"}
 STANCE_ZH = {3: "教练", 1: "支持", 0: "中立", -1: "反对"}
+INTERACTION_ZH = {"visit": "拜访", "executive_visit": "高层拜访", "meeting": "会议", "technical_exchange": "技术交流",
+                  "call": "电话", "email": "邮件", "event": "活动"}
 EDGE_KIND_ZH = {"advice": "咨询", "friendship": "朋友", "ally": "盟友", "rival": "对手"}
 SURNAMES = ("王wang 李li 张zhang 刘liu 陈chen 杨yang 黄huang 赵zhao 吴wu 周zhou 徐xu 孙sun 马ma 朱zhu "
             "胡hu 郭guo 何he 高gao 林lin 罗luo 郑zheng 梁liang 谢xie 宋song 唐tang 许xu 韩han 冯feng "
@@ -505,6 +507,104 @@ def build_influence(contacts):
     return [(s, t, w, k) for (s, t), (w, k) in edges.items()]
 
 
+# ------------------------------------------------------------------------ interactions
+YEAR_START = AS_OF - dt.timedelta(days=365)
+# team member -> (type, weight) of the interactions they log
+TEAM_MIX = {
+    "T01": [("executive_visit", 5), ("meeting", 3), ("event", 2)],
+    "T02": [("visit", 35), ("call", 30), ("email", 25), ("meeting", 10)],
+    "T03": [("technical_exchange", 40), ("email", 30), ("meeting", 20), ("call", 10)],
+    "T04": [("visit", 40), ("call", 40), ("email", 20)],
+}
+SALES_MIX = [("call", 40), ("email", 35), ("visit", 25)]
+SUBJECTS = {
+    "executive_visit": ["高层拜访：年度合作回顾", "高层会晤：战略合作", "董事长/总裁拜访"],
+    "visit": ["例行拜访", "交期沟通", "现场走访", "回款沟通", "新项目需求了解"],
+    "meeting": ["季度业务回顾", "商务谈判", "项目启动会"],
+    "technical_exchange": ["技术交流：电液控制方案", "样机测试结果交流", "国产化替代方案研讨"],
+    "call": ["电话沟通交期", "电话跟进报价", "电话确认样品"],
+    "email": ["报价单", "技术资料", "会议纪要", "Re: 报价单", "交付计划"],
+    "event": ["行业展会", "客户答谢晚宴", "技术研讨会"],
+}
+NOTES_INTERACTION = ["对交期满意", "提到友商降价 5%", "希望下季度安排工厂参观", "关注售后响应速度",
+                     "询问国产化替代进度", "下次带解决方案经理一起来"]
+HALF_LIFE, SATURATION = 90.0, 3.0  # powermap's defaults (graph/strength.py)
+WEIGHT = {"executive_visit": 3.0, "visit": 2.0, "technical_exchange": 2.0, "meeting": 1.5, "event": 1.0,
+          "call": 1.0, "other": 0.5, "email": 0.25}
+
+
+def build_interactions(contacts, relationships):
+    """A year of interactions for every relationship: the last one on the relationship's
+    last_interaction date, earlier ones going back until the history's derived strength
+    (powermap's default decay) reaches the strength typed in the relationships sheet, so the
+    story (and its stale chairman tie) reads the same from the history. Plus quarterly
+    reviews of several of ours with several of theirs, among people who already know each
+    other. Nothing after AS_OF; no one new is met (A-CQ stays untouched)."""
+    rng = rng_for("interactions")
+    by_id = {c.id: c for c in contacts.values()}
+    rows = []
+
+    def score(items):
+        total = {"m": 0.0, "o": 0.0, "i": 0.0}
+        for day, kind, sender in items:
+            value = WEIGHT[kind] * 0.5 ** ((AS_OF - day).days / HALF_LIFE)
+            total["m" if kind != "email" else ("o" if sender == "us" else "i")] += value
+        return total["m"] + 2 * min(total["o"], total["i"]) + 0.5 * abs(total["o"] - total["i"])
+
+    for team_id, cid, strength, last in sorted(relationships):
+        target = SATURATION * strength / (1 - strength)
+        mix = TEAM_MIX.get(team_id, SALES_MIX)
+        kinds, weights = [k for k, _ in mix], [w for _, w in mix]
+        items, day = [], last
+        gap = (4, 12) if strength >= 0.7 else (8, 25) if strength >= 0.45 else (15, 45)
+        while day >= YEAR_START and len(items) < 60:
+            kind = rng.choices(kinds, weights)[0]
+            sender = ("us" if rng.random() < 0.65 else "them") if kind == "email" else None
+            items.append((day, kind, sender))
+            if score(items) >= target:
+                break
+            day -= dt.timedelta(days=rng.randint(*gap))
+        for day, kind, sender in items:
+            rows.append({"date": day, "type": kind, "team": [team_id], "contacts": [cid],
+                         "sender": None if sender is None else team_id if sender == "us" else cid,
+                         "account": by_id[cid].account_id})
+    known = {(t, c): d for t, c, _s, d in relationships}  # a review never moves anyone's last date
+    for account in ("A-G1", "A-SZ", "A-HF", "A-JN"):  # quarterly business reviews
+        people = sorted({c for t, c in known if by_id[c].account_id == account})
+        ours = sorted({t for t, c in known if by_id[c].account_id == account and t != "T01"})
+        for quarter in range(4):
+            day = YEAR_START + dt.timedelta(days=45 + 91 * quarter + rng.randint(0, 20))
+            team = rng.sample(ours, min(2, len(ours)))
+            theirs = [c for c in people if all((t, c) in known and known[(t, c)] >= day for t in team)][:3]
+            if len(team) == 2 and len(theirs) >= 2 and day <= AS_OF:
+                rows.append({"date": day, "type": "meeting", "team": team, "contacts": theirs, "sender": None,
+                             "account": account, "review": True})
+    rows.sort(key=lambda r: (r["date"], r["team"], r["contacts"]))
+    out = []
+    for n, r in enumerate(rows, start=1):
+        hour = rng.choice([9, 10, 11, 14, 15, 16]) if r["type"] != "email" else rng.randint(7, 22)
+        subject = "季度业务回顾" if r.get("review") else rng.choice(SUBJECTS[r["type"]])
+        out.append({**r, "id": f"INT-{n:04d}", "time": f"{hour:02d}:{rng.choice([0, 15, 30, 45]):02d}",
+                    "subject": subject, "notes": rng.choice(NOTES_INTERACTION) if rng.random() < 0.2 else ""})
+    return out
+
+
+def validate_interactions(contacts, relationships, interactions):
+    """The history tells the same story as the relationships sheet."""
+    by_id = {c.id: c for c in contacts.values()}
+    last = {}
+    for r in interactions:
+        assert YEAR_START <= r["date"] <= AS_OF
+        for t in r["team"]:
+            for c in r["contacts"]:
+                assert (t, c) in {(x[0], x[1]) for x in relationships}, (t, c)
+                last[(t, c)] = max(last.get((t, c), r["date"]), r["date"])
+    assert all(last[(t, c)] == d for t, c, _s, d in relationships)
+    assert not [r for r in interactions if by_id[r["contacts"][0]].account_id in UNTOUCHED_ACCOUNTS]
+    chairman = contacts[STALE_EXEC[1]].id
+    assert (AS_OF - last[(STALE_EXEC[0], chairman)]).days > 180
+
+
 def validate(contacts, relationships, influence):
     """Every reference resolves, reports-to has no cycle, and the planted gaps hold."""
     by_id, accounts = {c.id: c for c in contacts.values()}, {a[0] for a in ACCOUNTS}
@@ -549,9 +649,10 @@ def contact_row(rng, c):
             date_cell(rng, c.birthday, odd_formats=False), c.notes]
 
 
-def workbook_sheets(contacts, relationships, influence):
+def workbook_sheets(contacts, relationships, influence, interactions=()):
     """Sheet name -> rows (header first), in powermap's workbook format."""
     rng = rng_for("workbook")
+    several = [r for r in interactions if len(r["team"]) + len(r["contacts"]) > 2]
     members = [(o[0], contacts[h].id, role, int(d) if d in ("0", "1") else d)
                for o in OPPORTUNITIES for h, role, d in (m.split("/") for m in o[7].split())]
     return {
@@ -571,6 +672,16 @@ def workbook_sheets(contacts, relationships, influence):
         "opportunities": [["id", "account_id", "name", "dmu_type", "stage", "value", "competitor"],
                           *(o[:7] for o in OPPORTUNITIES)],
         "opportunity_members": [["opportunity_id", "contact_id", "role", "is_decider"], *members],
+        # one interaction a row, participants separated by ";" -- except meetings of several
+        # people, whose participants are listed one a row in the next sheet
+        "互动记录": [["编号", "日期", "时间", "类型", "所属客户", "主题", "我方参与人", "客户参与人", "发件人", "备注"],
+                 *([r["id"], r["date"], r["time"], INTERACTION_ZH.get(r["type"], r["type"]), r["account"],
+                    r["subject"], "" if r in several else ";".join(r["team"]),
+                    "" if r in several else ";".join(r["contacts"]), r["sender"] or "", r["notes"]]
+                   for r in interactions)],
+        "interaction_participants": [["interaction_id", "team_id", "contact_id"],
+                                     *([r["id"], t, ""] for r in several for t in r["team"]),
+                                     *([r["id"], "", c] for r in several for c in r["contacts"])],
     }
 
 
@@ -761,6 +872,47 @@ def sf_contact_roles(rng, ids, contacts):
     return rows
 
 
+def sf_activities(rng, ids, contacts, interactions):
+    """Task.csv (calls and e-mails, one contact each; one deleted, one still open), Event.csv
+    (visits, meetings, technical exchanges, events) and EventRelation.csv (who else came)."""
+    rng = rng_for("sf-activities")
+    tasks = [["Id", "IsDeleted", "WhoId", "WhatId", "AccountId", "OwnerId", "Subject", "ActivityDate", "Status",
+              "Priority", "Type", "TaskSubtype", "IsClosed", "Description", "CreatedDate"]]
+    events = [["Id", "IsDeleted", "WhoId", "WhatId", "AccountId", "OwnerId", "Subject", "ActivityDate",
+               "ActivityDateTime", "StartDateTime", "EndDateTime", "DurationInMinutes", "Type", "Location",
+               "Description", "CreatedDate"]]
+    relations = [["Id", "IsDeleted", "EventId", "RelationId", "IsInvitee", "IsParent", "IsWhat", "CreatedDate"]]
+    by_id = {c.id: c for c in contacts.values()}
+    for r in interactions:
+        owner, who = r["team"][0], r["contacts"][0]
+        account = ids.ref(by_id[who].account_id)
+        stamp = f"{r['date']}T{r['time']}:00.000Z"
+        if r["type"] in ("call", "email"):
+            tasks.append([ids.new("00T", r["id"]), "false", ids.ref(who), "", account, ids.ref(owner), r["subject"],
+                          r["date"], "Completed", "Normal", "Call" if r["type"] == "call" else "Email",
+                          "Call" if r["type"] == "call" else "Email", "true", r["notes"], stamp])
+            continue
+        start = dt.datetime.fromisoformat(f"{r['date']}T{r['time']}")
+        end = start + dt.timedelta(minutes=90)
+        events.append([ids.new("00U", r["id"]), "false", ids.ref(who), "", account, ids.ref(owner), r["subject"],
+                       r["date"], stamp, stamp, end.strftime("%Y-%m-%dT%H:%M:%S.000Z"), 90,
+                       INTERACTION_ZH.get(r["type"]) if r["type"] != "meeting" else "Meeting",
+                       "客户现场" if r["type"] != "event" else "上海", r["notes"], stamp])
+        for person in [*r["team"][1:], *r["contacts"][1:]]:
+            relations.append([ids.new("0RE", f"{r['id']}/{person}"), "false", ids[r["id"]], ids.ref(person),
+                              "true", "false", "false", stamp])
+    # a task logged by mistake and deleted, and a call still to make: an importer skips both
+    first = interactions[0]
+    tasks.append([ids.new("00T", "deleted-task"), "true", ids.ref(first["contacts"][0]), "",
+                  ids.ref(by_id[first["contacts"][0]].account_id), ids.ref(first["team"][0]), "重复记录",
+                  first["date"].isoformat(), "Completed", "Normal", "Call", "Call", "true", "", "2026-01-05T02:00:00.000Z"])
+    tasks.append([ids.new("00T", "open-task"), "false", ids.ref(first["contacts"][0]), "",
+                  ids.ref(by_id[first["contacts"][0]].account_id), ids.ref("T02"), "下周电话跟进报价",
+                  (AS_OF + dt.timedelta(days=5)).isoformat(), "Not Started", "Normal", "Call", "Call", "false",
+                  "", "2026-10-30T02:00:00.000Z"])
+    return {"Task": tasks, "Event": events, "EventRelation": relations}
+
+
 SF_FILES = {"User": sf_users, "Account": sf_accounts, "Contact": sf_contacts,
             "AccountTeamMember": sf_account_team, "Opportunity": sf_opportunities,
             "OpportunityContactRole": sf_contact_roles}
@@ -777,15 +929,21 @@ The files mirror `demo/demo.xlsx`: the same accounts (hierarchy via `Account.Par
 influence edges or relationship strengths, so those are absent. Rows with `IsDeleted` "true"
 (one account, two contacts) are deleted records that an importer must skip.
 
+A year of interactions comes as `Task` (calls and e-mails; one deleted row and one open task,
+which an importer skips), `Event` (visits, executive visits, meetings, technical exchanges,
+events) and `EventRelation` (the other participants of an event).
+
 Generated by `demo/generate.py`; do not edit by hand.
 """
 
 
-def write_salesforce(contacts, folder):
+def write_salesforce(contacts, folder, interactions=()):
     folder.mkdir(exist_ok=True)
     rng, ids, counts = rng_for("salesforce"), SalesforceIds(), {}
-    for name, build in SF_FILES.items():
-        rows = build(rng, ids, contacts)
+    built = {name: build(rng, ids, contacts) for name, build in SF_FILES.items()}
+    if interactions:
+        built.update(sf_activities(rng, ids, contacts, interactions))
+    for name, rows in built.items():
         with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
             csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(
                 [["" if v is None else str(v) for v in row] for row in rows])
@@ -799,9 +957,11 @@ def main():
     contacts = build_contacts()
     relationships, influence = build_relationships(contacts), build_influence(contacts)
     validate(contacts, relationships, influence)
-    sheets = workbook_sheets(contacts, relationships, influence)
+    interactions = build_interactions(contacts, relationships)
+    validate_interactions(contacts, relationships, interactions)
+    sheets = workbook_sheets(contacts, relationships, influence, interactions)
     write_workbook(sheets, OUT / "demo.xlsx")
-    counts = write_salesforce(contacts, OUT / "salesforce")
+    counts = write_salesforce(contacts, OUT / "salesforce", interactions)
     print("demo/demo.xlsx:", ", ".join(f"{name} {len(rows) - 1}" for name, rows in sheets.items()))
     print("demo/salesforce:", ", ".join(f"{name} {n}" for name, n in counts.items()))
     planted = [("coach", h) for h in COACHES] + [

@@ -23,6 +23,9 @@ relationships, so the graph can be walked::
     (:Contact)-[:REPORTS_TO]->(:Contact)           reports_to
     (:Opportunity)-[:IN_ACCOUNT]->(:Account)       account_id
     (:TeamMember)-[:OWNS]->(:Account)              accounts (one per owned account)
+    (:Interaction)-[:IN_ACCOUNT]->(:Account)       account_id
+    (:Interaction)-[:PARTICIPANT]->(:TeamMember)   team_ids (one per participant of ours)
+    (:Interaction)-[:PARTICIPANT]->(:Contact)      contact_ids (one per participant of theirs)
 
 The edge tables are relationships carrying their columns::
 
@@ -86,6 +89,7 @@ class Label(str, enum.Enum):
     CONTACT = "Contact"
     TEAM_MEMBER = "TeamMember"
     OPPORTUNITY = "Opportunity"
+    INTERACTION = "Interaction"
     SNAPSHOT = "Snapshot"
 
 
@@ -100,6 +104,7 @@ class RelType(str, enum.Enum):
     KNOWS = "KNOWS"
     INFLUENCES = "INFLUENCES"
     INVOLVES = "INVOLVES"
+    PARTICIPANT = "PARTICIPANT"
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,7 @@ NODE_LABEL: dict[str, Label] = {
     "contacts": Label.CONTACT,
     "team": Label.TEAM_MEMBER,
     "opportunities": Label.OPPORTUNITY,
+    "interactions": Label.INTERACTION,
 }
 
 
@@ -180,6 +186,9 @@ LINKS: tuple[Link, ...] = (
     Link("contacts", "reports_to", RelType.REPORTS_TO, Label.CONTACT),
     Link("team", "accounts", RelType.OWNS, Label.ACCOUNT, many=True),
     Link("opportunities", "account_id", RelType.IN_ACCOUNT, Label.ACCOUNT),
+    Link("interactions", "account_id", RelType.IN_ACCOUNT, Label.ACCOUNT),
+    Link("interactions", "team_ids", RelType.PARTICIPANT, Label.TEAM_MEMBER, many=True),
+    Link("interactions", "contact_ids", RelType.PARTICIPANT, Label.CONTACT, many=True),
 )
 
 #: node table → its hierarchy column (what :meth:`GraphStore.parents` reads)
@@ -187,6 +196,7 @@ HIERARCHY: dict[str, str] = {name: spec.hierarchy for name, spec in TABLES.items
 
 A, D, C, T, O, S = (Label.ACCOUNT.value, Label.DEPARTMENT.value, Label.CONTACT.value,
                     Label.TEAM_MEMBER.value, Label.OPPORTUNITY.value, Label.SNAPSHOT.value)
+I = Label.INTERACTION.value
 R = {t.name: t.value for t in RelType}
 
 
@@ -212,7 +222,7 @@ def _schema() -> tuple[Statement, ...]:
     for table, column in (("accounts", "parent_id"), ("departments", "account_id"),
                           ("departments", "parent_id"), ("contacts", "account_id"),
                           ("contacts", "department_id"), ("contacts", "reports_to"),
-                          ("opportunities", "account_id")):
+                          ("opportunities", "account_id"), ("interactions", "account_id")):
         statements.append(_define(
             f"schema.index.{table}.{column}",
             f"CREATE INDEX powermap_{table}_{column} IF NOT EXISTS "
@@ -331,6 +341,7 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
             d("accounts.reports_to", clear_reports),
             d("accounts.contacts", f"MATCH (c:{C}) WHERE c.account_id = $id DETACH DELETE c"),
             d("accounts.opportunities", f"MATCH (o:{O}) WHERE o.account_id = $id DETACH DELETE o"),
+            d("accounts.interactions", f"MATCH (i:{I}) WHERE i.account_id = $id DETACH DELETE i"),
             d("accounts.sub_departments", f"MATCH (gone:{D}) WHERE gone.account_id = $id "
                                           f"MATCH (sub:{D}) WHERE sub.parent_id = gone.id SET sub.parent_id = null"),
             d("accounts.departments", f"MATCH (x:{D}) WHERE x.account_id = $id DETACH DELETE x"),
@@ -338,6 +349,7 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
         ),
         "contacts": (
             d("contacts.reports_to", f"MATCH (m:{C}) WHERE m.reports_to = $id SET m.reports_to = null"),
+            d("contacts.interactions", _leave_interactions("contact_ids", C)),
             d("contacts.node", f"MATCH (n:{C} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
         ),
         "departments": (
@@ -345,7 +357,10 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
             d("departments.sub_departments", f"MATCH (sub:{D}) WHERE sub.parent_id = $id SET sub.parent_id = null"),
             d("departments.node", f"MATCH (n:{D} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
         ),
-        "team": (d("team.node", f"MATCH (n:{T} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
+        "team": (d("team.interactions", _leave_interactions("team_ids", T)),
+                 d("team.node", f"MATCH (n:{T} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
+        "interactions": (
+            d("interactions.node", f"MATCH (n:{I} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
         "opportunities": (
             d("opportunities.node", f"MATCH (n:{O} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
     }
@@ -358,6 +373,16 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
             RETURN count(*) AS deleted
             """),)
     return statements
+
+
+def _leave_interactions(column: str, label: str) -> str:
+    """Take the deleted person ``$id`` out of the interactions they took part in."""
+    return f"""
+        MATCH (i:{I})-[:{R['PARTICIPANT']}]->(:{label} {{id: $id}})
+        WITH i, [x IN i.{column} WHERE x <> $id] AS left
+        SET i.{column} = CASE WHEN size(left) = 0 THEN null ELSE left END,
+            i.sender_id = CASE WHEN i.sender_id = $id THEN null ELSE i.sender_id END
+        """
 
 
 #: table → statements run in order in one transaction (node tables: ``$id``; edge tables:
@@ -446,6 +471,14 @@ SUBGRAPH = _define("subgraph", f"""
          COLLECT {{ MATCH (o:{O}) WHERE o.account_id IN ids RETURN o }} AS opportunities
     WITH tree, ids, external, contacts, opportunities,
          COLLECT {{
+           MATCH (i:{I}) WHERE i.account_id IN ids RETURN i
+           UNION
+           UNWIND contacts AS c
+           MATCH (i:{I})-[:{R['PARTICIPANT']}]->(c)
+           RETURN i
+         }} AS interactions
+    WITH tree, ids, external, contacts, opportunities, interactions,
+         COLLECT {{
            UNWIND contacts AS c
            MATCH (t:{T})-[r:{R['KNOWS']}]->(c)
            RETURN r {{.*, team_id: t.id, contact_id: c.id}}
@@ -459,7 +492,9 @@ SUBGRAPH = _define("subgraph", f"""
            COLLECT {{ MATCH (d:{D}) WHERE d.account_id IN ids RETURN properties(d) }} AS departments,
            [c IN contacts | properties(c)] AS contacts,
            COLLECT {{
-             UNWIND relationships + owned AS link
+             UNWIND relationships + owned
+                    + reduce(acc = [], i IN interactions | acc + [x IN coalesce(i.team_ids, []) | {{team_id: x}}])
+                    AS link
              MATCH (t:{T} {{id: link.team_id}})
              WITH DISTINCT t
              RETURN properties(t)
@@ -477,7 +512,8 @@ SUBGRAPH = _define("subgraph", f"""
              MATCH (o)-[r:{R['INVOLVES']}]->(c:{C})
              RETURN r {{.*, opportunity_id: o.id, contact_id: c.id}}
            }} AS opportunity_members,
-           owned
+           owned,
+           [i IN interactions | properties(i)] AS interactions
     """)
 
 DESCENDANTS = _define("descendants", f"""
@@ -572,7 +608,7 @@ LIST_SNAPSHOTS = _define("snapshot.list", f"""
 #: delete up to ``$limit`` of powermap's nodes with their relationships; run until it deletes 0
 CLEAR = _define("clear", f"""
     MATCH (n)
-    WHERE n:{A} OR n:{D} OR n:{C} OR n:{T} OR n:{O} OR n:{S}
+    WHERE n:{A} OR n:{D} OR n:{C} OR n:{T} OR n:{O} OR n:{I} OR n:{S}
     WITH n LIMIT $limit
     DETACH DELETE n
     RETURN count(*) AS deleted

@@ -31,9 +31,9 @@ _CHUNK = 50_000
 _SQL_TABLE = {
     "accounts": "account", "departments": "department", "contacts": "contact", "team": "team_member",
     "relationships": "relationship", "influence": "influence", "opportunities": "opportunity",
-    "opportunity_members": "opportunity_member",
+    "opportunity_members": "opportunity_member", "interactions": "interaction",
 }
-_LIST_COLUMNS = {"contacts": {"roles"}, "team": {"accounts"}}
+_LIST_COLUMNS = {"contacts": {"roles"}, "team": {"accounts"}, "interactions": {"team_ids", "contact_ids"}}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS account (
@@ -73,6 +73,14 @@ CREATE TABLE IF NOT EXISTS opportunity_member (
     opportunity_id TEXT NOT NULL, contact_id TEXT NOT NULL, role TEXT, is_decider INTEGER NOT NULL,
     source_role TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (opportunity_id, contact_id));
 CREATE INDEX IF NOT EXISTS opportunity_member_contact ON opportunity_member(contact_id);
+CREATE TABLE IF NOT EXISTS interaction (
+    id TEXT PRIMARY KEY, date TEXT NOT NULL, time TEXT, type TEXT NOT NULL, account_id TEXT NOT NULL,
+    subject TEXT, notes TEXT, team_ids TEXT, contact_ids TEXT, sender_id TEXT, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS interaction_account ON interaction(account_id);
+CREATE TABLE IF NOT EXISTS interaction_participant (
+    person_id TEXT NOT NULL, side TEXT NOT NULL, interaction_id TEXT NOT NULL,
+    PRIMARY KEY (person_id, side, interaction_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS interaction_participant_interaction ON interaction_participant(interaction_id);
 CREATE TABLE IF NOT EXISTS snapshot (
     label TEXT PRIMARY KEY, created_at TEXT NOT NULL, data BLOB NOT NULL);
 """
@@ -88,6 +96,7 @@ _SCOPE = {
     "relationships": f"contact_id IN {_CONTACTS_IN}",
     "influence": f"source_id IN {_CONTACTS_IN} AND +target_id IN {_CONTACTS_IN}",
     "opportunity_members": f"opportunity_id IN (SELECT id FROM opportunity WHERE account_id {_IN_ACC})",
+    "interactions": f"account_id {_IN_ACC}",
     "team": f"(id IN (SELECT team_id FROM team_account WHERE account_id {_IN_ACC}) "
             f"OR id IN (SELECT team_id FROM relationship WHERE contact_id IN {_CONTACTS_IN}))",
 }
@@ -156,10 +165,13 @@ class EmbeddedStore(GraphStore):
                 changed = 0
                 rows = (_to_sql(table, row) + (now,) for row in batch.rows(table))
                 while chunk := list(islice(rows, _CHUNK)):
+                    known = _existing(db, table, chunk) if table == "interactions" else None
                     cursor = db.executemany(statement, chunk)
                     changed += cursor.rowcount
                     if table == "team" and "accounts" in provided:
                         _write_team_accounts(db, chunk)
+                    if table == "interactions" and {"team_ids", "contact_ids"} & set(provided):
+                        _write_participants(db, chunk, provided, known)
                     done += len(chunk)
                     if progress:
                         progress(done, total)
@@ -191,6 +203,11 @@ class EmbeddedStore(GraphStore):
                            "(SELECT id FROM department WHERE account_id = ?)", values)
                 db.execute("DELETE FROM department WHERE account_id = ?", values)
                 db.execute("DELETE FROM team_account WHERE account_id = ?", values)
+                db.execute("DELETE FROM interaction_participant WHERE interaction_id IN "
+                           "(SELECT id FROM interaction WHERE account_id = ?)", values)
+                db.execute("DELETE FROM interaction WHERE account_id = ?", values)
+            elif table == "interactions":
+                db.execute("DELETE FROM interaction_participant WHERE interaction_id = ?", values)
             elif table == "contacts":
                 existed = db.execute("SELECT 1 FROM contact WHERE id = ?", values).fetchone()
                 _delete_contacts(db, [values[0]])
@@ -199,6 +216,7 @@ class EmbeddedStore(GraphStore):
                 db.execute("UPDATE contact SET department_id = NULL WHERE department_id = ?", values)
                 db.execute("UPDATE department SET parent_id = NULL WHERE parent_id = ?", values)
             elif table == "team":
+                _leave_interactions(db, "team", [values[0]])
                 db.execute("DELETE FROM relationship WHERE team_id = ?", values)
                 db.execute("DELETE FROM team_account WHERE team_id = ?", values)
             elif table == "opportunities":
@@ -288,7 +306,11 @@ class EmbeddedStore(GraphStore):
             relationships = self._select("relationships", f"contact_id {in_c}", {"c": cids})
             owned = self._query(f"SELECT team_id, account_id FROM team_account WHERE account_id {in_acc}",
                                 {"acc": acc})
-            team_ids = json.dumps(sorted({r["team_id"] for r in relationships} | {r["team_id"] for r in owned}))
+            interactions = self._select(
+                "interactions", f"account_id {in_acc} OR id IN (SELECT interaction_id FROM interaction_participant "
+                f"WHERE side = 'contact' AND person_id {in_c})", {"acc": acc, "c": cids})
+            team_ids = json.dumps(sorted({r["team_id"] for r in relationships} | {r["team_id"] for r in owned}
+                                         | {t for r in interactions for t in r["team_ids"]}))
             opportunities = self._select("opportunities", f"account_id {in_acc}", {"acc": acc})
             oids = json.dumps([o["id"] for o in opportunities])
             return {
@@ -305,6 +327,7 @@ class EmbeddedStore(GraphStore):
                     "opportunity_members", "opportunity_id IN (SELECT value FROM json_each(:o))",
                     {"o": oids}),
                 "owned": owned,
+                "interactions": interactions,
             }
 
     def account_descendants(self, account_ids: Iterable[str]) -> set[str]:
@@ -420,7 +443,58 @@ def _write_team_accounts(db: sqlite3.Connection, chunk: list[tuple]) -> None:
     db.executemany("INSERT OR IGNORE INTO team_account (team_id, account_id) VALUES (?, ?)", pairs)
 
 
+def _existing(db: sqlite3.Connection, table: str, chunk: list[tuple]) -> set[str]:
+    """The ids of a chunk (of a table keyed by id) already stored."""
+    i_id = TABLES[table].columns.index("id")
+    sql = f"SELECT id FROM {_SQL_TABLE[table]} WHERE id IN (SELECT value FROM json_each(?))"
+    return {r[0] for r in db.execute(sql, (json.dumps([r[i_id] for r in chunk]),))}
+
+
+def _write_participants(db: sqlite3.Connection, chunk: list[tuple], provided: tuple[str, ...],
+                        known: set[str]) -> None:
+    """Keep the participant index (who took part in which interaction) in step with the rows;
+    ``known`` are the interactions stored before (only theirs can have old participants).
+    Only contacts are indexed (what an account's subgraph looks up); our people are found
+    by a scan when one of them is deleted, which is rare."""
+    columns = TABLES["interactions"].columns
+    i_id = columns.index("id")
+    for side, column in (("contact", "contact_ids"),):
+        if column not in provided:
+            continue
+        i_list = columns.index(column)
+        db.executemany("DELETE FROM interaction_participant WHERE interaction_id = ? AND side = ?",
+                       [(r[i_id], side) for r in chunk if r[i_id] in known])
+        rows = [(p, side, r[i_id]) for r in chunk for p in _split(r[i_list])]
+        db.executemany("INSERT OR IGNORE INTO interaction_participant (person_id, side, interaction_id) "
+                       "VALUES (?, ?, ?)", rows)
+
+
+def _split(value: str | None) -> list[str]:
+    return [p for p in (value or "").split(";") if p]
+
+
+def _leave_interactions(db: sqlite3.Connection, side: str, people: list[str]) -> None:
+    """Take deleted people out of the interactions they took part in."""
+    column = "team_ids" if side == "team" else "contact_ids"
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    for person in people:
+        if side == "team":
+            touched = [r[0] for r in db.execute(
+                "SELECT id FROM interaction WHERE instr(';' || team_ids || ';', ';' || ? || ';') > 0", (person,))]
+        else:
+            touched = [r[0] for r in db.execute(
+                "SELECT interaction_id FROM interaction_participant WHERE person_id = ? AND side = ?",
+                (person, side))]
+        db.execute("DELETE FROM interaction_participant WHERE person_id = ? AND side = ?", (person, side))
+        for iid in touched:
+            row = db.execute(f"SELECT {column} FROM interaction WHERE id = ?", (iid,)).fetchone()
+            left = ";".join(p for p in _split(row[0] if row else None) if p != person) or None
+            db.execute(f"UPDATE interaction SET {column} = ?, updated_at = ?, sender_id = CASE WHEN sender_id = ? "
+                       "THEN NULL ELSE sender_id END WHERE id = ?", (left, now, person, iid))
+
+
 def _delete_contacts(db: sqlite3.Connection, contact_ids: list[str]) -> None:
+    _leave_interactions(db, "contact", contact_ids)
     params = [(c,) for c in contact_ids]
     db.executemany("DELETE FROM relationship WHERE contact_id = ?", params)
     db.executemany("DELETE FROM influence WHERE source_id = ?1 OR target_id = ?1", params)

@@ -25,6 +25,7 @@ from graph.vocabulary import (
     DecisionUnitType,
     DepartmentKind,
     InfluenceKind,
+    InteractionType,
     Level,
     Posture,
     TeamRole,
@@ -52,6 +53,7 @@ __all__ = [
     "Influence",
     "Opportunity",
     "OpportunityMember",
+    "Interaction",
     "TableSpec",
     "TABLES",
     "TABLE_ORDER",
@@ -270,6 +272,53 @@ class OpportunityMember(Record):
     }
 
 
+def parse_time(value: object) -> str | None:
+    """A time of day as ``HH:MM`` from ``14:30``, ``14:30:05``, a timestamp or a cell time.
+
+    >>> parse_time("2024-05-06T08:12:33Z"), parse_time("9:05"), parse_time("")
+    ('08:12', '09:05', None)
+    """
+    if isinstance(value, (dt.datetime, dt.time)):
+        return f"{value.hour:02d}:{value.minute:02d}"
+    text = parse_text(value)
+    if text is None:
+        return None
+    found = re.search(r"(?:^|[T ])(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?", text)
+    if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
+        raise ValueError(f"{value!r} is not a time of day (use 14:30)")
+    return f"{int(found.group(1)):02d}:{found.group(2)}"
+
+
+class Interaction(Record):
+    """A visit, executive visit, meeting, technical exchange, call, e-mail or event.
+
+    ``team_ids`` are our participants, ``contact_ids`` theirs; ``sender_id`` is who sent
+    it when it has a direction (an e-mail's sender), one of the participants. Notes are
+    personal data, like a contact's notes.
+    """
+
+    id: str
+    date: dt.date
+    time: str | None = None
+    type: InteractionType = InteractionType.OTHER
+    account_id: str
+    subject: str | None = None
+    notes: str | None = _personal()
+    team_ids: frozenset[str] = frozenset()
+    contact_ids: frozenset[str] = frozenset()
+    sender_id: str | None = None
+
+    parsers: ClassVar = {
+        "id": _text, "date": _date, "time": parse_time, "type": partial(parse_choice, InteractionType),
+        "account_id": _text, "subject": _text, "notes": _text, "team_ids": parse_id_list,
+        "contact_ids": parse_id_list, "sender_id": _text,
+    }
+
+    @field_serializer("team_ids", "contact_ids")
+    def _sorted_ids(self, ids: frozenset[str]) -> list[str]:
+        return sorted(ids)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """How one table of an import is read: its record, key and references."""
@@ -309,6 +358,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("opportunity_members", OpportunityMember, ("opportunity_id", "contact_id"),
                   {"opportunity_id": "opportunities", "contact_id": "contacts"},
                   ("opportunity_id", "contact_id")),
+        TableSpec("interactions", Interaction, ("id",),
+                  {"account_id": "accounts", "team_ids": "team", "contact_ids": "contacts"},
+                  ("id", "date", "account_id")),
     )
 }
 #: Tables in the order they can be written (referenced tables first).

@@ -215,7 +215,7 @@ class Neo4jStore(GraphStore):
         r = records[0]
         rows: dict[str, list[dict[str, Any]]] = {
             table: [_from_node(table, p) for p in r[table]]
-            for table in ("accounts", "departments", "contacts", "team", "opportunities")
+            for table in ("accounts", "departments", "contacts", "team", "opportunities", "interactions")
         }
         for table in cypher.EDGES:
             edge = cypher.EDGES[table]

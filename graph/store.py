@@ -9,6 +9,7 @@ One contract suite (``tests/test_store_contract.py``) runs against every store.
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import networkx as nx
 from graph.batch import Batch
 from graph.exceptions import AccountNotFound
 from graph.model import TABLES, Record
+from graph.strength import StrengthPolicy
 from graph.subgraph import build_account_graph
 
 __all__ = ["GraphStore", "WriteResult", "Progress", "COUNT_KEYS"]
@@ -48,7 +50,14 @@ class WriteResult:
 
 
 class GraphStore(ABC):
-    """Abstract store. Subclasses implement the storage; the graph is built here."""
+    """Abstract store. Subclasses implement the storage; the graph is built here.
+
+    ``strength_policy`` says how relationship strength is derived from the interaction
+    history and which strength the analyses use (the composition root sets it from the
+    settings).
+    """
+
+    strength_policy: StrengthPolicy = StrengthPolicy()
 
     # ----- writes -------------------------------------------------------------------
     @abstractmethod
@@ -95,7 +104,11 @@ class GraphStore(ABC):
 
     @abstractmethod
     def subgraph_rows(self, account_id: str) -> dict[str, list[dict[str, Any]]] | None:
-        """Rows of an account's world for :func:`build_account_graph`, None if no account."""
+        """Rows of an account's world for :func:`build_account_graph`, None if no account.
+
+        ``interactions`` holds every interaction of the account's tree or with one of its
+        contacts; ``team`` includes our people who took part in them.
+        """
 
     @abstractmethod
     def account_descendants(self, account_ids: Iterable[str]) -> set[str]:
@@ -136,9 +149,12 @@ class GraphStore(ABC):
         """Release the store's resources."""
 
     # ----- derived ------------------------------------------------------------------
-    def account_subgraph(self, account_id: str) -> nx.MultiDiGraph:
+    def account_subgraph(self, account_id: str, *, as_of: dt.date | None = None) -> nx.MultiDiGraph:
         """The account, its descendants, their departments, contacts, our team, the
         opportunities, every edge among them, and the contacts elsewhere they report to.
+
+        Relationship strength and recency reflect the interaction history up to ``as_of``
+        (default today) under :attr:`strength_policy`.
 
         Raises
         ------
@@ -148,7 +164,7 @@ class GraphStore(ABC):
         rows = self.subgraph_rows(account_id)
         if rows is None:
             raise AccountNotFound(account_id)
-        return build_account_graph(account_id, **rows)
+        return build_account_graph(account_id, **rows, as_of=as_of, policy=self.strength_policy)
 
     def __enter__(self) -> GraphStore:
         return self

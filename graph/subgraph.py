@@ -16,18 +16,31 @@ edge type          direction                    attributes
                    contact → department/account
 ``reports_to``     contact → manager            —
 ``influences``     source contact → target      ``weight``, ``influence_kind``
-``relationship``   team member → contact        ``strength``, ``last_interaction``
+``relationship``   team member → contact        ``strength``, ``last_interaction``,
+                                                ``strength_entered``, ``strength_derived``,
+                                                ``strength_source``, ``interactions``
 ``owns``           team member → account        —
 ``involves``       opportunity → contact        ``role``, ``is_decider``, ``source_role``
 =================  ===========================  =========================================
+
+With ``interactions`` (rows of the interaction history), relationship strength and
+recency come from the history (:mod:`graph.strength`): ``strength`` is the one the
+policy prefers, ``strength_entered`` the hand-entered one, ``strength_derived`` the
+derived one; ``last_interaction`` is the later of the entered date and the last
+interaction, and so is each contact's ``last_contact``. Pairs with history but no
+hand-entered relationship get a relationship edge too. Inferred influence edges (policy
+``infer_influence``) are keyed ``influences/inferred`` and carry ``inferred=True``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
+
+from graph.strength import StrengthPolicy, derive_strengths, infer_influence, last_contacts
 
 __all__ = ["NodeKind", "EdgeType", "node_key", "split_key", "build_account_graph"]
 
@@ -83,14 +96,22 @@ def build_account_graph(
     opportunities: Rows,
     opportunity_members: Rows,
     owned: Rows = (),
+    interactions: Rows = (),
+    as_of: dt.date | None = None,
+    policy: StrengthPolicy | None = None,
 ) -> nx.MultiDiGraph:
     """Assemble the graph of account ``root`` from rows in storage form.
 
     ``contacts`` may include managers outside the account (``external=True`` is set on
     them); edges whose ends are not among the nodes are dropped, so the graph holds
     exactly the edges among the nodes it shows. ``owned`` holds ``team_id``/``account_id``
-    pairs of account ownership.
+    pairs of account ownership. ``interactions`` (storage form) feed derived strength
+    and recency as of ``as_of`` (default today) under ``policy``.
     """
+    policy = policy or StrengthPolicy()
+    interactions = list(interactions)
+    relationships, contacts, influence = _with_history(relationships, contacts, influence, interactions,
+                                                       as_of=as_of or dt.date.today(), policy=policy)
     # rows are sorted so that the graph, and every analysis on it, does not depend on
     # the order in which the records were imported
     accounts, departments, contacts, team, opportunities = (
@@ -139,11 +160,18 @@ def build_account_graph(
             if data.get("reports_to"):
                 link(key, node_key(C, data["reports_to"]), EdgeType.REPORTS_TO)
     for row in influence:
+        if row.get("inferred"):
+            link(node_key(C, row["source_id"]), node_key(C, row["target_id"]), EdgeType.INFLUENCES,
+                 key=f"{EdgeType.INFLUENCES}/inferred", weight=row.get("weight"), influence_kind=row.get("kind"),
+                 inferred=True)
+            continue
         link(node_key(C, row["source_id"]), node_key(C, row["target_id"]), EdgeType.INFLUENCES,
              key=f"{EdgeType.INFLUENCES}/{row.get('kind')}", weight=row.get("weight"), influence_kind=row.get("kind"))
     for row in relationships:
+        history = {k: row[k] for k in ("strength_entered", "strength_derived", "strength_source", "interactions")
+                   if k in row}
         link(node_key(T, row["team_id"]), node_key(C, row["contact_id"]), EdgeType.RELATIONSHIP,
-             strength=row.get("strength"), last_interaction=row.get("last_interaction"))
+             strength=row.get("strength"), last_interaction=row.get("last_interaction"), **history)
     for row in owned:
         link(node_key(T, row["team_id"]), node_key(A, row["account_id"]), EdgeType.OWNS)
     for row in opportunity_members:
@@ -151,6 +179,48 @@ def build_account_graph(
              role=row.get("role"), is_decider=bool(row.get("is_decider")),
              source_role=row.get("source_role"))
     return G
+
+
+def _with_history(relationships: list, contacts: list, influence: list, interactions: list, *,
+                  as_of: dt.date, policy: StrengthPolicy) -> tuple[list, list, list]:
+    """Relationships, contacts and influence rows with the history folded in."""
+    if not interactions:
+        return relationships, contacts, influence
+    derived = {(r["team_id"], r["contact_id"]): r
+               for r in derive_strengths(interactions, as_of=as_of, policy=policy).to_dict("records")}
+    merged = []
+    for row in relationships:
+        row = dict(row)
+        found = derived.pop((row["team_id"], row["contact_id"]), None)
+        merged.append(_merge(row, found, policy))
+    for (team_id, contact_id), found in sorted(derived.items()):
+        merged.append(_merge({"team_id": team_id, "contact_id": contact_id, "strength": None,
+                              "last_interaction": None}, found, policy))
+    last = last_contacts(interactions, as_of=as_of)
+    people = []
+    for row in contacts:
+        seen = last.get(row["id"])
+        if seen and (not row.get("last_contact") or str(row["last_contact"])[:10] < seen):
+            row = {**row, "last_contact": seen}
+        people.append(row)
+    if policy.infer_influence:
+        influence = [*influence, *infer_influence(interactions, as_of=as_of, policy=policy)]
+    return sorted(merged, key=lambda r: (r["team_id"], r["contact_id"])), people, influence
+
+
+def _merge(row: dict, found: Mapping[str, Any] | None, policy: StrengthPolicy) -> dict:
+    entered = row.get("strength")
+    row["strength_entered"] = entered
+    if found is None:
+        row.update(strength_derived=None, interactions=0, strength_source="entered" if entered is not None else None)
+        return row
+    derived = round(float(found["strength"]), 4)
+    use_derived = policy.prefer == "derived" or entered is None
+    row.update(strength=derived if use_derived else entered, strength_derived=derived,
+               interactions=int(found["interactions"]), strength_source="derived" if use_derived else "entered")
+    if not row.get("last_interaction") or str(row["last_interaction"])[:10] < found["last_interaction"]:
+        row["last_interaction"] = found["last_interaction"]
+    return row
 
 
 def _attributes(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:

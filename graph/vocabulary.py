@@ -26,6 +26,7 @@ __all__ = [
     "BuyingRole",
     "DecisionUnitType",
     "InfluenceKind",
+    "InteractionType",
     "STANCE_LABELS",
     "COACH",
     "THREE_LINES",
@@ -124,6 +125,19 @@ class InfluenceKind(_Choice):
     OTHER = "other"
 
 
+class InteractionType(_Choice):
+    """What kind of contact an interaction was (拜访, 高层拜访, 会议 …)."""
+
+    VISIT = "visit"
+    EXECUTIVE_VISIT = "executive_visit"
+    MEETING = "meeting"
+    TECHNICAL_EXCHANGE = "technical_exchange"
+    CALL = "call"
+    EMAIL = "email"
+    EVENT = "event"
+    OTHER = "other"
+
+
 #: Stance toward us, the telecom vendor's scale (客户关系评估).
 STANCE_LABELS = {
     -1: "opposes us",
@@ -202,6 +216,20 @@ _ALIASES: dict[type, dict[str, str]] = {
         "盟友": "ally", "同盟": "ally", "alliance": "ally",
         "对手": "rival", "竞争": "rival", "敌对": "rival", "rivalry": "rival",
         "其他": "other", "其它": "other",
+    },
+    InteractionType: {
+        "拜访": "visit", "客户拜访": "visit", "走访": "visit", "site visit": "visit", "customer visit": "visit",
+        "高层拜访": "executive_visit", "高层互访": "executive_visit", "高层会晤": "executive_visit",
+        "executive meeting": "executive_visit", "exec visit": "executive_visit",
+        "会议": "meeting", "会谈": "meeting", "meet": "meeting",
+        "技术交流": "technical_exchange", "技术研讨": "technical_exchange", "workshop": "technical_exchange",
+        "tech exchange": "technical_exchange", "demo": "technical_exchange",
+        "电话": "call", "通话": "call", "phone": "call", "phone call": "call", "call back": "call",
+        "邮件": "email", "电子邮件": "email", "e-mail": "email", "mail": "email", "list email": "email",
+        "listemail": "email",
+        "活动": "event", "宴请": "event", "展会": "event", "banquet": "event", "dinner": "event",
+        "conference": "event", "trade show": "event",
+        "其他": "other", "其它": "other", "task": "other", "to do": "other",
     },
 }
 

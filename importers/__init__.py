@@ -27,15 +27,16 @@ import pandas as pd
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
 from graph.store import GraphStore, Progress, WriteResult
+from importers.email_log import looks_like_email_log, read_email_log, resolve_email_logs
 from importers.salesforce import looks_like_salesforce, read_salesforce
-from importers.tabular import RawTable, canonical_column
+from importers.tabular import PARTICIPANTS, RawTable, canonical_column, table_for_name
 from importers.validate import validate
 from importers.workbook import read_workbook_paths
 
 __all__ = ["ImportReport", "Format", "read_paths", "import_paths", "import_frames", "import_tables",
            "tables_from_frames"]
 
-Format = Literal["auto", "workbook", "salesforce"]
+Format = Literal["auto", "workbook", "salesforce", "email-log"]
 
 
 @dataclass
@@ -63,7 +64,11 @@ def read_paths(paths: Sequence[str | Path], format: Format = "auto") -> tuple[li
     workbook_paths = []
     for path in paths:
         salesforce = format == "salesforce" or (format == "auto" and path.is_dir() and looks_like_salesforce(path))
-        if salesforce:
+        email_log = format == "email-log" or (format == "auto" and path.suffix.lower() == ".csv"
+                                              and table_for_name(path.name) is None and looks_like_email_log(path))
+        if email_log:
+            tables.append(read_email_log(path))
+        elif salesforce:
             if not path.is_dir():
                 raise ImportRejected([ImportProblem(str(path), None, None,
                                                     "a Salesforce export is a folder of CSV files")])
@@ -83,9 +88,12 @@ def read_paths(paths: Sequence[str | Path], format: Format = "auto") -> tuple[li
 
 def import_tables(tables: list[RawTable], store: GraphStore, *, dry_run: bool = False,
                   progress: Progress | None = None, warnings: list[str] | None = None) -> ImportReport:
-    """Validate raw tables against ``store`` and, unless ``dry_run``, write them atomically."""
+    """Validate raw tables against ``store`` and, unless ``dry_run``, write them atomically.
+
+    E-mail logs among the tables are matched to people first (:mod:`importers.email_log`)."""
+    tables, matched = resolve_email_logs(tables, store)
     batch = validate(tables, store)
-    report = ImportReport(rows=batch.counts(), warnings=list(warnings or []), dry_run=dry_run)
+    report = ImportReport(rows=batch.counts(), warnings=[*(warnings or []), *matched], dry_run=dry_run)
     if not dry_run:
         report.result = store.write(batch, progress=progress)
     return report
@@ -117,7 +125,7 @@ def tables_from_frames(frames: Mapping[str, pd.DataFrame]) -> list[RawTable]:
     ready for :func:`importers.validate.validate`. Raises ImportRejected for an unknown table."""
     tables = []
     for name, frame in frames.items():
-        if name not in TABLES:
+        if name not in TABLES and name != PARTICIPANTS:
             raise ImportRejected([ImportProblem(name, None, None,
                                                 f"unknown table (tables: {', '.join(TABLES)})")])
         columns = {h: canonical_column(name, h) for h in frame.columns}

@@ -3,7 +3,8 @@
 Read: ``Account.csv`` (hierarchy by ParentId), ``Contact.csv`` (ReportsToId, Department as
 free text), and when present ``User.csv`` + ``AccountTeamMember.csv`` (our team),
 ``Opportunity.csv`` and ``OpportunityContactRole.csv`` (roles mapped onto the six buying
-roles, the original kept as ``source_role``). Rows with ``IsDeleted`` true are skipped,
+roles, the original kept as ``source_role``), and ``Task.csv``/``Event.csv`` (+
+``EventRelation.csv``) as interactions (:mod:`importers.salesforce_activities`). Rows with ``IsDeleted`` true are skipped,
 and so are rows that hang on a deleted record. Salesforce's 15- and 18-character forms
 of an Id are the same record: every Id is stored in its 18-character form. Unused
 columns are ignored. Salesforce holds no influence edges or relationship strengths, so
@@ -24,6 +25,7 @@ import pandas as pd
 
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.vocabulary import BuyingRole, Level, infer_level, parse_bool, salesforce_role
+from importers.salesforce_activities import salesforce_interactions
 from importers.tabular import RawTable, _csv_row_numbers, read_csv_text
 
 __all__ = ["read_salesforce", "looks_like_salesforce", "salesforce_id"]
@@ -188,11 +190,21 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
     # ----- our team
     users = load("User.csv")
     team_members = load("AccountTeamMember.csv")
+    team_ids: set[str] | None = None
     if users is not None and team_members is not None:
         team_members = drop_hanging(team_members, "AccountTeamMember.csv", ("AccountId", "UserId"))
-        tables.append(_team(users, team_members))
+        team = _team(users, team_members)
+        team_ids = set(team.frame["id"])
+        tables.append(team)
     elif users is not None or team_members is not None:
         warnings.append("our team needs both User.csv and AccountTeamMember.csv; team skipped")
+
+    # ----- activities: tasks and events as interactions
+    tasks, events, relations = load("Task.csv"), load("Event.csv"), load("EventRelation.csv")
+    if tasks is not None or events is not None:
+        tables += salesforce_interactions(
+            tasks, events, relations, contact_account=dict(zip(con.frame["id"], con.frame["account_id"])),
+            team_ids=team_ids, row_column=_ROW, drop_hanging=drop_hanging, warnings=warnings)
     return tables, warnings
 
 

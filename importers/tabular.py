@@ -29,7 +29,13 @@ __all__ = [
     "read_workbook",
     "table_for_name",
     "canonical_column",
+    "PARTICIPANTS",
 ]
+
+#: The sheet that lists an interaction's participants one per row (folded into
+#: ``interactions`` by validation): its columns.
+PARTICIPANTS = "interaction_participants"
+_PARTICIPANT_COLUMNS = ("interaction_id", "team_id", "contact_id")
 
 
 @dataclass
@@ -57,6 +63,9 @@ _SHEETS = {
     "influence": ("influences", "influence_edges", "影响", "影响关系", "影响力关系"),
     "opportunities": ("opportunity", "商机", "项目", "机会"),
     "opportunity_members": ("opportunity_member", "dmu", "members", "商机成员", "决策组", "决策链"),
+    "interactions": ("interaction", "互动", "互动记录", "拜访记录", "客户拜访", "活动记录", "activities",
+                     "activity", "visits", "interaction_log"),
+    PARTICIPANTS: ("interaction_participant", "participants", "参与人", "互动参与人", "参与人员", "拜访参与人"),
 }
 
 _COMMON_HEADERS = {
@@ -112,6 +121,20 @@ _TABLE_HEADERS = {
     "opportunity_members": {"角色": "role", "roles": "role", "采购角色": "role"},
     "opportunities": {"类型": "dmu_type", "kind": "dmu_type"},
     "departments": {"类型": "kind"},
+    "interactions": {
+        "类型": "type", "type": "type", "kind": "type", "互动类型": "type", "方式": "type", "拜访类型": "type",
+        "日期": "date", "互动日期": "date", "拜访日期": "date", "时间": "time", "activity_date": "date",
+        "主题": "subject", "标题": "subject", "事由": "subject", "纪要": "notes", "内容": "notes",
+        "description": "notes",
+        "我方人员": "team_ids", "我方参与人": "team_ids", "我方": "team_ids", "team": "team_ids",
+        "team_id": "team_ids", "team_members": "team_ids", "our_participants": "team_ids",
+        "联系人": "contact_ids", "客户参与人": "contact_ids", "客户方": "contact_ids", "contact": "contact_ids",
+        "contact_id": "contact_ids", "contacts": "contact_ids", "their_participants": "contact_ids",
+        "发件人": "sender_id", "发起人": "sender_id", "sender": "sender_id", "from": "sender_id",
+        "互动编号": "id", "记录编号": "id",
+    },
+    PARTICIPANTS: {"互动": "interaction_id", "互动编号": "interaction_id", "interaction": "interaction_id",
+                   "记录编号": "interaction_id"},
 }
 
 
@@ -136,7 +159,7 @@ def table_for_name(name: str) -> str | None:
 def canonical_column(table: str, header: object) -> str | None:
     """The canonical column a header stands for in ``table``, or None when unknown."""
     key = _normalise(header)
-    columns = TABLES[table].columns
+    columns = TABLES[table].columns if table in TABLES else _PARTICIPANT_COLUMNS
     mapped = _TABLE_HEADERS.get(table, {}).get(key) or _COMMON_HEADERS.get(key) or key
     return mapped if mapped in columns else None
 

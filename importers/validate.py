@@ -19,7 +19,9 @@ from graph.batch import Batch, storage_value
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
 from graph.store import GraphStore
-from importers.tabular import RawTable
+from graph.model import parse_id_list
+from graph.vocabulary import parse_text
+from importers.tabular import PARTICIPANTS, RawTable
 
 __all__ = ["validate", "MAX_PROBLEMS"]
 
@@ -72,7 +74,8 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
         With every problem found (file, row, column, message); nothing is returned.
     """
     report = _Report()
-    tables = list(tables)
+    participants = _Report()  # listed with the rest, after the tables are read
+    tables = _fold_participants(list(tables), store, participants)
     frames = _combine(tables, report)
     report.raise_if_any()
     for table, frame in frames.items():
@@ -82,9 +85,86 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
     for table, frame in frames.items():
         _check_references(table, frame, frames, store, report)
         _check_cycles(table, frame, store, report)
+    room = max(0, MAX_PROBLEMS - len(report.problems))
+    report.problems += participants.problems[:room]
+    report.more += participants.more + max(0, len(participants.problems) - room)
     report.raise_if_any()
     return Batch({t: f[list(TABLES[t].columns)].reset_index(drop=True) for t, f in frames.items()},
                  provided={t: _provided(t, tables) for t in frames})
+
+
+def _fold_participants(tables: list[RawTable], store: GraphStore | None, report: _Report) -> list[RawTable]:
+    """Fold ``interaction_participants`` rows (one participant a row) into the lists of
+    their interactions, which must be in the same import. Problems point at the
+    participant's own row: no such interaction, no one named, an unknown person."""
+    sheets = [t for t in tables if t.table == PARTICIPANTS]
+    if not sheets:
+        return tables
+    rest = [t for t in tables if t.table != PARTICIPANTS]
+    where: dict[str, tuple[int, int]] = {}  # interaction id → (table index, position)
+    for ti, raw in enumerate(rest):
+        if raw.table == "interactions" and "id" in raw.frame.columns:
+            for pos, value in enumerate(raw.frame["id"]):
+                iid = parse_text(value)
+                if iid is not None:
+                    where.setdefault(iid, (ti, pos))
+    known = {side: {i for raw in rest if raw.table == side and "id" in raw.frame.columns
+                    for i in map(parse_text, raw.frame["id"]) if i} for side in ("team", "contacts")}
+    wanted: dict[str, set[str]] = {"team": set(), "contacts": set()}
+    entries = []
+    for raw in sheets:
+        for column, header in raw.headers.items():
+            report.headers[(raw.file, column)] = header
+        if "interaction_id" not in raw.frame.columns:
+            report.add(raw.file, None, None, "missing required column 'interaction_id'")
+            continue
+        frame = raw.frame
+        for pos, row_no in enumerate(raw.rows):
+            iid = parse_text(frame["interaction_id"].iat[pos])
+            team = parse_text(frame["team_id"].iat[pos]) if "team_id" in frame.columns else None
+            contact = parse_text(frame["contact_id"].iat[pos]) if "contact_id" in frame.columns else None
+            if iid is None:
+                report.add(raw.file, row_no, "interaction_id", "missing value for required 'interaction_id'")
+            elif iid not in where:
+                report.add(raw.file, row_no, "interaction_id",
+                           f"unknown interaction {iid!r}: participants come with their interactions sheet")
+            elif team is None and contact is None:
+                report.add(raw.file, row_no, None, "name a team member (team_id) or a contact (contact_id)")
+            else:
+                entries.append((raw.file, row_no, iid, team, contact))
+                wanted["team"] |= {team} - {None}
+                wanted["contacts"] |= {contact} - {None}
+    for side in wanted:
+        unknown = wanted[side] - known[side]
+        if unknown and store is not None:
+            unknown -= store.existing_ids(side, unknown)
+        known[side] = wanted[side] - unknown
+    added: dict[tuple[int, int], dict[str, set[str]]] = defaultdict(lambda: {"team_ids": set(), "contact_ids": set()})
+    for file, row_no, iid, team, contact in entries:
+        for side, column, person in (("team", "team_id", team), ("contacts", "contact_id", contact)):
+            if person is None:
+                continue
+            if person not in known[side]:
+                report.add(file, row_no, column, f"unknown {_noun(side)} {person!r}: not in this import nor in "
+                                                 "the store")
+            else:
+                added[where[iid]][f"{column}s"].add(person)
+    folded = []
+    for ti, raw in enumerate(rest):
+        extra = {pos: lists for (t, pos), lists in added.items() if t == ti}
+        if extra:
+            frame = raw.frame.copy()
+            for column in ("team_ids", "contact_ids"):
+                if column not in frame.columns:
+                    frame[column] = None
+                    raw.headers.setdefault(column, column)
+                for pos, lists in extra.items():
+                    if lists[column]:
+                        ids = set(parse_id_list(frame[column].iat[pos])) | lists[column]
+                        frame.iloc[pos, frame.columns.get_loc(column)] = ";".join(sorted(ids))
+            raw = RawTable(raw.table, raw.file, frame, raw.rows, raw.headers, raw.ignored_columns)
+        folded.append(raw)
+    return folded
 
 
 def _provided(table: str, tables: list[RawTable]) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ class _State:
     db: str | None = None
     store: str | None = None
     neo4j_uri: str | None = None
+    infer_influence: bool = False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -47,8 +48,11 @@ class _State:
 @click.option("--neo4j-uri", envvar="NEO4J_URI", metavar="URI",
               help="The Neo4j server, e.g. neo4j://localhost:7687 [env NEO4J_URI; user, password and "
                    "database from NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE].")
+@click.option("--infer-influence", is_flag=True, default=None, envvar="POWERMAP_INFER_INFLUENCE",
+              help="Let contact-to-contact interactions add influence edges (flagged inferred) to the "
+                   "analyses [env POWERMAP_INFER_INFLUENCE].")
 @click.version_option(package_name="powermap")
-def app(db: str | None, store: str | None, neo4j_uri: str | None) -> None:
+def app(db: str | None, store: str | None, neo4j_uri: str | None, infer_influence: bool | None) -> None:
     """Stakeholder and decision-chain analyzer for key-account sales teams.
 
     Import your accounts, contacts, our team and the ties among them from Excel/CSV
@@ -58,6 +62,7 @@ def app(db: str | None, store: str | None, neo4j_uri: str | None) -> None:
     _State.db = db
     _State.store = store
     _State.neo4j_uri = neo4j_uri
+    _State.infer_influence = bool(infer_influence)
 
 
 json_option = click.option("--json", "as_json", is_flag=True,
@@ -66,7 +71,13 @@ json_option = click.option("--json", "as_json", is_flag=True,
 
 def open_cli_store() -> GraphStore:
     """The store the global options and settings name."""
-    return open_store(get_settings(), db=_State.db, store=_State.store, neo4j_uri=_State.neo4j_uri)
+    return open_store(_settings(), db=_State.db, store=_State.store, neo4j_uri=_State.neo4j_uri)
+
+
+def _settings():
+    """The settings, with the global options that change analyses applied."""
+    settings = get_settings()
+    return settings.model_copy(update={"infer_influence": True}) if _State.infer_influence else settings
 
 
 def store_options() -> dict[str, str | None]:
@@ -76,7 +87,7 @@ def store_options() -> dict[str, str | None]:
 
 def store_opener() -> Callable[[], GraphStore]:
     """A picklable function that opens the same store again (in a worker process)."""
-    return partial(open_store, get_settings(), **store_options())
+    return partial(open_store, _settings(), **store_options())
 
 
 def store_label() -> str:

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 from graph.embedded import EmbeddedStore
 from graph.exceptions import StoreUnavailable
 from graph.store import GraphStore
+from graph.strength import StrengthPolicy
 from powermap.settings import Settings
 
 if TYPE_CHECKING:  # the driver is an optional dependency, imported when a Neo4j store is opened
     import neo4j
 
-__all__ = ["open_store", "open_store_at", "neo4j_driver", "DEMO_DIR", "NEO4J_SCHEMES"]
+__all__ = ["open_store", "open_store_at", "neo4j_driver", "strength_policy", "DEMO_DIR", "NEO4J_SCHEMES"]
 
 #: The bundled demo data (regenerate with ``python demo/generate.py``).
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -31,8 +32,19 @@ def open_store(settings: Settings, *, db: str | None = None, store: str | None =
     """The store the settings name; ``db``, ``store`` and ``neo4j_uri`` override them
     (the CLI's global options)."""
     if (store or settings.store) == "neo4j":
-        return _open_neo4j(settings, neo4j_uri or settings.neo4j_uri)
-    return EmbeddedStore(db or settings.db)
+        return _configured(_open_neo4j(settings, neo4j_uri or settings.neo4j_uri), settings)
+    return _configured(EmbeddedStore(db or settings.db), settings)
+
+
+def strength_policy(settings: Settings) -> StrengthPolicy:
+    """How strength is derived from the interaction history, from the settings."""
+    return StrengthPolicy(half_life_days=settings.half_life_days, prefer=settings.strength,
+                          infer_influence=settings.infer_influence)
+
+
+def _configured(store: GraphStore, settings: Settings) -> GraphStore:
+    store.strength_policy = strength_policy(settings)
+    return store
 
 
 def open_store_at(location: str, settings: Settings, *, db: str | None = None, neo4j_uri: str | None = None,
@@ -41,13 +53,13 @@ def open_store_at(location: str, settings: Settings, *, db: str | None = None, n
     ``neo4j`` (the configured server, or ``neo4j_uri``), a Neo4j URI (with the configured
     credentials) or the path of an embedded store file, which ``must_exist`` if asked."""
     if location == "neo4j":
-        return _open_neo4j(settings, neo4j_uri or settings.neo4j_uri)
+        return _configured(_open_neo4j(settings, neo4j_uri or settings.neo4j_uri), settings)
     if location.startswith(NEO4J_SCHEMES):
-        return _open_neo4j(settings, location)
+        return _configured(_open_neo4j(settings, location), settings)
     path = (db or settings.db) if location == "embedded" else location
     if must_exist and path != ":memory:" and not Path(path).is_file():
         raise StoreUnavailable(f"no store file {path}")
-    return EmbeddedStore(path)
+    return _configured(EmbeddedStore(path), settings)
 
 
 @lru_cache(maxsize=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from conftest import REPO
@@ -76,3 +78,29 @@ def test_salesforce_export_is_the_same_world(workbook_store, salesforce_store):
     wb_accounts = {a["name"]: a["kind"] for a in workbook_store.list_accounts()}
     sf_accounts = {a["name"]: a["kind"] for a in salesforce_store.list_accounts()}
     assert wb_accounts.keys() == sf_accounts.keys()
+
+
+def test_demo_carries_a_year_of_interactions_that_tell_the_same_story(workbook_store, salesforce_store):
+    import datetime as dt
+
+    wb = workbook_store.list_records("interactions", limit=10_000)
+    sf = salesforce_store.list_records("interactions", limit=10_000)
+    assert len(wb) == len(sf) >= 500  # deleted and open tasks skipped
+    assert "2025-11-01" <= min(r["date"] for r in wb) and max(r["date"] for r in wb) <= "2026-11-01"
+    assert {"visit", "executive_visit", "meeting", "technical_exchange", "call", "email"} <= {r["type"] for r in wb}
+    assert Counter(r["type"] for r in wb) == Counter(r["type"] for r in sf)
+    assert any(len(r["team_ids"]) > 1 for r in wb)  # a review with several of ours (participants sheet)
+    G = workbook_store.account_subgraph("A-G1", as_of=dt.date(2026, 11, 1))
+    chairman = G.edges["team:T01", "contact:C0001", "relationship"]  # the planted stale tie stays stale
+    assert chairman["last_interaction"] == "2026-03-20" and chairman["strength_derived"] < chairman["strength_entered"]
+    latest: dict[str, str] = {}
+    for r in wb:
+        for c in r["contact_ids"]:
+            latest[c] = max(latest.get(c, ""), r["date"])
+    stated = {c["id"]: c["last_contact"] for c in workbook_store.list_records("contacts", limit=1000)}
+    for node, data in G.nodes(data=True):  # what the maps' tooltips show: the later of the two
+        if data["kind"] == "contact" and data["id"] in latest:
+            assert data["last_contact"] == max(latest[data["id"]], stated[data["id"]] or "")
+    untouched = {d["id"] for _, d in G.nodes(data=True) if d["kind"] == "contact" and d["account_id"] in
+                 ("A-CQ", "A-CQ-W1")}
+    assert untouched and not untouched & {c for r in wb for c in r["contact_ids"]}

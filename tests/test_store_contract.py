@@ -9,8 +9,8 @@ import pytest
 
 from graph.batch import Batch
 from graph.embedded import EmbeddedStore
-from graph.model import TABLES, Account, Contact, Department, Influence, Opportunity, OpportunityMember, \
-    Relationship, TeamMember
+from graph.model import TABLES, Account, Contact, Department, Influence, Interaction, Opportunity, \
+    OpportunityMember, Relationship, TeamMember
 from graph.subgraph import EdgeType
 from graph.tree import account_tree
 from neo4j_support import NEEDS_NEO4J, neo4j_test_store
@@ -53,6 +53,8 @@ def world() -> list:
         Influence(source_id="x1", target_id="ceo", weight=0.5),
         Opportunity(id="O", account_id="S", name="Hydraulics", dmu_type="consensus", value=100),
         OpportunityMember(opportunity_id="O", contact_id="ceo", role="decider", is_decider=True),
+        Interaction(id="I-X", date="2026-09-01", time="10:30", type="电话", account_id="X", subject="renewal",
+                    notes="private", team_ids={"exec"}, contact_ids={"x1"}),
     ]
 
 
@@ -232,3 +234,60 @@ def test_snapshots_are_kept_by_label(any_store):
     assert {s["label"]: s["size"] for s in any_store.list_snapshots()} == {"2026Q3": 5, "2026Q4": 3}
     with pytest.raises(SnapshotNotFound):
         any_store.load_snapshot("nope")
+
+
+# ----- interactions --------------------------------------------------------------------------------
+def visit(**fields) -> Interaction:
+    values = {"id": "I1", "date": "2026-10-20", "type": "visit", "account_id": "S", "team_ids": {"am"},
+              "contact_ids": {"buyer", "eng"}}
+    return Interaction(**{**values, **fields})
+
+
+def test_interactions_feed_relationship_strength_and_last_contact(any_store):
+    any_store.write(Batch.from_records([*world(), visit()]))
+    G = any_store.account_subgraph("S", as_of=__import__("datetime").date(2026, 10, 20))
+    known = G.edges["team:am", "contact:buyer", EdgeType.RELATIONSHIP]
+    assert known["strength_entered"] == 0.6 and known["strength_derived"] == 0.4  # visit 2 / (2 + 3)
+    assert known["strength"] == 0.4 and known["strength_source"] == "derived" and known["interactions"] == 1
+    assert known["last_interaction"] == "2026-10-20"  # later than the entered 2026-10-01
+    new = G.edges["team:am", "contact:eng", EdgeType.RELATIONSHIP]  # history alone makes the edge
+    assert new["strength_entered"] is None and new["strength"] == 0.4
+    assert G.nodes["contact:eng"]["last_contact"] == "2026-10-20"
+
+
+def test_interactions_with_a_contact_are_in_its_accounts_subgraph_wherever_they_are_filed(any_store):
+    elsewhere = visit(id="I2", account_id="X", team_ids={"idle"}, contact_ids={"ceo", "x1"})
+    any_store.write(Batch.from_records([*world(), elsewhere]))
+    G = any_store.account_subgraph("G", as_of=__import__("datetime").date(2026, 11, 1))
+    assert "team:idle" in G and G.has_edge("team:idle", "contact:ceo", EdgeType.RELATIONSHIP)
+    assert not G.has_edge("team:exec", "contact:x1")  # I-X is X's business only
+    assert {r["id"] for r in any_store.subgraph_rows("G")["interactions"]} == {"I2"}
+
+
+def test_rewriting_an_interaction_updates_its_participants(any_store):
+    any_store.write(Batch.from_records([*world(), visit()]))
+    result = any_store.write(Batch.from_records([visit(contact_ids={"buyer"})]))
+    assert result.updated == {"interactions": 1}
+    assert any_store.write(Batch.from_records([visit(contact_ids={"buyer"})])).changed is False
+    G = any_store.account_subgraph("S")
+    assert not G.has_edge("team:am", "contact:eng")
+    assert any_store.get("interactions", "I1").contact_ids == frozenset({"buyer"})
+
+
+def test_deleting_people_takes_them_out_of_interactions_and_an_account_takes_its_interactions(any_store):
+    any_store.write(Batch.from_records([*world(), visit(sender_id="eng", type="email")]))
+    assert any_store.delete("contacts", "eng") is True
+    left = any_store.get("interactions", "I1")
+    assert left.contact_ids == frozenset({"buyer"}) and left.sender_id is None
+    assert any_store.delete("team", "exec") is True
+    assert any_store.get("interactions", "I-X").team_ids == frozenset()
+    assert any_store.delete("interactions", "I-X") is True and any_store.get("interactions", "I-X") is None
+    assert any_store.delete("accounts", "S") is True
+    assert any_store.get("interactions", "I1") is None
+
+
+def test_interactions_page_and_scope_like_every_table(any_store):
+    any_store.write(Batch.from_records([*world(), visit()]))
+    assert [r["id"] for r in any_store.list_records("interactions", limit=1)] == ["I-X"]
+    assert [r["id"] for r in any_store.list_records("interactions", after="I-X")] == ["I1"]
+    assert [r["id"] for r in any_store.list_records("interactions", account_ids=["S"])] == ["I1"]

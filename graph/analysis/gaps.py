@@ -17,6 +17,7 @@ import networkx as nx
 
 from graph.analysis import _views as v
 from graph.analysis._reach import Reach
+from graph.analysis.cadence import CadencePolicy, cadence_breaches
 from graph.analysis.coverage import coach_reach
 from graph.subgraph import EdgeType, NodeKind, split_key
 from graph.vocabulary import THREE_LINES, BuyingRole, InfluenceKind
@@ -26,6 +27,7 @@ __all__ = ["Gap", "GAP_TYPES", "SEVERITIES", "FAMILY", "GapFinder", "find_gaps",
 GAP_TYPES = (
     "uncovered_decider", "opposed_decider", "no_coach", "missing_line", "single_threaded", "gatekeeper_only",
     "stale_relationship", "no_executive_peer", "unknown_stance", "untouched_subsidiary", "single_point_of_failure",
+    "cadence_breach",
 )
 SEVERITIES = ("high", "medium", "low")
 #: Which part of the finder produces each gap type (analyses that change one thing
@@ -34,7 +36,7 @@ FAMILY = {
     "uncovered_decider": "reach", "gatekeeper_only": "reach", "single_point_of_failure": "reach",
     "single_threaded": "reach", "opposed_decider": "opposed", "no_coach": "coaches", "missing_line": "lines",
     "stale_relationship": "stale", "no_executive_peer": "peers", "unknown_stance": "unknown",
-    "untouched_subsidiary": "untouched",
+    "untouched_subsidiary": "untouched", "cadence_breach": "cadence",
 }
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
@@ -61,7 +63,8 @@ class Gap:
 
 def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: int = 90,
               executive_stale_days: int = 180, reports_to_weight: float = v.REPORTS_TO_WEIGHT,
-              min_path_strength: float = MIN_PATH_STRENGTH) -> list[Gap]:
+              min_path_strength: float = MIN_PATH_STRENGTH,
+              cadence_policy: CadencePolicy | None = None) -> list[Gap]:
     """Every relationship gap of an account subgraph, most severe first.
 
     Parameters
@@ -78,6 +81,8 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
     min_path_strength : float
         A contact counts as reached when our strongest path to them is at least this
         strong (the product of the edge strengths); a fainter path is no real reach.
+    cadence_policy : CadencePolicy, optional
+        The visit cadence by tier behind ``cadence_breach`` (default: the shipped policy).
 
     Returns
     -------
@@ -95,7 +100,8 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
     """
     today = today or dt.date.today()
     finder = GapFinder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
-                       reports_to_weight=reports_to_weight, min_path_strength=min_path_strength)
+                       reports_to_weight=reports_to_weight, min_path_strength=min_path_strength,
+                       cadence_policy=cadence_policy)
     return sort_gaps(finder.run())
 
 
@@ -130,8 +136,9 @@ class GapFinder:
                  executive_stale_days: int = 180, reports_to_weight: float = v.REPORTS_TO_WEIGHT,
                  min_path_strength: float = MIN_PATH_STRENGTH, R: nx.DiGraph | None = None,
                  reach: Reach | None = None, like: GapFinder | None = None,
-                 grown_from: GapFinder | None = None):
+                 grown_from: GapFinder | None = None, cadence_policy: CadencePolicy | None = None):
         self.G = G
+        self.cadence_policy = cadence_policy
         self.today = today or dt.date.today()
         self.stale_days, self.executive_stale_days = stale_days, executive_stale_days
         self.root = G.graph["root"]
@@ -197,7 +204,7 @@ class GapFinder:
         steps = {"reach": (self.decider_reach, self.single_threaded), "opposed": (self.opposed_deciders,),
                  "coaches": (self.coaches,), "lines": (self.lines,), "stale": (self.relationships,),
                  "peers": (self.executive_peers,), "unknown": (self.unknown_stances,),
-                 "untouched": (self.untouched_parts,)}
+                 "untouched": (self.untouched_parts,), "cadence": (self.cadence,)}
         self.gaps = []
         for family, methods in steps.items():
             if families is None or family in families:
@@ -328,6 +335,18 @@ class GapFinder:
                 self.add("unknown_stance", "medium", [c], f"we do not know where decider {self.name(c)} stands")
             elif v.has_role(G, c, BuyingRole.INFLUENCER):
                 self.add("unknown_stance", "low", [c], f"we do not know where influencer {self.name(c)} stands")
+
+    def cadence(self) -> None:
+        for b in cadence_breaches(self.G, today=self.today, policy=self.cadence_policy):
+            severity = {"A": "high", "B": "medium"}.get(b["tier"], "low")
+            who = ("our executives and its executives/deciders" if b["kind"] == "executive"
+                   else f"the account manager and decider {self.name('contact:' + b['contacts'][0])}")
+            when = (f"last met {b['last']}, {b['days_overdue']} days overdue" if b["last"]
+                    else "no interaction on record")
+            self.add("cadence_breach", severity, [f"{NodeKind.CONTACT}:{c}" for c in b["contacts"]],
+                     f"tier-{b['tier']} {b['account_name']}: {who} must meet every {b['limit']} days; {when}",
+                     accounts=[f"{NodeKind.ACCOUNT}:{b['account']}"],
+                     team=[f"{NodeKind.TEAM}:{t}" for t in b["team"]])
 
     def untouched_parts(self) -> None:
         G = self.G

@@ -84,7 +84,7 @@ def coverage_report(store: GraphStore, account_id: str, *, hops: int = 2) -> dic
 
 def gaps_report(store: GraphStore, account_id: str, *, today: dt.date | None = None,
                 **options: Any) -> dict[str, Any]:
-    return gaps_json(store.account_subgraph(account_id), today=today, **options)
+    return gaps_json(store.account_subgraph(account_id, as_of=today), today=today, **options)
 
 
 _WORKER_STORE: GraphStore | None = None
@@ -96,7 +96,7 @@ def _open_worker_store(opener: Callable[[], GraphStore]) -> None:
 
 
 def _account_gaps(store: GraphStore, account_id: str, today: dt.date, options: dict) -> list[dict[str, Any]]:
-    gaps = find_gaps(store.account_subgraph(account_id), today=today, **options)
+    gaps = find_gaps(store.account_subgraph(account_id, as_of=today), today=today, **options)
     return [{**g.as_dict(), "account": account_id} for g in gaps]
 
 
@@ -157,11 +157,11 @@ def outcome_report(store: GraphStore, opportunity_id: str, *, steps: int = 3) ->
 
 def next_moves_report(store: GraphStore, account_id: str, *, top: int = 5, today: dt.date | None = None
                       ) -> dict[str, Any]:
-    return next_moves_json(store.account_subgraph(account_id), top=top, today=today)
+    return next_moves_json(store.account_subgraph(account_id, as_of=today), top=top, today=today)
 
 
 def rollup_report(store: GraphStore, account_id: str, *, today: dt.date | None = None) -> dict[str, Any]:
-    return rollup_json(store.account_subgraph(account_id), today=today)
+    return rollup_json(store.account_subgraph(account_id, as_of=today), today=today)
 
 
 def snapshot_report(store: GraphStore, label: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from powermap.commands import analysis, data, maps
 from powermap.commands import stores
+from powermap.commands import interactions  # noqa: E401  (the interaction history)
 from powermap.commands import keys, serve  # noqa: E401  (the HTTP API)
 
-__all__ = ["analysis", "data", "stores"]
+__all__ = ["analysis", "data", "stores", "interactions"]

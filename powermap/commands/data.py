@@ -22,9 +22,10 @@ from powermap.wiring import DEMO_DIR
 # ----- import ----------------------------------------------------------------------------
 @app.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "-f", "format", type=click.Choice(["auto", "workbook", "salesforce"]),
+@click.option("--format", "-f", "format", type=click.Choice(["auto", "workbook", "salesforce", "email-log"]),
               default="auto", show_default=True,
-              help="auto detects a Salesforce export folder by its Account.csv/Contact.csv.")
+              help="auto detects a Salesforce export folder by its Account.csv/Contact.csv, and an "
+                   "e-mail log (a CSV with timestamp, sender and recipients columns).")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @json_option
 def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, as_json: bool) -> None:
@@ -40,6 +41,7 @@ def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, as_json:
     Examples:
       powermap import customers.xlsx
       powermap import export/ --format salesforce --dry-run
+      powermap import message-trace.csv --format email-log
     """
     fmt: Format = format  # type: ignore[assignment]
     with open_cli_store() as store:

@@ -1,0 +1,211 @@
+"""Visit cadence by account tier: are we meeting the customer as often as its tier requires?
+
+A :class:`CadencePolicy` (a TOML file; the default ships as ``cadence_policy.toml``)
+sets per tier A/B/C the most days allowed between
+
+* **executive** interactions: one of our executives (role executive or rank 1-2) with
+  the account's executives or deciders — one finding per account;
+* **account-manager** interactions: an account manager with each decider — one
+  finding per decider.
+
+An account with a tier is judged with the people in it and in the parts below it that
+have no tier of their own. Dates are the relationship edges' ``last_interaction``, which
+reflect the interaction history. An interaction exactly the limit ago is on time; a day
+more is a breach, one day overdue. No interaction on record is a breach too
+(``last`` and ``days_overdue`` None).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph.analysis import _views as v
+from graph.exceptions import PowermapError
+from graph.subgraph import EdgeType, NodeKind, split_key
+from graph.vocabulary import Tier
+
+__all__ = ["TierCadence", "CadencePolicy", "default_policy", "load_policy", "cadence_breaches"]
+
+
+@dataclass(frozen=True)
+class TierCadence:
+    """The most days allowed between interactions for one tier."""
+
+    executive_days: int
+    account_manager_days: int
+
+
+@dataclass(frozen=True)
+class CadencePolicy:
+    """Tier (``A``, ``B``, ``C``) → :class:`TierCadence`; a tier left out is not checked."""
+
+    tiers: dict[str, TierCadence]
+
+    @classmethod
+    def from_toml(cls, text: str, *, source: str = "policy") -> CadencePolicy:
+        """Read ``[tiers.A] executive_days = 90, account_manager_days = 30`` …
+
+        Raises
+        ------
+        PowermapError
+            When the text is not TOML or a value is missing, not a whole number or < 1.
+        """
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise PowermapError(f"{source}: not a TOML file: {err}") from err
+        tiers = data.get("tiers")
+        if not isinstance(tiers, dict) or not tiers:
+            raise PowermapError(f"{source}: no [tiers.A] / [tiers.B] / [tiers.C] tables")
+        out = {}
+        for tier, values in tiers.items():
+            if tier not in {t.value for t in Tier}:
+                raise PowermapError(f"{source}: unknown tier {tier!r} (use A, B or C)")
+            numbers = {}
+            for key in ("executive_days", "account_manager_days"):
+                value = values.get(key) if isinstance(values, dict) else None
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    raise PowermapError(f"{source}: tiers.{tier}.{key} must be a whole number of days (1 or more)")
+                numbers[key] = value
+            out[tier] = TierCadence(**numbers)
+        return cls(out)
+
+
+def default_policy() -> CadencePolicy:
+    """The policy shipped with powermap (``graph/analysis/cadence_policy.toml``).
+
+    >>> default_policy().tiers["A"]
+    TierCadence(executive_days=90, account_manager_days=30)
+    """
+    text = resources.files("graph.analysis").joinpath("cadence_policy.toml").read_text(encoding="utf-8")
+    return CadencePolicy.from_toml(text, source="the default cadence policy")
+
+
+def load_policy(path: str | Path) -> CadencePolicy:
+    """A policy file. Raises PowermapError when it cannot be read or is not valid."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise PowermapError(f"cannot read cadence policy {path}: {err.strerror or err}") from err
+    return CadencePolicy.from_toml(text, source=str(path))
+
+
+def cadence_breaches(G: nx.MultiDiGraph, *, today: dt.date | None = None,
+                     policy: CadencePolicy | None = None) -> list[dict[str, Any]]:
+    """Every breach of the cadence policy in an account subgraph.
+
+    Parameters
+    ----------
+    G : MultiDiGraph
+        An account subgraph.
+    today : date, optional
+        The date days are counted to (default: today).
+    policy : CadencePolicy, optional
+        Default: :func:`default_policy`.
+
+    Returns
+    -------
+    list of dict
+        ``kind`` (``executive`` or ``account_manager``), ``account``, ``account_name``,
+        ``tier``, ``contacts`` (the people it is about), ``team`` (ours who should meet
+        them), ``last`` (ISO date or None), ``days_since``, ``limit``, ``days_overdue``
+        (None when there was never an interaction); most overdue first.
+
+    Examples
+    --------
+    >>> from graph.subgraph import build_account_graph
+    >>> G = build_account_graph("A", accounts=[{"id": "A", "name": "Acme", "tier": "A"}], departments=[],
+    ...     contacts=[{"id": "d", "account_id": "A", "name": "Li", "roles": ("decider",), "level": "executive"}],
+    ...     team=[{"id": "am", "name": "Wu", "role": "account_manager"}],
+    ...     relationships=[{"team_id": "am", "contact_id": "d", "last_interaction": "2026-01-01"}],
+    ...     influence=[], opportunities=[], opportunity_members=[])
+    >>> [(b["kind"], b["days_overdue"]) for b in cadence_breaches(G, today=dt.date(2026, 2, 1))]
+    [('executive', None), ('account_manager', 1)]
+    """
+    today = today or dt.date.today()
+    policy = policy or default_policy()
+    executives = set(v.our_executives(G))
+    managers = [t for t in v.team(G) if G.nodes[t].get("role") == "account_manager"]
+    last: dict[tuple[str, str], dt.date] = {}
+    for t, c, e in v.relationships(G):
+        if e.get("last_interaction"):
+            date = dt.date.fromisoformat(str(e["last_interaction"])[:10])
+            if date > last.get((t, c), dt.date.min):
+                last[(t, c)] = date
+    deciders = set(v.deciders(G))
+    breaches = []
+    for account, tier, people in _judged_accounts(G):
+        rule = policy.tiers.get(tier)
+        if rule is None:
+            continue
+        name = G.nodes[account]["name"]
+        senior = sorted(c for c in people if c in deciders or v.is_executive(G, c))
+        if senior:
+            dates = [last[(t, c)] for t in executives for c in senior if (t, c) in last]
+            breach = _breach(max(dates) if dates else None, rule.executive_days, today)
+            if breach:
+                breaches.append({"kind": "executive", "account": split_key(account)[1], "account_name": name,
+                                 "tier": tier, "contacts": [split_key(c)[1] for c in senior],
+                                 "team": sorted(split_key(t)[1] for t in executives), **breach})
+        owners = [t for t in managers if _owns(G, t, account)] or managers
+        for d in sorted(c for c in people if c in deciders):
+            dates = [last[(t, d)] for t in owners if (t, d) in last]
+            breach = _breach(max(dates) if dates else None, rule.account_manager_days, today)
+            if breach:
+                breaches.append({"kind": "account_manager", "account": split_key(account)[1], "account_name": name,
+                                 "tier": tier, "contacts": [split_key(d)[1]],
+                                 "team": sorted(split_key(t)[1] for t in owners), **breach})
+    never = float("inf")
+    return sorted(breaches, key=lambda b: (-(b["days_overdue"] if b["days_overdue"] is not None else never),
+                                           b["account"], b["kind"], b["contacts"]))
+
+
+def _breach(last: dt.date | None, limit: int, today: dt.date) -> dict[str, Any] | None:
+    if last is None:
+        return {"last": None, "days_since": None, "limit": limit, "days_overdue": None}
+    days = (today - last).days
+    if days <= limit:
+        return None
+    return {"last": last.isoformat(), "days_since": days, "limit": limit, "days_overdue": days - limit}
+
+
+def _owns(G: nx.MultiDiGraph, team: str, account: str) -> bool:
+    """The team member owns the account or one above it."""
+    node: str | None = account
+    seen = set()
+    while node and node in G and node not in seen:
+        seen.add(node)
+        if G.has_edge(team, node, key=EdgeType.OWNS):
+            return True
+        parent = G.nodes[node].get("parent_id")
+        node = f"{NodeKind.ACCOUNT}:{parent}" if parent else None
+    return False
+
+
+def _judged_accounts(G: nx.MultiDiGraph) -> list[tuple[str, str, list[str]]]:
+    """(account, tier, its contacts and those of untiered parts below it) per tiered account."""
+    tier_of: dict[str, str | None] = {a: G.nodes[a].get("tier") for a in v.accounts(G)}
+
+    def judged_by(account: str | None) -> str | None:
+        seen = set()
+        while account and account in G and account not in seen:
+            seen.add(account)
+            if tier_of.get(account):
+                return account
+            parent = G.nodes[account].get("parent_id")
+            account = f"{NodeKind.ACCOUNT}:{parent}" if parent else None
+        return None
+
+    people: dict[str, list[str]] = {a: [] for a, t in tier_of.items() if t}
+    for c in v.contacts(G):
+        owner = judged_by(v.account_of(G, c))
+        if owner:
+            people[owner].append(c)
+    return [(a, str(tier_of[a]), sorted(cs)) for a, cs in sorted(people.items())]
