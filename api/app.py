@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import ReadKey, StateDep, StoreDep, get_principal
 from api.cache import AnalysisCache
+from graph.analysis.cadence import load_policy
 from api.events import Dispatcher, GapWatcher, StanceWatcher, Watcher
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, install_problem_handlers, problem_response
 from api.routes import ROUTERS
@@ -164,6 +165,7 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
     app.state.watchers = watchers
     app.state.write_lock = threading.Lock()
     app.state.analysis_cache = AnalysisCache(ttl=settings.analysis_cache_seconds)
+    app.state.cadence_policy = load_policy(settings.cadence_policy) if settings.cadence_policy else None
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     for router in ROUTERS:

@@ -49,6 +49,8 @@ class ApiSettings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     #: analysis answers are reused until a write through the API, or for this long (0: never)
     analysis_cache_seconds: float = Field(default=30.0, ge=0)
+    #: the cadence policy (TOML) behind cadence_breach gaps; default: the shipped one
+    cadence_policy: str | None = None
 
     @property
     def state_path(self) -> str:

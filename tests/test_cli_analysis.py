@@ -126,3 +126,16 @@ def test_snapshot_and_diff(tmp_path, capsys):
 def test_unknown_ids_exit_2_with_one_line(run, args):
     code, out, err = run(*args)
     assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("powermap: no ")
+
+
+def test_gaps_follow_the_cadence_policy_given(run, tmp_path):
+    lenient = tmp_path / "lenient.toml"
+    lenient.write_text("".join(f"[tiers.{t}]\nexecutive_days = 3650\naccount_manager_days = 3650\n" for t in "ABC"))
+    strict = tmp_path / "strict.toml"
+    strict.write_text("".join(f"[tiers.{t}]\nexecutive_days = 1\naccount_manager_days = 1\n" for t in "ABC"))
+    counts = {}
+    for name, policy in (("lenient", lenient), ("strict", strict)):
+        code, data, _ = run("gaps", "A-G1", "--as-of", "2026-11-01", "--policy", str(policy), "--json")
+        assert code == 0
+        counts[name] = data["counts"]["by_type"].get("cadence_breach", 0)
+    assert counts["lenient"] < counts["strict"]  # never meeting at all is a breach under any policy

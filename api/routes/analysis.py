@@ -225,7 +225,8 @@ def gaps(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of
     """The gap report, most severe first (`format=csv|xlsx` for a spreadsheet)."""
     def compute() -> Response:
         report = reports.gaps_json(visible_account(store, who, account_id), today=as_of, stale_days=stale_days,
-                                   executive_stale_days=executive_stale_days)
+                                   executive_stale_days=executive_stale_days,
+                                   cadence_policy=request.app.state.cadence_policy)
         if format == "csv":
             return Response(csv_bytes(GAP_COLUMNS, gap_rows(report)))
         if format == "xlsx":

@@ -4,6 +4,7 @@ snapshot, diff. Each prints a table for people or, with --json, the report as JS
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,9 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from graph.analysis import reports
+from graph.analysis.cadence import load_policy
 from graph.analysis.change import CURRENT
 from graph.vocabulary import STANCE_LABELS
 from powermap.cli import app, err, escape, json_option, open_cli_store, out, print_json, store_opener
+from powermap.settings import get_settings
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
@@ -99,14 +102,19 @@ def coverage(account: str, hops: int, as_json: bool) -> None:
 @click.option("--executive-stale-days", type=click.IntRange(1), default=180, show_default=True,
               help="The same for relationships with customer executives.")
 @click.option("--workers", type=click.IntRange(1), help="Processes for --all [default: one per core].")
+@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The cadence policy (TOML) behind cadence_breach [default: POWERMAP_CADENCE_POLICY, "
+                   "else the shipped one].")
 @json_option
 def gaps(account: str | None, all_accounts: bool, as_of: dt.date | None, stale_days: int,
-         executive_stale_days: int, workers: int | None, as_json: bool) -> None:
+         executive_stale_days: int, workers: int | None, policy_file: Path | None, as_json: bool) -> None:
     """Relationship gaps of ACCOUNT (or of every account with --all), most severe first,
     each with the people involved and a one-line explanation."""
     if bool(account) == all_accounts:
         raise click.UsageError("give an ACCOUNT or --all (not both)")
-    options = {"stale_days": stale_days, "executive_stale_days": executive_stale_days}
+    policy = policy_file or get_settings().cadence_policy
+    options = {"stale_days": stale_days, "executive_stale_days": executive_stale_days,
+               "cadence_policy": load_policy(policy) if policy else None}
     with open_cli_store() as store:
         if all_accounts:
             opener = store_opener()
