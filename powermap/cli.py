@@ -10,6 +10,7 @@ else on stdout). Errors are one line on stderr with a non-zero exit code:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -27,7 +28,7 @@ from powermap.settings import get_settings
 from powermap.wiring import open_store
 
 __all__ = ["app", "main", "out", "err", "json_option", "open_cli_store", "print_json", "escape", "store_label",
-           "store_options", "store_opener"]
+           "store_options", "store_opener", "date_value"]
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -95,6 +96,16 @@ def store_label() -> str:
     if (_State.store or settings.store) == "neo4j":
         return _State.neo4j_uri or settings.neo4j_uri or "Neo4j"
     return _State.db or settings.db
+
+
+def date_value(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """Click callback: an ISO date option (``--as-of``, ``--since``) as a date."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
 
 
 def print_json(data: Any) -> None:

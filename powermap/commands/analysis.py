@@ -15,22 +15,14 @@ from graph.analysis import reports
 from graph.analysis.cadence import load_policy
 from graph.analysis.change import CURRENT
 from graph.vocabulary import STANCE_LABELS
-from powermap.cli import app, err, escape, json_option, open_cli_store, out, print_json, store_opener
+from powermap.cli import app, date_value, err, escape, json_option, open_cli_store, out, print_json, store_opener
 from powermap.settings import get_settings
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
 
-
-as_of_option = click.option("--as-of", "as_of", callback=_date, metavar="DATE",
+as_of_option = click.option("--as-of", "as_of", callback=date_value, metavar="DATE",
                             help="Measure staleness from this date instead of today (YYYY-MM-DD).")
 
 

@@ -10,17 +10,9 @@ from rich.table import Table
 
 from graph.analysis.cadence import load_policy
 from graph.analysis.history import cadence_report, interactions_report, strength_report
-from powermap.cli import app, escape, json_option, open_cli_store, out, print_json
+from powermap.cli import app, date_value, escape, json_option, open_cli_store, out, print_json
 from powermap.settings import get_settings
 
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
 
 
 def _number(value: float | None) -> str:
@@ -29,7 +21,7 @@ def _number(value: float | None) -> str:
 
 @app.command()
 @click.argument("account")
-@click.option("--since", callback=_date, metavar="DATE", help="Only interactions on or after this date.")
+@click.option("--since", callback=date_value, metavar="DATE", help="Only interactions on or after this date.")
 @json_option
 def interactions(account: str, since: dt.date | None, as_json: bool) -> None:
     """The interactions (visits, meetings, calls, e-mails …) of ACCOUNT and the parts below
@@ -51,7 +43,7 @@ def interactions(account: str, since: dt.date | None, as_json: bool) -> None:
 
 @app.command()
 @click.argument("account")
-@click.option("--as-of", "as_of", callback=_date, metavar="DATE", help="Measure decay to this date (default today).")
+@click.option("--as-of", "as_of", callback=date_value, metavar="DATE", help="Measure decay to this date (default today).")
 @json_option
 def strength(account: str, as_of: dt.date | None, as_json: bool) -> None:
     """Relationship strength in ACCOUNT: derived from the interaction history (half-life
@@ -76,7 +68,7 @@ def strength(account: str, as_of: dt.date | None, as_json: bool) -> None:
 @click.option("--all", "all_accounts", is_flag=True, help="Every top-level account.")
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path), metavar="FILE",
               help="A cadence policy (TOML) [default: POWERMAP_CADENCE_POLICY, else the shipped one].")
-@click.option("--as-of", "as_of", callback=_date, metavar="DATE", help="Count days to this date (default today).")
+@click.option("--as-of", "as_of", callback=date_value, metavar="DATE", help="Count days to this date (default today).")
 @json_option
 def cadence(account: str | None, all_accounts: bool, policy_file: Path | None, as_of: dt.date | None,
             as_json: bool) -> None:
