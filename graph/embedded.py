@@ -464,7 +464,8 @@ def _write_participants(db: sqlite3.Connection, chunk: list[tuple], provided: tu
         i_list = columns.index(column)
         db.executemany("DELETE FROM interaction_participant WHERE interaction_id = ? AND side = ?",
                        [(r[i_id], side) for r in chunk if r[i_id] in known])
-        rows = [(p, side, r[i_id]) for r in chunk for p in _split(r[i_list])]
+        # in key order: the index's pages are then filled one after another, not at random
+        rows = sorted((p, side, r[i_id]) for r in chunk for p in _split(r[i_list]))
         db.executemany("INSERT OR IGNORE INTO interaction_participant (person_id, side, interaction_id) "
                        "VALUES (?, ?, ?)", rows)
 
