@@ -179,9 +179,10 @@ def influence_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, k:
     columns[-1] = columns[-1] + [t for t in targets if t not in columns[-1]] if depth > 0 else targets
     rest = sorted(n for n in G if G.nodes[n]["kind"] == NodeKind.CONTACT and n not in on_path and n not in targets)
     widths = {n: label_width(G.nodes[n].get("name"), G.nodes[n].get("title")) for n in G}
-    at = column_positions([c for c in columns if c], widths=widths)
-    for i, n in enumerate(rest):  # the faded rest, in a band below
-        at[n] = (round((i % 12) * 170 - 900, 1), round(600 + (i // 12) * 60, 1))
+    at = column_positions([c for c in columns if c], widths=widths, dy=95)
+    below = max((y for _, y in at.values()), default=0.0) + 160
+    for i, n in enumerate(rest):  # the faded rest, in a band below everything
+        at[n] = (round((i % 12) * 170 - 900, 1), round(below + (i // 12) * 60, 1))
     scores = _scores(G)
     keep = [n for n in G if G.nodes[n]["kind"] in (NodeKind.CONTACT, NodeKind.TEAM)]
     nodes = [_person(G, n, lang=lang, pii=pii, score=scores.get(n, 0.0), high=set(), at=at.get(n),
