@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -428,11 +429,21 @@ def _upsert_statement(table: str, provided: tuple[str, ...]) -> str:
 
 
 def _to_sql(table: str, row: tuple) -> tuple:
-    lists = _LIST_COLUMNS.get(table)
-    if not lists:
+    """A batch row as SQLite values: list columns joined with ';'."""
+    positions = _list_positions(table)
+    if not positions:
         return row
-    columns = TABLES[table].columns
-    return tuple(";".join(v) if c in lists and v is not None else v for c, v in zip(columns, row))
+    out = list(row)
+    for i in positions:
+        if out[i] is not None:
+            out[i] = ";".join(out[i])
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _list_positions(table: str) -> tuple[int, ...]:
+    lists = _LIST_COLUMNS.get(table, ())
+    return tuple(i for i, c in enumerate(TABLES[table].columns) if c in lists)
 
 
 def _write_team_accounts(db: sqlite3.Connection, chunk: list[tuple]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Callable, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
@@ -332,7 +332,7 @@ class TableSpec:
     #: the column that makes the table a tree (parent, manager): cycles are refused
     hierarchy: str | None = None
 
-    @property
+    @cached_property
     def columns(self) -> tuple[str, ...]:
         return tuple(self.model.model_fields)
 

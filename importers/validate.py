@@ -209,6 +209,10 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
     model = spec.model
     for column, parser in model.parsers.items():
         values = frame[column]
+        if parser is parse_text and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            stripped = _objects(values.str.strip())  # text read as text: trim it, all at once
+            frame[column] = stripped.where(stripped != "", None)
+            continue
         mapping: dict[object, object] = {}
         bad: dict[object, str] = {}
         for raw in pd.unique(values):
@@ -266,7 +270,7 @@ def _check_references(table: str, frame: pd.DataFrame, frames: dict[str, pd.Data
                       store: GraphStore | None, report: _Report) -> None:
     for column, target in TABLES[table].references.items():
         values = frame[column]
-        is_list = values.map(lambda v: isinstance(v, tuple)).any()
+        is_list = isinstance(next((v for v in values if v is not None), None), tuple)
         if is_list:
             exploded = values.explode()
             wanted = set(exploded.dropna())
