@@ -15,3 +15,19 @@ REPO = Path(__file__).resolve().parent.parent
 def store(tmp_path):
     with EmbeddedStore(tmp_path / "powermap.db") as s:
         yield s
+
+
+@pytest.fixture
+def run(tmp_path, capsys, monkeypatch):
+    """``run(*args)`` runs the powermap command on a store of its own: (exit code, stdout, stderr)."""
+    from powermap.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    db = str(tmp_path / "cli.db")
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", db, *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke

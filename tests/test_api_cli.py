@@ -17,20 +17,6 @@ import pytest
 from api.state import ApiState
 from builders import SMALL, write_workbook
 from conftest import REPO
-from powermap.cli import main
-
-
-@pytest.fixture
-def run(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    db = str(tmp_path / "cli.db")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(["--db", db, *args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def test_keys_create_shows_the_secret_once_and_stores_only_its_hash(run, tmp_path):

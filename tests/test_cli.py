@@ -17,19 +17,6 @@ from conftest import REPO
 from powermap.cli import app, main
 
 
-@pytest.fixture
-def run(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    db = str(tmp_path / "cli.db")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(["--db", db, *args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
-
-
 def commands(group: click.Group = app, prefix: str = "") -> list[str]:
     return sorted(f"{prefix}{name}" for name in group.commands)
 
