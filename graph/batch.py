@@ -64,13 +64,27 @@ class Batch:
 
     def rows(self, table: str) -> Iterator[tuple]:
         """Rows of one table as tuples in the table's column order, blanks as None."""
+        for columns in self.column_chunks(table):
+            yield from zip(*columns)
+
+    def column_chunks(self, table: str, size: int = 50_000) -> Iterator[list[list[Any]]]:
+        """The table ``size`` rows at a time, as one list of values per column (the table's
+        column order, blanks as None): a million-row table is never copied whole."""
         frame = self.tables.get(table)
         if frame is None or frame.empty:
-            return iter(())
+            return
         columns = list(TABLES[table].columns)
-        frame = frame[columns].astype(object)
-        frame = frame.where(frame.notna(), None)
-        return frame.itertuples(index=False, name=None)
+        for start in range(0, len(frame), size):
+            part = frame.iloc[start:start + size]
+            out = []
+            for column in columns:
+                values = part[column].to_numpy(dtype=object)
+                blank = pd.isna(values)
+                if blank.any():
+                    values = values.copy()
+                    values[blank] = None
+                out.append(values.tolist())
+            yield out
 
     def count(self, table: str) -> int:
         frame = self.tables.get(table)

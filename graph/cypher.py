@@ -428,7 +428,8 @@ COUNTS = _define("counts", f"""
            COUNT {{ MATCH (:{T})-[r:{R['KNOWS']}]->(:{C}) }} AS relationships,
            COUNT {{ MATCH (n:{C}) WHERE n.reports_to IS NOT NULL }} AS reports_to,
            COUNT {{ MATCH (:{C})-[r:{R['INFLUENCES']}]->(:{C}) }} AS influences,
-           COUNT {{ MATCH (n:{O}) }} AS opportunities
+           COUNT {{ MATCH (n:{O}) }} AS opportunities,
+           COUNT {{ MATCH (n:{I}) }} AS interactions
     """)
 
 LIST_ACCOUNTS = _define("list_accounts", f"""

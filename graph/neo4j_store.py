@@ -34,7 +34,7 @@ from graph import cypher
 from graph.batch import Batch
 from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable
 from graph.model import TABLES, Record
-from graph.store import GraphStore, Progress, WriteResult
+from graph.store import COUNT_KEYS, GraphStore, Progress, WriteResult
 
 __all__ = ["Neo4jStore", "DEFAULT_BATCH_SIZE"]
 
@@ -195,8 +195,7 @@ class Neo4jStore(GraphStore):
 
     def counts(self) -> dict[str, int]:
         record = self._read(cypher.COUNTS)[0]
-        return {key: record[key] for key in ("accounts", "departments", "contacts", "team_members",
-                                             "relationships", "reports_to", "influences", "opportunities")}
+        return {key: record[key] for key in COUNT_KEYS}
 
     def list_accounts(self) -> list[dict[str, Any]]:
         columns = ("id", "name", "parent_id", "kind", "tier", "posture", "contacts")

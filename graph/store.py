@@ -30,7 +30,7 @@ Progress = Callable[[int, int], None]
 
 #: The keys of :meth:`GraphStore.counts`, in display order.
 COUNT_KEYS = ("accounts", "departments", "contacts", "team_members", "relationships",
-              "reports_to", "influences", "opportunities")
+              "reports_to", "influences", "opportunities", "interactions")
 
 
 @dataclass

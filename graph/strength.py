@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -130,70 +131,113 @@ def derive_strengths(interactions: Iterable[Mapping[str, Any]] | pd.DataFrame, *
     frame = interactions if isinstance(interactions, pd.DataFrame) else pd.DataFrame(list(interactions))
     if frame.empty or "team_ids" not in frame or "contact_ids" not in frame:
         return pd.DataFrame(columns=list(PAIR_COLUMNS))
-    frame = frame.loc[:, [c for c in ("date", "type", "team_ids", "contact_ids", "sender_id") if c in frame]]
-    if "sender_id" not in frame:
-        frame["sender_id"] = None
-    dates = pd.to_datetime(frame["date"].astype(str).str[:10], format="%Y-%m-%d")
-    ages = (pd.Timestamp(as_of) - dates).dt.days.to_numpy()
-    keep = ages >= 0
-    frame, ages = frame.loc[keep], ages[keep]
+    day = _days(frame["date"])
+    age = np.datetime64(as_of, "D").astype(np.int64) - day
+    keep = age >= 0
+    if not keep.all():
+        frame, day, age = frame.loc[keep], day[keep], age[keep]
     if frame.empty:
         return pd.DataFrame(columns=list(PAIR_COLUMNS))
-    types = frame["type"].fillna("other").astype(str)
+    # every value computed per distinct type, put back by position
+    type_codes, types = pd.factorize(frame["type"].to_numpy(dtype=object), use_na_sentinel=False)
+    types = ["other" if pd.isna(t) else str(t) for t in types]
     default = policy.type_weights.get("other", 0.5)
-    weights = types.map(lambda t: policy.type_weights.get(t, default)).to_numpy(dtype=float)
-    value = weights * np.exp2(-ages / policy.half_life_days)
-    directed = types.isin(_DIRECTED).to_numpy()
-    teams, contacts, senders = frame["team_ids"].tolist(), frame["contact_ids"].tolist(), frame["sender_id"].tolist()
-    # 0 two-way, 1 sent by us, 2 sent by them, 3 one-way of unknown sender
-    side = np.zeros(len(frame), dtype=np.int8)
-    for i in np.flatnonzero(directed):
-        s = senders[i]
-        side[i] = 1 if s is not None and s in (teams[i] or ()) else 2 if s is not None and s in (
-            contacts[i] or ()) else 3
-    counts_t = np.fromiter((len(t) if t is not None else 0 for t in teams), dtype=np.int64, count=len(teams))
-    counts_c = np.fromiter((len(c) if c is not None else 0 for c in contacts), dtype=np.int64, count=len(contacts))
-    per_row = counts_t * counts_c
+    weight = np.array([policy.type_weights.get(t, default) for t in types], dtype=float)[type_codes]
+    value = weight * np.exp2(-age / policy.half_life_days)
+    directed = np.array([t in _DIRECTED for t in types], dtype=bool)[type_codes]
+    teams, n_t, t1 = _people(frame["team_ids"])
+    contacts, n_c, c1 = _people(frame["contact_ids"])
+    senders = frame["sender_id"].to_numpy(dtype=object) if "sender_id" in frame else np.full(len(frame), None)
+    side = _sides(directed, senders, teams, n_t, t1, contacts, n_c, c1)
+    per_row = n_t * n_c
     if not per_row.any():
         return pd.DataFrame(columns=list(PAIR_COLUMNS))
-    simple = bool((per_row <= 1).all())
-    if simple:  # the common case (one of ours, one of theirs): no cross product to build
-        rows = np.flatnonzero(per_row == 1)
-        team_col = [next(iter(teams[i])) for i in rows]
-        contact_col = [next(iter(contacts[i])) for i in rows]
-    else:
-        rows = np.repeat(np.arange(len(frame)), per_row)
-        team_col, contact_col = [], []
-        for i in np.flatnonzero(per_row):
-            for t, c in itertools.product(sorted(teams[i]), sorted(contacts[i])):
-                team_col.append(t)
-                contact_col.append(c)
-    pairs = pd.DataFrame({
-        "team_id": pd.Categorical(team_col), "contact_id": pd.Categorical(contact_col),
-        "date": dates.to_numpy()[rows], "side": side[rows], "value": value[rows]})
-    for code, name in ((0, "m"), (1, "o"), (2, "i"), (3, "u")):
-        pairs[name] = np.where(pairs["side"].to_numpy() == code, pairs["value"].to_numpy(), 0.0)
-    pairs["n_o"] = pairs["side"].to_numpy() == 1
-    pairs["n_i"] = pairs["side"].to_numpy() == 2
-    pairs["n_m"] = pairs["side"].to_numpy() == 0
-    grouped = pairs.groupby(["team_id", "contact_id"], observed=True, sort=False).agg(
-        interactions=("value", "size"), last=("date", "max"), m=("m", "sum"), o=("o", "sum"), i=("i", "sum"),
-        u=("u", "sum"), n_o=("n_o", "sum"), n_i=("n_i", "sum"), n_m=("n_m", "sum"))
-    o, i_ = grouped["o"].to_numpy(), grouped["i"].to_numpy()
-    score = (grouped["m"].to_numpy() + 2 * np.minimum(o, i_)
-             + policy.one_way_weight * (np.abs(o - i_) + grouped["u"].to_numpy()))
+    # pairs: the common row (one of ours, one of theirs) directly, meetings of several crossed
+    rows = np.flatnonzero(per_row == 1)
+    team_col, contact_col = t1[rows], c1[rows]
+    crossed = np.flatnonzero(per_row > 1)
+    if len(crossed):
+        extra = [(i, t, c) for i in crossed for t, c in itertools.product(sorted(teams[i]), sorted(contacts[i]))]
+        rows = np.concatenate([rows, np.array([e[0] for e in extra], dtype=np.int64)])
+        team_col = np.concatenate([team_col, np.array([e[1] for e in extra], dtype=object)])
+        contact_col = np.concatenate([contact_col, np.array([e[2] for e in extra], dtype=object)])
+    team_codes, team_ids = pd.factorize(team_col)
+    contact_codes, contact_ids = pd.factorize(contact_col)
+    group, pair_keys = pd.factorize(team_codes.astype(np.int64) * len(contact_ids) + contact_codes)
+    n = len(pair_keys)
+    side, value = side[rows], value[rows]
+
+    def total(code: int) -> np.ndarray:
+        return np.bincount(group, weights=np.where(side == code, value, 0.0), minlength=n)
+
+    def count(code: int) -> np.ndarray:
+        return np.bincount(group[side == code], minlength=n)
+
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last, group, day[rows])
+    o, i_ = total(1), total(2)
+    score = total(0) + 2 * np.minimum(o, i_) + policy.one_way_weight * (np.abs(o - i_) + total(3))
+    team_of, contact_of = np.divmod(pair_keys, len(contact_ids))
     result = pd.DataFrame({
-        "team_id": grouped.index.get_level_values(0).astype(str),
-        "contact_id": grouped.index.get_level_values(1).astype(str),
-        "interactions": grouped["interactions"].to_numpy(dtype=np.int64),
-        "two_way": (grouped["n_m"].to_numpy() + 2 * np.minimum(grouped["n_o"].to_numpy(),
-                                                              grouped["n_i"].to_numpy())).astype(np.int64),
-        "last_interaction": grouped["last"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "team_id": team_ids[team_of].astype(object),
+        "contact_id": contact_ids[contact_of].astype(object),
+        "interactions": np.bincount(group, minlength=n).astype(np.int64),
+        "two_way": (count(0) + 2 * np.minimum(count(1), count(2))).astype(np.int64),
+        "last_interaction": np.datetime_as_string(last.astype("datetime64[D]"), unit="D").astype(object),
         "score": score,
         "strength": score / (score + policy.saturation),
     })
-    return result.sort_values(["strength", "team_id", "contact_id"], ascending=[False, True, True],
-                              ignore_index=True)
+    # strongest first, then by team member and contact
+    order = np.lexsort((_ranks(contact_ids)[contact_of], _ranks(team_ids)[team_of], -result["strength"].to_numpy()))
+    return result.iloc[order].reset_index(drop=True)
+
+
+def _days(dates: pd.Series) -> np.ndarray:
+    """ISO dates (text, dates or datetimes) as days since 1970, each distinct value read once."""
+    codes, distinct = pd.factorize(dates.to_numpy(dtype=object))
+    parsed = np.array([np.datetime64(str(d)[:10], "D") for d in distinct], dtype="datetime64[D]")
+    return parsed.astype(np.int64)[codes]
+
+
+def _people(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A list column as (the lists, their lengths, the only member where there is one)."""
+    lists = column.to_numpy(dtype=object)
+    try:  # tuples throughout (storage form): counted and read without a Python loop
+        sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    except TypeError:  # a blank among them
+        sizes = np.fromiter((len(v) if isinstance(v, Collection) else 0 for v in lists), dtype=np.int64,
+                            count=len(lists))
+    only = np.full(len(lists), None, dtype=object)
+    ones = np.flatnonzero(sizes == 1)
+    try:
+        only[ones] = list(map(itemgetter(0), lists[ones]))
+    except TypeError:  # sets
+        only[ones] = [next(iter(v)) for v in lists[ones]]
+    return lists, sizes, only
+
+
+def _sides(directed: np.ndarray, senders: np.ndarray, teams: np.ndarray, n_t: np.ndarray, t1: np.ndarray,
+           contacts: np.ndarray, n_c: np.ndarray, c1: np.ndarray) -> np.ndarray:
+    """Per interaction: 0 two-way by nature, 1 sent by us, 2 sent by them, 3 one-way of
+    unknown sender (a directed interaction whose sender is missing or took no part)."""
+    sent = directed & ~pd.isna(senders)
+    ours = sent & (senders == t1)
+    for i in np.flatnonzero(sent & (n_t > 1)):
+        ours[i] = senders[i] in teams[i]
+    theirs = sent & ~ours & (senders == c1)
+    for i in np.flatnonzero(sent & ~ours & (n_c > 1)):
+        theirs[i] = senders[i] in contacts[i]
+    side = np.where(directed, 3, 0).astype(np.int8)
+    side[ours] = 1
+    side[theirs] = 2
+    return side
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's position in sorted order."""
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[np.argsort(np.asarray(values, dtype=object), kind="stable")] = np.arange(len(values))
+    return ranks
 
 
 def infer_influence(interactions: Iterable[Mapping[str, Any]], *, as_of: dt.date | None = None,

@@ -131,7 +131,7 @@ def tables_from_frames(frames: Mapping[str, pd.DataFrame]) -> list[RawTable]:
         columns = {h: canonical_column(name, h) for h in frame.columns}
         used = {h: c for h, c in columns.items() if c}
         data = frame[list(used)].rename(columns=used).astype(object).reset_index(drop=True)
-        tables.append(RawTable(name, name, data, list(range(2, len(frame) + 2)),
+        tables.append(RawTable(name, name, data, range(2, len(frame) + 2),
                                {c: str(h) for h, c in used.items()},
                                [str(h) for h, c in columns.items() if c is None]))
     return tables

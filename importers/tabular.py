@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,7 @@ class RawTable:
     table: str
     file: str
     frame: pd.DataFrame
-    rows: list[int]
+    rows: Sequence[int]
     headers: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
 

@@ -10,9 +10,12 @@ reporting lines and hierarchies (including cycles closed through the store).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
+import numpy as np
 import pandas as pd
 
 from graph.batch import Batch, storage_value
@@ -78,12 +81,13 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
     tables = _fold_participants(list(tables), store, participants)
     frames = _combine(tables, report)
     report.raise_if_any()
+    distinct: dict[tuple[str, str], list] = {}  # (table, column) → its distinct parsed values
     for table, frame in frames.items():
-        frames[table] = _parse(table, frame, report)
+        frames[table] = _parse(table, frame, report, distinct)
     for table, frame in frames.items():
         frames[table] = _deduplicate(table, frame, report)
     for table, frame in frames.items():
-        _check_references(table, frame, frames, store, report)
+        _check_references(table, frame, frames, store, report, distinct)
         _check_cycles(table, frame, store, report)
     room = max(0, MAX_PROBLEMS - len(report.problems))
     report.problems += participants.problems[:room]
@@ -189,9 +193,9 @@ def _combine(tables: list[RawTable], report: _Report) -> dict[str, pd.DataFrame]
             report.add(raw.file, None, None, f"missing required column {column!r}")
         if missing or raw.frame.empty:
             continue
-        frame = raw.frame.copy()
+        frame = raw.frame.copy(deep=False)  # columns are replaced, never changed in place
         frame[_FILE] = raw.file
-        frame[_ROW] = raw.rows
+        frame[_ROW] = _row_numbers(raw.rows)
         parts[raw.table].append(frame)
     combined = {}
     for table in TABLES:  # referenced tables first
@@ -200,31 +204,45 @@ def _combine(tables: list[RawTable], report: _Report) -> dict[str, pd.DataFrame]
             for column in TABLES[table].columns:
                 if column not in frame.columns:
                     frame[column] = None
-            combined[table] = frame.astype(object).where(frame.notna(), None)
+            for column in frame.columns.drop([_FILE, _ROW]):
+                frame[column] = _objects(frame[column])
+            combined[table] = frame
     return combined
 
 
-def _parse(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
+def _row_numbers(rows: Sequence[int]) -> np.ndarray:
+    if isinstance(rows, range):  # a frame's rows: no list of ten million ints
+        return np.arange(rows.start, rows.stop, rows.step, dtype=np.int64)
+    return np.asarray(rows, dtype=np.int64)
+
+
+def _parse(table: str, frame: pd.DataFrame, report: _Report, distinct: dict[tuple[str, str], list]
+           ) -> pd.DataFrame:
     spec = TABLES[table]
     model = spec.model
     for column, parser in model.parsers.items():
         values = frame[column]
         if parser is parse_text and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-            stripped = _objects(values.str.strip())  # text read as text: trim it, all at once
-            frame[column] = stripped.where(stripped != "", None)
+            frame[column] = _trimmed(values)  # text read as text: trimmed all at once
             continue
-        mapping: dict[object, object] = {}
-        bad: dict[object, str] = {}
-        for raw in pd.unique(values):
+        # each distinct value parsed once, then put back by position
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        parsed = np.empty(len(uniques) + 1, dtype=object)  # the last slot: blank cells
+        bad: dict[int, str] = {}
+        read = _id_list if parser is parse_id_list else lambda raw: storage_value(parser(raw))  # noqa: B023
+        for i, raw in enumerate([*uniques, None]):
             try:
-                mapping[raw] = storage_value(parser(raw))
+                parsed[i] = read(raw)
             except (ValueError, TypeError) as err:
-                bad[raw] = str(err)
+                bad[i] = str(err)
+                parsed[i] = None
         if bad:
-            for index in frame.index[values.isin(list(bad))]:
-                report.add(frame.at[index, _FILE], int(frame.at[index, _ROW]), column, bad[values[index]])
-            mapping.update({raw: None for raw in bad})
-        frame[column] = _objects(values.map(mapping.__getitem__)) if len(mapping) else values
+            at = np.flatnonzero(np.isin(codes, list(bad)))
+            for index, code in zip(frame.index[at], codes[at]):
+                report.add(frame.at[index, _FILE], int(frame.at[index, _ROW]), column, bad[int(code)])
+        frame[column] = pd.Series(parsed[codes], index=frame.index, dtype=object)
+        if column not in {c for c, _, _ in model.derived}:
+            distinct[(table, column)] = [p for i, p in enumerate(parsed[:-1]) if i not in bad]
     for column, source, derive in model.derived:
         blank = frame[column].isna()
         if blank.any():
@@ -240,10 +258,36 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
     return frame
 
 
+_SPACE = re.compile(r"\s")
+_ID_SEPARATOR = re.compile(r"[;,、，；|\s]")
+
+
+def _id_list(raw: object) -> tuple[str, ...]:
+    """:func:`parse_id_list` in storage form, at once for the usual cell: one plain id."""
+    if type(raw) is str and raw and not _ID_SEPARATOR.search(raw):
+        return (raw,)
+    return storage_value(parse_id_list(raw))
+
+
+def _trimmed(values: pd.Series) -> pd.Series:
+    """Text values trimmed, blanks as None. Nearly always nothing needs trimming, which one
+    search over the joined values tells at a fraction of the cost of trimming each."""
+    values = _objects(values)
+    present = values.dropna()
+    joined = "\x00".join(present.tolist())
+    # a blank value shows as "" alone, a separator at either end or two in a row
+    if joined and not _SPACE.search(joined) and "\x00\x00" not in joined \
+            and not joined.startswith("\x00") and not joined.endswith("\x00"):
+        return values
+    stripped = _objects(values.str.strip())
+    return stripped.where(stripped != "", None)
+
+
 def _objects(values: pd.Series) -> pd.Series:
     """Values as Python objects with None (not NaN) for blanks."""
     values = values.astype(object)
-    return values.where(values.notna(), None)
+    blank = values.isna()
+    return values.where(~blank, None) if blank.any() else values
 
 
 def _deduplicate(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
@@ -267,15 +311,15 @@ def _deduplicate(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFra
 
 
 def _check_references(table: str, frame: pd.DataFrame, frames: dict[str, pd.DataFrame],
-                      store: GraphStore | None, report: _Report) -> None:
+                      store: GraphStore | None, report: _Report, distinct: dict[tuple[str, str], list]) -> None:
     for column, target in TABLES[table].references.items():
         values = frame[column]
-        is_list = isinstance(next((v for v in values if v is not None), None), tuple)
-        if is_list:
-            exploded = values.explode()
-            wanted = set(exploded.dropna())
-        else:
-            wanted = set(values.dropna())
+        # the distinct values, as parsing found them (rows dropped since were exact repeats)
+        cells = distinct.get((table, column))
+        if cells is None:
+            cells = pd.unique(values.dropna().to_numpy(dtype=object))
+        is_list = isinstance(next((v for v in cells if v is not None), None), tuple)
+        wanted = set(chain.from_iterable(v for v in cells if v is not None)) if is_list else set(cells) - {None}
         if not wanted:
             continue
         known = set(frames[target]["id"]) if target in frames else set()
@@ -285,6 +329,7 @@ def _check_references(table: str, frame: pd.DataFrame, frames: dict[str, pd.Data
         if not unknown:
             continue
         if is_list:
+            exploded = values.explode()
             for index, value in exploded[exploded.isin(unknown)].items():
                 report.add(frame.at[index, _FILE], int(frame.at[index, _ROW]), column,
                            f"unknown {_noun(target)} {value!r}: not in this import nor in the store")

@@ -26,7 +26,8 @@ def test_import_then_stats_accounts_and_show(run, tmp_path):
     assert code == 0 and "contacts" in out
     code, out, _ = run("stats", "--json")
     assert json.loads(out) == {"accounts": 3, "departments": 2, "contacts": 3, "team_members": 2,
-                               "relationships": 2, "reports_to": 2, "influences": 2, "opportunities": 1}
+                               "relationships": 2, "reports_to": 2, "influences": 2, "opportunities": 1,
+                               "interactions": 0}
     code, out, _ = run("accounts", "--json")
     assert [(a["id"], a["parent_id"], a["kind"], a["contacts"]) for a in json.loads(out)] == [
         ("G1", None, "group", 1), ("S1", "G1", "base", 2), ("W1", "S1", "window", 0)]

@@ -52,7 +52,15 @@ def test_sigkill_mid_import_leaves_the_store_unchanged(tmp_path):
             child.kill()
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # a write this large sets the indexes aside until its end: the crash brought them back
+        assert indexes_of(raw, "contact") == {"contact_account", "contact_reports_to"}
     with EmbeddedStore(db) as store:
         assert store.counts() == before
         assert store.get("contacts", "keep").name == "kept contact"
         assert store.get("contacts", "c1") is None
+
+
+def indexes_of(db: sqlite3.Connection, table: str) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                     "AND sql IS NOT NULL", (table,))}
+

@@ -201,3 +201,25 @@ def test_a_file_with_fewer_columns_updates_only_those(store, tmp_path):
     import_paths([tmp_path / "team.csv"], store)
     assert store.get("team", "T1").accounts == {"G1", "S1"}  # ownership kept
     assert store.account_subgraph("G1").has_edge("team:T1", "account:G1")
+
+
+@pytest.mark.parametrize("padded", [" C1", "C1\t", "C1\u3000", "\u00a0C1"])
+def test_cells_are_trimmed_and_blank_text_is_no_value(store, padded):
+    """Ids and text lose surrounding white space (full-width too); a cell of spaces is blank."""
+    import_frames({
+        "accounts": pd.DataFrame({"id": ["A1"], "name": ["Acme"]}),
+        "contacts": pd.DataFrame({"id": [padded, "C2"], "account_id": ["A1", "A1 "], "name": ["王总", "李工"],
+                                  "title": ["  ", ""]}),
+    }, store)
+    assert store.get("contacts", "C1").title is None
+    assert store.get("contacts", "C2").account_id == "A1"
+    assert {r["id"] for r in store.list_records("contacts")} == {"C1", "C2"}
+
+
+@pytest.mark.parametrize("names", [[""], ["", ""], ["Acme", ""], ["", "Acme"], ["A", "", "B"], ["\u3000"]])
+def test_a_blank_required_text_is_refused_wherever_it_stands(store, names):
+    frame = pd.DataFrame({"id": [f"A{i}" for i in range(len(names))], "name": names})
+    with pytest.raises(ImportRejected) as excinfo:
+        import_frames({"accounts": frame}, store)
+    assert [p.row for p in excinfo.value.problems] == [i + 2 for i, n in enumerate(names) if not n.strip()]
+    assert all("missing value for required 'name'" in p.message for p in excinfo.value.problems)

@@ -7,22 +7,26 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builders import SMALL, write_csv, write_workbook
 from graph.analysis.cadence import CadencePolicy, TierCadence, cadence_breaches, default_policy, load_policy
 from graph.analysis.gaps import find_gaps
 from graph.analysis.history import strength_report
+from graph.analysis.next_moves import next_moves
 from graph.batch import Batch
 from graph.embedded import EmbeddedStore
 from graph.exceptions import ImportRejected, PowermapError
 from graph.model import Interaction, personal_fields
-from graph.strength import StrengthPolicy, derive_strengths, infer_influence
+from graph.strength import StrengthPolicy, contribution, derive_strengths, infer_influence
 from graph.subgraph import EdgeType, build_account_graph
 from importers import import_frames, import_paths
 from importers.salesforce import salesforce_id
@@ -77,6 +81,52 @@ def test_a_meeting_of_two_and_two_gives_four_pairs_and_contacts_alone_give_no_pa
     assert sorted(zip(pairs["team_id"], pairs["contact_id"])) == [("T1", "C1"), ("T1", "C2"), ("T2", "C1"),
                                                                   ("T2", "C2")]
     assert list(pairs["strength"]) == [pytest.approx(1.5 / 4.5)] * 4
+
+
+def reference_strengths(rows, policy=StrengthPolicy()) -> dict:
+    """The module docstring's formula, one interaction and one pair at a time."""
+    sums: dict = {}
+    for r in rows:
+        age = (DAY - dt.date.fromisoformat(r["date"])).days
+        if age < 0:
+            continue
+        value = contribution(r["type"], age, policy)
+        sender = r["sender_id"]
+        side = ("m" if r["type"] != "email" else "o" if sender in r["team_ids"]
+                else "i" if sender in r["contact_ids"] else "u")
+        for pair in itertools.product(r["team_ids"], r["contact_ids"]):
+            entry = sums.setdefault(pair, {"m": 0.0, "o": 0.0, "i": 0.0, "u": 0.0, "n": 0, "last": ""})
+            entry[side] += value
+            entry["n"] += 1
+            entry["last"] = max(entry["last"], r["date"])
+    out = {}
+    for pair, e in sums.items():
+        score = e["m"] + 2 * min(e["o"], e["i"]) + policy.one_way_weight * (abs(e["o"] - e["i"]) + e["u"])
+        out[pair] = (e["n"], e["last"], score / (score + policy.saturation))
+    return out
+
+
+people = st.lists(st.sampled_from(["T1", "T2", "X"]), max_size=3, unique=True)
+contacts_ = st.lists(st.sampled_from(["C1", "C2", "X"]), max_size=3, unique=True)
+interaction_rows = st.lists(st.builds(
+    lambda days, type_, team, contacts, sender: row(days, type_, tuple(team), tuple(contacts), sender),
+    st.integers(-30, 400), st.sampled_from(["email", "email", "visit", "call", "executive_visit", "other"]),
+    people, contacts_, st.sampled_from([None, "T1", "T2", "C1", "C2", "X", "nobody"])), max_size=25)
+
+
+@given(interaction_rows)
+@settings(max_examples=150, deadline=None)
+def test_derived_strengths_follow_the_formula_for_any_history(rows):
+    """The vectorised derivation against the formula applied row by row: any mix of
+    meetings of several, directed mail from either side, unknown senders, future dates
+    and an id that is both one of ours and a contact ("X")."""
+    got = derive_strengths(rows, as_of=DAY)
+    expected = reference_strengths(rows)
+    assert {(t, c): (n, last, pytest.approx(s)) for t, c, n, last, s in
+            zip(got["team_id"], got["contact_id"], got["interactions"], got["last_interaction"], got["strength"])} \
+        == expected
+    order = list(zip(-got["strength"], got["team_id"], got["contact_id"]))
+    assert order == sorted(order)
 
 
 def test_contact_to_contact_interaction_is_inferred_influence_both_ways():
@@ -155,6 +205,19 @@ def test_executive_cadence_on_a_tier_a_account(days_ago, breach):
     assert bool(gaps) is breach
     if breach:
         assert gaps[0].severity == "high" and gaps[0].accounts == ("A",) and "1 days overdue" in gaps[0].explanation
+
+
+def test_next_moves_propose_the_meetings_the_cadence_asks_for():
+    # the account manager met decider Li 45 days ago (limit 30); our VP met them 100 days ago (limit 90)
+    G = small_graph([row(45, "visit"), row(100, "executive_visit", team=("X",))], last=None)
+    moves = next_moves(G, today=DAY, cadence_policy=POLICY, top=10)
+    meetings = {(m["team"], m["contact"]): [g["type"] for g in m["closes"]] for m in moves if m["team"]}
+    assert "cadence_breach" in meetings[("X", "C")]  # our executive with their executive decider
+    assert "cadence_breach" in meetings[("T", "C")]  # the account manager with the decider
+    assert any("cadence" in m["description"] for m in moves)
+    relaxed = CadencePolicy({"A": TierCadence(executive_days=365, account_manager_days=365)})
+    assert not [m for m in next_moves(G, today=DAY, cadence_policy=relaxed, top=10)
+                if any(g["type"] == "cadence_breach" for g in m["closes"])]
 
 
 def test_never_met_is_a_breach_and_an_untiered_account_is_not_judged():

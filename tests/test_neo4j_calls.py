@@ -91,7 +91,8 @@ class _RecordingDriver:
         self.log.append(("query", name, {"params": dict(parameters_ or {}), "routing": routing_,
                                          "database": database_}))
         canned = {"counts": [dict.fromkeys(("accounts", "departments", "contacts", "team_members",
-                                            "relationships", "reports_to", "influences", "opportunities"), 0)],
+                                            "relationships", "reports_to", "influences", "opportunities",
+                                            "interactions"), 0)],
                   "search": [{"accounts": [], "contacts": []}], "node_count": [{"nodes": 0}]}
         return _Result(None, canned.get(name, []))
 

@@ -70,7 +70,8 @@ def test_write_then_get_round_trips_every_field(any_store):
 def test_counts(any_store):
     any_store.write(Batch.from_records(world()))
     assert any_store.counts() == {"accounts": 3, "departments": 2, "contacts": 4, "team_members": 3,
-                                  "relationships": 2, "reports_to": 2, "influences": 3, "opportunities": 1}
+                                  "relationships": 2, "reports_to": 2, "influences": 3, "opportunities": 1,
+                                  "interactions": 1}
 
 
 def test_rewriting_the_same_records_changes_nothing(any_store):
@@ -262,6 +263,26 @@ def test_interactions_with_a_contact_are_in_its_accounts_subgraph_wherever_they_
     assert "team:idle" in G and G.has_edge("team:idle", "contact:ceo", EdgeType.RELATIONSHIP)
     assert not G.has_edge("team:exec", "contact:x1")  # I-X is X's business only
     assert {r["id"] for r in any_store.subgraph_rows("G")["interactions"]} == {"I2"}
+
+
+def test_a_contact_who_changes_account_takes_its_interactions_along(any_store):
+    any_store.write(Batch.from_records([*world(), visit(id="I-S", contact_ids={"eng"})]))
+    ids = lambda account: {r["id"] for r in any_store.subgraph_rows(account)["interactions"]}  # noqa: E731
+    assert ids("X") == {"I-X"} and "I-S" not in ids("X")
+    any_store.write(Batch.from_records([Contact(id="eng", account_id="X", name="Tom")]))
+    assert ids("X") == {"I-X", "I-S"}  # filed under S, with a contact now at X
+    any_store.write(Batch.from_records([Contact(id="eng", account_id="S", name="Tom")]))
+    assert ids("X") == {"I-X"}
+    any_store.write(Batch.from_records([visit(id="I-S", account_id="X", contact_ids={"eng"})]))  # re-filed
+    assert "I-S" in ids("S") and "I-S" in ids("X")
+    any_store.write(Batch.from_records([visit(id="I-S", account_id="X", contact_ids={"x1"})]))
+    assert "I-S" not in ids("S")
+
+
+def test_deleting_a_contact_takes_it_out_of_interactions_filed_elsewhere(any_store):
+    any_store.write(Batch.from_records([*world(), visit(id="I-G", account_id="X", contact_ids={"ceo", "x1"})]))
+    assert any_store.delete("contacts", "ceo") is True
+    assert any_store.get("interactions", "I-G").contact_ids == frozenset({"x1"})
 
 
 def test_rewriting_an_interaction_updates_its_participants(any_store):

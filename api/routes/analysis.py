@@ -258,7 +258,8 @@ def next_moves(request: Request, account_id: str, store: StoreDep, who: ReadKey,
                top: Annotated[int, Query(ge=1, le=50)] = 5) -> Response:
     """The actions that close the most gaps and add the most support."""
     return _cached(request, who, lambda: json_response(
-        reports.next_moves_json(visible_account(store, who, account_id), top=top, today=as_of)))
+        reports.next_moves_json(visible_account(store, who, account_id), top=top, today=as_of,
+                                cadence_policy=request.app.state.cadence_policy)))
 
 
 @router.get("/{account_id}/rollup", response_model=RollupOut, summary="Group roll-up",
@@ -266,7 +267,8 @@ def next_moves(request: Request, account_id: str, store: StoreDep, who: ReadKey,
 def rollup(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None) -> Response:
     """Coverage and gaps rolled up the account hierarchy."""
     return _cached(request, who, lambda: json_response(
-        reports.rollup_json(visible_account(store, who, account_id), today=as_of)))
+        reports.rollup_json(visible_account(store, who, account_id), today=as_of,
+                            cadence_policy=request.app.state.cadence_policy)))
 
 
 @opportunity_router.get("/{opportunity_id}/outcome", response_model=OutcomeOut,

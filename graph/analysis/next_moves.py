@@ -5,7 +5,10 @@ Two kinds of candidate action are tried:
 * **new relationship** — one of our people starts (or, when stale, renews) a
   relationship with a contact. Who is proposed follows the iron triangle: our executive
   for customer executives (executive peers), the solution manager for the design line,
-  the delivery manager for the user line, the account manager otherwise;
+  the delivery manager for the user line, the account manager otherwise; a breach of
+  the visit cadence of the account's tier proposes the meeting it asks for (our
+  executive with the most senior of its people, the owning account manager with the
+  decider);
 * **raise stance** — win a contact over by one step (opposes → neutral → supports …).
 
 Candidates come from the people named in the gaps and the account's most influential
@@ -25,6 +28,7 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis import _views as v
+from graph.analysis.cadence import CadencePolicy
 from graph.analysis.gaps import FAMILY, Gap, GapFinder, sort_gaps
 from graph.analysis.outcome import StanceModel, decision_unit_outcome
 from graph.subgraph import EdgeType, NodeKind, node_key, split_key
@@ -37,7 +41,7 @@ _LINE_ROLE = {"design": "solution_manager", "user": "delivery_manager"}
 
 
 def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None, new_strength: float = 0.6,
-               max_candidates: int = 16) -> list[dict[str, Any]]:
+               max_candidates: int = 16, cadence_policy: CadencePolicy | None = None) -> list[dict[str, Any]]:
     """Rank candidate actions by how much they close gaps and raise support.
 
     Parameters
@@ -52,6 +56,8 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
         The strength assumed for a new or renewed relationship.
     max_candidates : int
         How many candidate actions to evaluate (the most promising first).
+    cadence_policy : CadencePolicy, optional
+        The visit cadence by tier whose breaches count as gaps (default: the shipped policy).
 
     Returns
     -------
@@ -61,7 +67,7 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
         closes: type, severity and explanation), ``opens`` and ``support_gain``.
     """
     today = today or dt.date.today()
-    finder = GapFinder(G, today=today)
+    finder = GapFinder(G, today=today, cadence_policy=cadence_policy)
     base_gaps = finder.run()
     stances = StanceModel(G)
     base_support = _support(G, stances)
@@ -70,14 +76,15 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
     for candidate in _candidates(G, base_gaps, today)[:max_candidates]:
         description, team_key, contact = candidate
         if team_key:
-            families = {"reach", "untouched"}
+            families = {"reach", "untouched", "cadence"}
             R = finder.reach.graph
             strength = max(new_strength, R.edges[team_key, contact]["strength"] if R.has_edge(team_key, contact)
                            else 0.0)
             undo = _relate(G, team_key, contact, new_strength, today)
             try:
                 reach = finder.reach.with_edges([(team_key, contact, -math.log(strength))])
-                after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder).run(families)
+                after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
+                                  cadence_policy=cadence_policy).run(families)
             finally:
                 undo()
             # a new or renewed relationship closes its own staleness and, from an
@@ -97,7 +104,8 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
                 reach = finder.reach
                 if previous == -1:  # an opponent who turns carries paths again
                     reach = reach.with_edges(_carried_from(G, contact, reach.index))
-                after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder).run(families)
+                after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
+                                  cadence_policy=cadence_policy).run(families)
                 support = _support(G, stances, {contact: stance})
             finally:
                 G.nodes[contact]["stance"] = previous
@@ -173,6 +181,7 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tup
     own = set(v.contacts(G))
     relate: dict[str, float] = {}
     win: dict[str, float] = {}
+    meet: dict[tuple[str, str], tuple[float, str]] = {}  # (ours, theirs) → weight, why
 
     def credit(table: dict[str, float], contact: str | None, weight: float) -> None:
         if contact in own:
@@ -201,13 +210,20 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tup
         elif gap.type == "no_coach":
             members = people or [c for c in own if G.nodes[c].get("account_id") in gap.accounts]
             credit(win, likeliest(c for c in members if (v.stance(G, c) or 0) >= 1) or likeliest(members), w)
+        elif gap.type == "cadence_breach":
+            ours = [node_key(NodeKind.TEAM, t) for t in gap.team]
+            theirs = sorted((c for c in people if c in own), key=lambda c: (_seniority(G, c), -_weight_of(G, c), c))
+            if ours and theirs:
+                t = min(ours, key=lambda t: (G.nodes[t].get("rank") or 99, t))
+                weight, _ = meet.get((t, theirs[0]), (0.0, ""))
+                meet[(t, theirs[0])] = (weight + w, gap.explanation.split(":")[0])
         elif gap.type in ("untouched_subsidiary", "single_threaded"):
             pool = [c for c in own if G.nodes[c].get("account_id") in gap.accounts and c not in people]
             for c in sorted(pool, key=lambda c: (_seniority(G, c), -_weight_of(G, c), c))[:2]:
                 credit(relate, c, w)
     known = {(t, c): d for t, c, d in v.relationships(G)}
     team, executives = v.team(G), v.our_executives(G)
-    scored: list[tuple[float, tuple[str, str | None, str]]] = []
+    relationships: dict[tuple[str, str], list] = {}  # (ours, theirs) → [weight, description]
     for c, w in relate.items():
         t = _who_should_meet(G, c, team, executives)
         if t is None:
@@ -217,8 +233,14 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tup
         stale = last and (today - dt.date.fromisoformat(str(last)[:10])).days > 90
         if existing is None or stale:
             verb = "renew" if existing else "build"
-            scored.append((w + 0.1 * _weight_of(G, c),
-                           (f"{v.name(G, t)} should {verb} a relationship with {v.name(G, c)}", t, c)))
+            relationships[(t, c)] = [w, f"{v.name(G, t)} should {verb} a relationship with {v.name(G, c)}"]
+    for (t, c), (w, why) in meet.items():
+        if (t, c) in relationships:  # the same meeting: one candidate, both reasons weigh
+            relationships[(t, c)][0] += w
+        else:
+            relationships[(t, c)] = [w, f"{v.name(G, t)} should meet {v.name(G, c)} ({why} cadence)"]
+    scored: list[tuple[float, tuple[str, str | None, str]]] = [
+        (w + 0.1 * _weight_of(G, c), (description, t, c)) for (t, c), (w, description) in relationships.items()]
     for c, w in win.items():
         stance = v.stance(G, c)
         target = _raised(stance)

@@ -11,6 +11,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph.analysis.cadence import CadencePolicy
 from graph.analysis.change import diff, take_snapshot
 from graph.analysis.coverage import coach_coverage
 from graph.analysis.gaps import find_gaps, gap_counts
@@ -51,12 +52,15 @@ def outcome_json(G: nx.MultiDiGraph, opportunity_id: str, *, steps: int = 3) -> 
     return decision_unit_outcome(G, opportunity_id, steps=steps)
 
 
-def next_moves_json(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None) -> dict[str, Any]:
-    return {"account": G.graph["account_id"], "moves": next_moves(G, top=top, today=today)}
+def next_moves_json(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None,
+                    cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
+    return {"account": G.graph["account_id"],
+            "moves": next_moves(G, top=top, today=today, cadence_policy=cadence_policy)}
 
 
-def rollup_json(G: nx.MultiDiGraph, *, today: dt.date | None = None) -> dict[str, Any]:
-    return group_rollup(G, today=today)
+def rollup_json(G: nx.MultiDiGraph, *, today: dt.date | None = None,
+                cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
+    return group_rollup(G, today=today, cadence_policy=cadence_policy)
 
 
 # ----- over a store ------------------------------------------------------------------------------
@@ -155,13 +159,15 @@ def outcome_report(store: GraphStore, opportunity_id: str, *, steps: int = 3) ->
     return outcome_json(G, opportunity_id, steps=steps)
 
 
-def next_moves_report(store: GraphStore, account_id: str, *, top: int = 5, today: dt.date | None = None
-                      ) -> dict[str, Any]:
-    return next_moves_json(store.account_subgraph(account_id, as_of=today), top=top, today=today)
+def next_moves_report(store: GraphStore, account_id: str, *, top: int = 5, today: dt.date | None = None,
+                      cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
+    return next_moves_json(store.account_subgraph(account_id, as_of=today), top=top, today=today,
+                           cadence_policy=cadence_policy)
 
 
-def rollup_report(store: GraphStore, account_id: str, *, today: dt.date | None = None) -> dict[str, Any]:
-    return rollup_json(store.account_subgraph(account_id, as_of=today), today=today)
+def rollup_report(store: GraphStore, account_id: str, *, today: dt.date | None = None,
+                  cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
+    return rollup_json(store.account_subgraph(account_id, as_of=today), today=today, cadence_policy=cadence_policy)
 
 
 def snapshot_report(store: GraphStore, label: str) -> dict[str, Any]:

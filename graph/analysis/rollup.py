@@ -10,6 +10,7 @@ import networkx as nx
 
 from graph.analysis import _views as v
 from graph.analysis.coverage import coach_reach
+from graph.analysis.cadence import CadencePolicy
 from graph.analysis.gaps import SEVERITIES, Gap, find_gaps
 from graph.subgraph import NodeKind, node_key, split_key
 
@@ -18,7 +19,8 @@ __all__ = ["group_rollup"]
 _COUNTS = ("contacts", "coaches", "supporters", "opponents", "deciders", "covered_deciders", "touched_contacts")
 
 
-def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list[Gap] | None = None) -> dict[str, Any]:
+def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list[Gap] | None = None,
+                 cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
     """The account tree with, for every part, its own figures and the totals of its subtree.
 
     Parameters
@@ -29,6 +31,8 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
         Passed to :func:`find_gaps`.
     gaps : list of Gap, optional
         Gaps already found for ``G`` (found here otherwise).
+    cadence_policy : CadencePolicy, optional
+        Passed to :func:`find_gaps` (default: the shipped policy).
 
     Returns
     -------
@@ -53,7 +57,7 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
     >>> r["total"]["coverage"], r["accounts"][0]["own"]["covered"]
     (1.0, False)
     """
-    gaps = gaps if gaps is not None else find_gaps(G, today=today)
+    gaps = gaps if gaps is not None else find_gaps(G, today=today, cadence_policy=cadence_policy)
     reach = coach_reach(G)
     covered = set().union(*reach.values()) if reach else set()
     deciders = set(v.deciders(G))

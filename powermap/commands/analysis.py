@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from graph.analysis import reports
-from graph.analysis.cadence import load_policy
+from graph.analysis.cadence import CadencePolicy, load_policy
 from graph.analysis.change import CURRENT
 from graph.vocabulary import STANCE_LABELS
 from powermap.cli import app, date_value, err, escape, json_option, open_cli_store, out, print_json, store_opener
@@ -24,6 +24,15 @@ _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 as_of_option = click.option("--as-of", "as_of", callback=date_value, metavar="DATE",
                             help="Measure staleness from this date instead of today (YYYY-MM-DD).")
+policy_option = click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                             help="The cadence policy (TOML) behind cadence_breach [default: "
+                                  "POWERMAP_CADENCE_POLICY, else the shipped one].")
+
+
+def _cadence_policy(policy_file: Path | None) -> CadencePolicy | None:
+    """The policy file given, else the configured one, else None (the shipped policy)."""
+    policy = policy_file or get_settings().cadence_policy
+    return load_policy(policy) if policy else None
 
 
 def _stance(value: int | None) -> str:
@@ -94,9 +103,7 @@ def coverage(account: str, hops: int, as_json: bool) -> None:
 @click.option("--executive-stale-days", type=click.IntRange(1), default=180, show_default=True,
               help="The same for relationships with customer executives.")
 @click.option("--workers", type=click.IntRange(1), help="Processes for --all [default: one per core].")
-@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The cadence policy (TOML) behind cadence_breach [default: POWERMAP_CADENCE_POLICY, "
-                   "else the shipped one].")
+@policy_option
 @json_option
 def gaps(account: str | None, all_accounts: bool, as_of: dt.date | None, stale_days: int,
          executive_stale_days: int, workers: int | None, policy_file: Path | None, as_json: bool) -> None:
@@ -104,9 +111,8 @@ def gaps(account: str | None, all_accounts: bool, as_of: dt.date | None, stale_d
     each with the people involved and a one-line explanation."""
     if bool(account) == all_accounts:
         raise click.UsageError("give an ACCOUNT or --all (not both)")
-    policy = policy_file or get_settings().cadence_policy
     options = {"stale_days": stale_days, "executive_stale_days": executive_stale_days,
-               "cadence_policy": load_policy(policy) if policy else None}
+               "cadence_policy": _cadence_policy(policy_file)}
     with open_cli_store() as store:
         if all_accounts:
             opener = store_opener()
@@ -182,12 +188,15 @@ def outcome(opportunity: str, steps: int, as_json: bool) -> None:
 @click.argument("account")
 @click.option("--top", type=click.IntRange(1), default=5, show_default=True, help="How many actions.")
 @as_of_option
+@policy_option
 @json_option
-def next_moves_command(account: str, top: int, as_of: dt.date | None, as_json: bool) -> None:
-    """The next relationships to build (or people to win over) in ACCOUNT, ranked by the
-    gaps they close and the support they add."""
+def next_moves_command(account: str, top: int, as_of: dt.date | None, policy_file: Path | None,
+                       as_json: bool) -> None:
+    """The next relationships to build, meetings the visit cadence asks for, or people to
+    win over in ACCOUNT, ranked by the gaps they close and the support they add."""
     with open_cli_store() as store:
-        report = reports.next_moves_report(store, account, top=top, today=as_of)
+        report = reports.next_moves_report(store, account, top=top, today=as_of,
+                                           cadence_policy=_cadence_policy(policy_file))
     if as_json:
         print_json(report)
         return
@@ -205,12 +214,13 @@ def next_moves_command(account: str, top: int, as_of: dt.date | None, as_json: b
 @app.command()
 @click.argument("account")
 @as_of_option
+@policy_option
 @json_option
-def rollup(account: str, as_of: dt.date | None, as_json: bool) -> None:
+def rollup(account: str, as_of: dt.date | None, policy_file: Path | None, as_json: bool) -> None:
     """Coverage and gaps of ACCOUNT rolled up its hierarchy: which parts of a group are
     covered."""
     with open_cli_store() as store:
-        report = reports.rollup_report(store, account, today=as_of)
+        report = reports.rollup_report(store, account, today=as_of, cadence_policy=_cadence_policy(policy_file))
     if as_json:
         print_json(report)
         return
