@@ -204,9 +204,7 @@ def _combine(tables: list[RawTable], report: _Report) -> dict[str, pd.DataFrame]
             for column in TABLES[table].columns:
                 if column not in frame.columns:
                     frame[column] = None
-            for column in frame.columns.drop([_FILE, _ROW]):
-                frame[column] = _objects(frame[column])
-            combined[table] = frame
+            combined[table] = frame  # blanks (None, NaN) become None as each column is parsed
     return combined
 
 
@@ -249,8 +247,12 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report, distinct: dict[tupl
             frame.loc[blank, column] = frame.loc[blank, source].map(lambda v: storage_value(derive(v)))
     for column, info in model.model_fields.items():
         if not info.is_required() and info.default is not None:
-            frame[column] = _objects(frame[column]).where(frame[column].notna(),
-                                                          storage_value(info.default))
+            cells = frame[column].to_numpy(dtype=object)
+            blank = pd.isna(cells)
+            if blank.any():
+                default = np.empty(len(cells), dtype=object)
+                default.fill(storage_value(info.default))  # one object, even a tuple, in every blank
+                frame[column] = pd.Series(np.where(blank, default, cells), index=frame.index, dtype=object)
     for column in spec.required:
         blank = frame[column].isna()
         if blank.any():
@@ -272,14 +274,17 @@ def _id_list(raw: object) -> tuple[str, ...]:
 def _trimmed(values: pd.Series) -> pd.Series:
     """Text values trimmed, blanks as None. Nearly always nothing needs trimming, which one
     search over the joined values tells at a fraction of the cost of trimming each."""
-    values = _objects(values)
-    present = values.dropna()
-    joined = "\x00".join(present.tolist())
+    cells = values.to_numpy(dtype=object)
+    blank = pd.isna(cells)
+    if blank.any():
+        cells = cells.copy()
+        cells[blank] = None
+    joined = "\x00".join(cells[~blank].tolist())
     # a blank value shows as "" alone, a separator at either end or two in a row
     if joined and not _SPACE.search(joined) and "\x00\x00" not in joined \
             and not joined.startswith("\x00") and not joined.endswith("\x00"):
-        return values
-    stripped = _objects(values.str.strip())
+        return pd.Series(cells, index=values.index, dtype=object)
+    stripped = _objects(pd.Series(cells, index=values.index, dtype=object).str.strip())
     return stripped.where(stripped != "", None)
 
 
@@ -293,8 +298,8 @@ def _objects(values: pd.Series) -> pd.Series:
 def _deduplicate(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
     key = list(TABLES[table].key)
     columns = list(TABLES[table].columns)
-    repeated = frame.duplicated(subset=key, keep=False)
-    if not repeated.any():
+    keys = frame[key[0]].tolist() if len(key) == 1 else list(zip(*(frame[k].tolist() for k in key)))
+    if len(set(keys)) == len(keys):  # the usual case, told by a set (a third of pandas' time)
         return frame
     same = frame.duplicated(subset=columns, keep="first")  # exact repeats are harmless
     frame = frame[~same]

@@ -223,3 +223,21 @@ def test_a_blank_required_text_is_refused_wherever_it_stands(store, names):
         import_frames({"accounts": frame}, store)
     assert [p.row for p in excinfo.value.problems] == [i + 2 for i, n in enumerate(names) if not n.strip()]
     assert all("missing value for required 'name'" in p.message for p in excinfo.value.problems)
+
+
+def test_blank_cells_take_the_models_defaults_lists_included(store):
+    import_frames({
+        "accounts": pd.DataFrame({"id": ["A1"], "name": ["Acme"], "kind": [None]}),
+        "contacts": pd.DataFrame({"id": ["C1", "C2"], "account_id": ["A1", "A1"], "name": ["王总", "李工"],
+                                  "roles": ["决策者", None]}),
+    }, store)
+    assert store.get("accounts", "A1").kind.value == "company"
+    assert store.get("contacts", "C2").roles == frozenset() and len(store.get("contacts", "C1").roles) == 1
+
+
+def test_an_unreadable_list_cell_is_a_problem_of_its_row(store):
+    with pytest.raises(ImportRejected) as excinfo:
+        import_frames({"accounts": pd.DataFrame({"id": ["A1"], "name": ["Acme"]}),
+                       "contacts": pd.DataFrame({"id": ["C1"], "account_id": ["A1"], "name": ["王总"],
+                                                 "roles": ["$defs"]})}, store)
+    assert [(p.row, p.column) for p in excinfo.value.problems] == [(2, "roles")]

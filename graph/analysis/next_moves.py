@@ -76,7 +76,7 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
     for candidate in _candidates(G, base_gaps, today)[:max_candidates]:
         description, team_key, contact = candidate
         if team_key:
-            families = {"reach", "untouched", "cadence"}
+            families = {"reach", "untouched"}
             R = finder.reach.graph
             strength = max(new_strength, R.edges[team_key, contact]["strength"] if R.has_edge(team_key, contact)
                            else 0.0)
@@ -87,13 +87,17 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
                                   cadence_policy=cadence_policy).run(families)
             finally:
                 undo()
-            # a new or renewed relationship closes its own staleness and, from an
-            # executive, the executive-peer gap: no need to recompute those families
+            # a new or renewed relationship closes its own staleness, from an executive the
+            # executive-peer gap, and a cadence breach naming both people (a meeting today):
+            # no need to recompute those families
+            ours, theirs = split_key(team_key)[1], split_key(contact)[1]
             after += [g for g in base_gaps if g.type == "stale_relationship"
-                      and not (g.contacts == (split_key(contact)[1],) and g.team == (split_key(team_key)[1],))]
+                      and not (g.contacts == (theirs,) and g.team == (ours,))]
             after += [g for g in base_gaps if g.type == "no_executive_peer"
-                      and not (team_key in executives and g.contacts == (split_key(contact)[1],))]
-            families |= {"stale", "peers"}
+                      and not (team_key in executives and g.contacts == (theirs,))]
+            after += [g for g in base_gaps if g.type == "cadence_breach"
+                      and not (ours in g.team and theirs in g.contacts)]
+            families |= {"stale", "peers", "cadence"}
             support = base_support  # relationships do not move stances
         else:
             previous = G.nodes[contact].get("stance")
