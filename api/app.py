@@ -146,7 +146,8 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
         state = ApiState(settings.state_path)
         dispatcher = Dispatcher(state, attempts=settings.webhook_attempts, backoff=settings.webhook_backoff_seconds,
                                 max_backoff=settings.webhook_max_backoff_seconds,
-                                timeout=settings.webhook_timeout_seconds)
+                                timeout=settings.webhook_timeout_seconds,
+                                allow_private=settings.webhook_allow_private)
         app.state.store, app.state.api_state, app.state.dispatcher = store, state, dispatcher
         access_log = logging.getLogger("uvicorn.access")
         if not any(isinstance(f, RedactKeys) for f in access_log.filters):

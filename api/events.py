@@ -36,13 +36,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -236,11 +239,37 @@ class EventBus:
         return [w for w in self.watchers if wanted & set(w.events)]
 
 
+def refused_receiver(url: str, *, allow_private: bool = False) -> str | None:
+    """Why webhooks may not be sent to ``url``, or None. Unless ``allow_private``, every
+    address its host resolves to must be public: a key that may register webhooks must not
+    make the server call into its own network (a cloud metadata service at
+    169.254.169.254, an admin console on localhost …). Checked at registration and again
+    before each delivery, when a name may resolve elsewhere."""
+    if allow_private:
+        return None
+    host = urlsplit(url).hostname
+    if not host:
+        return "the URL names no host"
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError) as err:
+        return f"cannot resolve {host}: {getattr(err, 'strerror', None) or err}"
+    for text in sorted(found):
+        address = ipaddress.ip_address(text.split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global:
+            return (f"{host} is {address}, not a public address (POWERMAP_WEBHOOK_ALLOW_PRIVATE=1 allows "
+                    "receivers on loopback and private networks)")
+    return None
+
+
 class Dispatcher:
     """A background thread that POSTs queued deliveries, retrying with back-off."""
 
     def __init__(self, state: ApiState, *, attempts: int, backoff: float, max_backoff: float,
-                 timeout: float):
+                 timeout: float, allow_private: bool = False):
+        self.allow_private = allow_private
         self.state = state
         self.attempts = attempts
         self.backoff = backoff
@@ -284,6 +313,11 @@ class Dispatcher:
         subscription = self.state.webhook(delivery.webhook_id)
         if subscription is None or subscription.key.revoked_at is not None:
             self.state.record_attempt(delivery, status_code=None, error="subscription deleted or its key revoked",
+                                      delivered=False, retry_in=None)
+            return False
+        refused = refused_receiver(subscription.url, allow_private=self.allow_private)
+        if refused is not None:
+            self.state.record_attempt(delivery, status_code=None, error=f"not sent: {refused}"[:300],
                                       delivered=False, retry_in=None)
             return False
         headers = {"Content-Type": "application/json", EVENT_HEADER: delivery.event,

@@ -31,7 +31,9 @@ class ApiSettings(BaseSettings):
     ``POWERMAP_COOKIE_SECURE``  force the cookie's Secure flag on/off (default: on,
                                 except plain http to a host that is not loopback)
     ``POWERMAP_WEBHOOK_*``      ``ATTEMPTS`` (6), ``BACKOFF_SECONDS`` (2: 2, 4, 8 …),
-                                ``MAX_BACKOFF_SECONDS`` (3600), ``TIMEOUT_SECONDS`` (10)
+                                ``MAX_BACKOFF_SECONDS`` (3600), ``TIMEOUT_SECONDS`` (10),
+                                ``ALLOW_PRIVATE`` (off: receivers must have public
+                                addresses, never loopback, private or link-local ones)
     ==========================  ===================================================
     """
 
@@ -47,6 +49,8 @@ class ApiSettings(BaseSettings):
     webhook_backoff_seconds: float = Field(default=2.0, ge=0)
     webhook_max_backoff_seconds: float = Field(default=3600.0, ge=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: allow webhook receivers on loopback, private and link-local addresses (an intranet CRM)
+    webhook_allow_private: bool = False
     #: analysis answers are reused until a write through the API, or for this long (0: never)
     analysis_cache_seconds: float = Field(default=30.0, ge=0)
     #: the cadence policy (TOML) behind cadence_breach gaps; default: the shipped one

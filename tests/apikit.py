@@ -72,8 +72,9 @@ class Api:
 
 
 def make_api(folder: Path, **settings_overrides) -> tuple[ApiSettings, dict[str, str]]:
+    # the test receivers listen on 127.0.0.1: private receivers allowed (refusing them is tested apart)
     settings = ApiSettings(db=str(folder / "powermap.db"), webhook_backoff_seconds=0.05, webhook_attempts=3,
-                           webhook_timeout_seconds=3, **settings_overrides)
+                           webhook_timeout_seconds=3, **{"webhook_allow_private": True, **settings_overrides})
     secrets = {}
     with ApiState(settings.state_path) as state:
         for name, (scope, pii, accounts) in KEYS.items():

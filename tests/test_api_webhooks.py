@@ -7,8 +7,12 @@ import hashlib
 import hmac
 import time
 
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
 from api.events import EventBus, sign
-from apikit import api, receiver  # noqa: F401  (fixtures)
+from apikit import api, make_api, receiver  # noqa: F401  (fixtures)
 
 
 def subscribe(api, receiver, events, key="writer", secret="a-secret-of-sixteen+"):
@@ -130,3 +134,34 @@ def test_the_bus_delivers_what_an_analysis_publishes(api, receiver):
 def test_signature_is_hmac_sha256_of_the_body():
     body = b'{"event":"gap.opened"}'
     assert sign("k" * 16, body) == "sha256=" + hmac.new(b"k" * 16, body, hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://localhost:8080/hook", "http://10.1.2.3/hook",
+                                 "http://192.168.1.5/x", "http://169.254.169.254/latest/meta-data",
+                                 "http://[::1]/hook", "http://[::ffff:127.0.0.1]/hook", "http://0.0.0.0/hook"])
+def test_webhooks_into_the_servers_own_network_are_refused_by_default(tmp_path, url):
+    settings, secrets = make_api(tmp_path, webhook_allow_private=False)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        writer = {"Authorization": f"Bearer {secrets['writer']}"}
+        answer = client.post("/webhooks", headers=writer, json={"url": url, "events": ["gap.opened"]})
+        assert answer.status_code == 422, answer.text
+        assert "not a public address" in answer.json()["detail"]
+        assert answer.json()["errors"][0]["loc"] == ["body", "url"]
+        public = client.post("/webhooks", headers=writer, json={"url": "https://93.184.216.34/hook",
+                                                               "events": ["gap.opened"]})
+        assert public.status_code == 201, public.text
+
+
+def test_a_receiver_that_turns_private_after_registering_gets_nothing(api, receiver):
+    hook = subscribe(api, receiver, ["import.completed"])  # allowed: the test settings allow 127.0.0.1
+    api.app.state.dispatcher.allow_private = False         # as if its name now resolved inside
+    api.post("/import", "writer", json={"accounts": [{"id": "N1", "name": "n"}]})
+
+    def refused():
+        found = api.get(f"/webhooks/{hook['id']}/deliveries", "writer").json()
+        return found and found[0]["status"] == "failed"
+
+    assert wait_for(refused)
+    delivery = api.get(f"/webhooks/{hook['id']}/deliveries", "writer").json()[0]
+    assert delivery["attempts"] == 1 and "not sent: 127.0.0.1 is 127.0.0.1" in delivery["last_error"]
+    assert receiver.received == []

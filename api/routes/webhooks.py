@@ -2,19 +2,20 @@
 
 A subscription belongs to the key that made it and sees what that key sees: a key
 restricted to accounts only receives events about them. Managing webhooks needs a
-write key; an admin key sees every subscription.
+write key; an admin key sees every subscription. Receivers must have public addresses
+unless ``POWERMAP_WEBHOOK_ALLOW_PRIVATE`` is set (see :func:`api.events.refused_receiver`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from api.deps import StateDep, WriteKey
-from api.events import EVENTS
-from api.problems import errors, not_found
+from api.events import EVENTS, refused_receiver
+from api.problems import ApiProblem, errors, not_found
 from api.security import Principal
 from api.state import Subscription
 from api.responses import json_response
@@ -85,9 +86,15 @@ def _mine(state: StateDep, who: Principal, webhook_id: str) -> Subscription:
 
 @router.post("", status_code=201, response_model=WebhookCreated, summary="Subscribe to events",
              responses=errors(401, 403, 413, 422))
-def create_webhook(body: WebhookIn, who: WriteKey, state: StateDep) -> Response:
+def create_webhook(request: Request, body: WebhookIn, who: WriteKey, state: StateDep) -> Response:
     """Register a URL for some events. Deliveries are signed with the secret, retried with
-    back-off until the receiver answers 2xx, and recorded."""
+    back-off until the receiver answers 2xx, and recorded. The URL's host must have only
+    public addresses (422 otherwise) unless the server allows private receivers."""
+    refused = refused_receiver(str(body.url), allow_private=request.app.state.settings.webhook_allow_private)
+    if refused is not None:
+        raise ApiProblem(422, f"webhooks cannot be sent there: {refused}",
+                         type="urn:powermap:problem:invalid-request",
+                         errors=[{"loc": ["body", "url"], "message": refused}])
     subscription = state.create_webhook(str(body.url), body.events, who.key, secret=body.secret)
     return json_response({**_out(subscription), "secret": subscription.secret}, status_code=201)
 
