@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from graph.batch import Batch
+from graph.embedded_write import LIST_COLUMNS, SQL_TABLE, write_batch
 from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable
 from graph.model import TABLES, Record
-from graph.embedded_write import LIST_COLUMNS, SQL_TABLE, write_batch
 from graph.store import GraphStore, Progress, WriteResult
 
 __all__ = ["EmbeddedStore"]
@@ -68,6 +68,8 @@ CREATE TABLE IF NOT EXISTS interaction (
     id TEXT PRIMARY KEY, date TEXT NOT NULL, time TEXT, type TEXT NOT NULL, account_id TEXT NOT NULL,
     subject TEXT, notes TEXT, team_ids TEXT, contact_ids TEXT, sender_id TEXT, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS interaction_account ON interaction(account_id);
+-- a contact's interactions filed under another account than the contact's own (the rest are
+-- found by account_id); kept so by graph/embedded_write.py
 CREATE TABLE IF NOT EXISTS interaction_participant (
     person_id TEXT NOT NULL, side TEXT NOT NULL, interaction_id TEXT NOT NULL,
     PRIMARY KEY (person_id, side, interaction_id)) WITHOUT ROWID;

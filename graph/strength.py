@@ -193,10 +193,11 @@ def derive_strengths(interactions: Iterable[Mapping[str, Any]] | pd.DataFrame, *
 
 
 def _days(dates: pd.Series) -> np.ndarray:
-    """ISO dates (text, dates or datetimes) as days since 1970, each distinct value read once."""
+    """ISO dates (text, dates or datetimes) as days since 1970, each distinct value read once;
+    a missing date as the far future, so that no analysis date counts it."""
     codes, distinct = pd.factorize(dates.to_numpy(dtype=object))
     parsed = np.array([np.datetime64(str(d)[:10], "D") for d in distinct], dtype="datetime64[D]")
-    return parsed.astype(np.int64)[codes]
+    return np.append(parsed.astype(np.int64), np.iinfo(np.int64).max)[codes]
 
 
 def _people(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -71,7 +71,8 @@ def test_answered_mail_counts_fully_and_one_way_mail_at_half():
 
 
 def test_later_interactions_are_ignored_and_counts_and_last_date_are_kept():
-    pairs = derive_strengths([row(10, "call"), row(3, "call"), row(-5, "visit")], as_of=DAY)
+    undated = {**row(0, "visit"), "date": None}
+    pairs = derive_strengths([row(10, "call"), row(3, "call"), row(-5, "visit"), undated], as_of=DAY)
     assert pairs.loc[0, "interactions"] == 2 and pairs.loc[0, "last_interaction"] == "2026-09-28"
 
 

@@ -180,7 +180,9 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tup
     nobody reaches (or reaches only through one person), with the executive who has no
     peer, with the senior people of an untouched part, renewing a stale relationship;
     winning over the opposed decider, the person of unknown stance, the likeliest
-    supporter of a line or a coach-less unit.
+    supporter of a line or a coach-less unit; a cadence breach credits the meeting it
+    asks for (the breach's own team member, the most senior first, with its most senior
+    person).
     """
     own = set(v.contacts(G))
     relate: dict[str, float] = {}
