@@ -8,6 +8,9 @@ import pytest
 
 from graph.embedded import EmbeddedStore
 
+#: the HTTP API's fixtures (``api``, ``receiver``) for every test module
+pytest_plugins = ("apikit",)
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -7,12 +7,11 @@ import datetime as dt
 import json
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import get_store
-from apikit import OTHER, api, make_api  # noqa: F401  (fixture)
+from apikit import make_api
 from builders import write_csv
 from powermap.cli import main
 

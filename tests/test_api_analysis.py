@@ -12,7 +12,6 @@ import time
 
 from openpyxl import load_workbook
 
-from apikit import api, receiver  # noqa: F401  (fixtures)
 from graph.analysis import reports
 
 

@@ -11,7 +11,6 @@ import pytest
 from openpyxl import load_workbook
 
 from api.exports import FORMULA_TRIGGERS, csv_bytes, gexf_bytes, graph_json, graphml_bytes, neutralise_cell, xlsx_bytes
-from apikit import api  # noqa: F401  (fixture)
 
 DANGEROUS = ["=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x","y")']
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.events import EventBus, sign
-from apikit import api, make_api, receiver  # noqa: F401  (fixtures)
+from apikit import make_api
 
 
 def subscribe(api, receiver, events, key="writer", secret="a-secret-of-sixteen+"):

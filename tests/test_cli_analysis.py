@@ -50,7 +50,7 @@ def test_every_gap_type_in_the_demo_is_found_and_explained(run):
     code, data, _ = run("gaps", "A-G1", "--as-of", "2026-11-01", "--json")
     assert code == 0
     found = {g["type"] for g in data["gaps"]}
-    # what the demo's story plants (see demo/generate.py): an untouched subsidiary, a design
+    # what the demo's story plants (see demo/story.py): an untouched subsidiary, a design
     # line with no supporter, a decider behind one gatekeeper, group executives without
     # peers, a stale chairman relationship, bases without coaches, a lone route to deciders
     assert {"untouched_subsidiary", "missing_line", "gatekeeper_only", "no_executive_peer", "stale_relationship",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from contextlib import contextmanager
 
 import neo4j
 import pytest

@@ -5,4 +5,4 @@ from powermap.commands import stores
 from powermap.commands import interactions  # noqa: E401  (the interaction history)
 from powermap.commands import keys, serve  # noqa: E401  (the HTTP API)
 
-__all__ = ["analysis", "data", "stores", "interactions"]
+__all__ = ["analysis", "data", "maps", "stores", "interactions", "keys", "serve"]
