@@ -24,6 +24,7 @@ from api.deps import ReadKey, StateDep, StoreDep, get_principal
 from api.cache import AnalysisCache
 from graph.analysis.cadence import load_policy
 from api.events import Dispatcher, GapWatcher, StanceWatcher, Watcher
+from api.paths import KeepEncodedSeparators
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, install_problem_handlers, problem_response
 from api.routes import ROUTERS
 from api.schemas import ImportBody
@@ -169,6 +170,7 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
     app.state.cadence_policy = load_policy(settings.cadence_policy) if settings.cadence_policy else None
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    app.add_middleware(KeepEncodedSeparators)
     for router in ROUTERS:
         app.include_router(router)
     _add_docs(app)

@@ -163,6 +163,29 @@ def test_put_is_an_idempotent_upsert_validated_like_an_import(api):
     assert edge.status_code == 201 and edge.json()["weight"] == 0.8
 
 
+def test_ids_with_slashes_and_percent_signs_are_addressable(api):
+    """Customers' ids such as "SO/2024/017" travel percent-encoded and come back whole."""
+    account = {"name": "斜杠客户", "parent_id": "S1"}
+    assert api.put("/accounts/A%2F2024", account, "writer").status_code == 201
+    contact = {"account_id": "A/2024", "name": "百分", "roles": ["decider"], "stance": 1}
+    for cid in ("C/7", "50%", "a%2Fb"):
+        quoted = cid.replace("%", "%25").replace("/", "%2F")
+        created = api.put(f"/contacts/{quoted}", contact, "writer")
+        assert created.status_code == 201 and created.json()["id"] == cid, created.text
+        assert api.get(f"/contacts/{quoted}").json()["id"] == cid
+    assert api.store.get("contacts", "a%2Fb").name == "百分"  # a literal '%2F' stays literal
+    assert {c["id"] for c in api.get("/accounts/A%2F2024/contacts").json()["items"]} == {"C/7", "50%", "a%2Fb"}
+    gaps = api.get("/accounts/A%2F2024/gaps")
+    assert gaps.status_code == 200 and gaps.json()["account"] == "A/2024"
+    page = api.get("/groups/A%2F2024/map")  # the pages link to it encoded, too
+    assert page.status_code == 200 and "/accounts/A%2F2024/influence" in page.text
+    assert "/accounts/A%2F2024/map" in api.get("/groups/G1/map").text  # the group map's click-through
+    assert api.put("/relationships/T1/C%2F7", {"strength": 0.5}, "writer").status_code == 201
+    assert api.delete("/contacts/C%2F7", "writer").status_code == 204
+    assert api.store.get("contacts", "C/7") is None
+    problem(api.get("/contacts/C%2F7"), 404)
+
+
 def test_put_with_a_stale_if_match_is_refused(api):
     current = api.get("/accounts/W1")
     body = {k: v for k, v in current.json().items() if k != "id"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import networkx as nx
 from pyvis.network import Network
@@ -260,7 +261,7 @@ def group_map(G: nx.MultiDiGraph, *, lang: str = "en", today: dt.date | None = N
             total = part["total"]
             coverage = total["coverage"] if total["deciders"] else (1.0 if total["covered"] else 0.0)
             key = f"account:{part['id']}"
-            links[key] = link.format(id=part["id"])
+            links[key] = link.format(id=quote(part["id"], safe=""))  # an id may hold '/', '?' or '#'
             nodes.append({
                 "id": key, "label": f"{part['name']}\n{total['contacts']} · {coverage:.0%}", "kind": "account",
                 "record": part["id"], "name": part["name"], "shape": "dot",

@@ -101,10 +101,10 @@ def _nav(account_id: str, lang: str) -> dict[str, str]:
     from viz.encoding import text
 
     q = f"?lang={lang}"
-    return {text(lang, "accounts"): f"/{q}", text(lang, "org"): f"/accounts/{quote(account_id)}/map{q}",
-            text(lang, "influence"): f"/accounts/{quote(account_id)}/influence{q}",
-            text(lang, "group"): f"/groups/{quote(account_id)}/map{q}",
-            text(lang, "gap_report"): f"/accounts/{quote(account_id)}/gap-report{q}"}
+    return {text(lang, "accounts"): f"/{q}", text(lang, "org"): f"/accounts/{quote(account_id, safe='')}/map{q}",
+            text(lang, "influence"): f"/accounts/{quote(account_id, safe='')}/influence{q}",
+            text(lang, "group"): f"/groups/{quote(account_id, safe='')}/map{q}",
+            text(lang, "gap_report"): f"/accounts/{quote(account_id, safe='')}/gap-report{q}"}
 
 
 @router.get("/", summary="Accounts index page", responses={**_HTML, **errors(401)})
@@ -159,7 +159,7 @@ def gap_report(request: Request, account_id: str, store: StoreDep, state: StateD
     report = reports.gaps_json(G)
     account = {"id": account_id, "name": G.nodes[G.graph["root"]]["name"]}
     return _page(gap_report_page(account, report["gaps"], lang=lang,
-                                 map_link=f"/accounts/{quote(account_id)}/map"))
+                                 map_link=f"/accounts/{quote(account_id, safe='')}/map"))
 
 
 @router.get("/opportunities/{opportunity_id}/map", summary="Decision-unit map",
