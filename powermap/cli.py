@@ -16,12 +16,14 @@ import os
 import sys
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.markup import escape as rich_escape
 
+from graph.analysis.cadence import CadencePolicy, load_policy
 from graph.exceptions import PowermapError
 from graph.store import GraphStore
 from powermap.settings import get_settings
@@ -106,6 +108,17 @@ def date_value(ctx: click.Context, param: click.Parameter, value: str | None) ->
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
+
+
+policy_option = click.option(
+    "--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="The cadence policy (TOML) behind cadence_breach [default: POWERMAP_CADENCE_POLICY, else the shipped one].")
+
+
+def cadence_policy(policy_file: Path | None = None) -> CadencePolicy | None:
+    """The policy file given, else the configured one, else None (the shipped policy)."""
+    path = policy_file or get_settings().cadence_policy
+    return load_policy(path) if path else None
 
 
 def print_json(data: Any) -> None:

@@ -114,3 +114,29 @@ def test_cached_analyses_are_forgotten_after_a_write(api):
     after = api.get("/accounts/G1/gaps").json()
     assert after != first and any(g["type"] == "unknown_stance" and g["contacts"] == ["C3"] for g in after["gaps"])
     assert api.get("/accounts/G1/gaps", "base-reader").status_code == 404  # the cache never crosses keys
+
+
+def test_the_configured_cadence_policy_rules_the_api_and_the_pages_alike(tmp_path):
+    """POWERMAP_CADENCE_POLICY judging only tier C: the tier-A account has no cadence_breach
+    in the gaps, the gap-report page or the roll-up's counts; with the shipped policy it has."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from apikit import Api, load_data, make_api
+
+    policy = tmp_path / "cadence.toml"
+    policy.write_text("[tiers.C]\nexecutive_days = 365\naccount_manager_days = 120\n", encoding="utf-8")
+    for configured, breaches in ((None, True), (str(policy), False)):
+        folder = tmp_path / ("custom" if configured else "shipped")
+        folder.mkdir()
+        settings, secrets = make_api(folder, **({"cadence_policy": configured} if configured else {}))
+        with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+            kit = Api(client, settings, secrets, folder)
+            load_data(kit)
+            gaps = kit.get("/accounts/G1/gaps").json()["gaps"]
+            assert any(g["type"] == "cadence_breach" for g in gaps) is breaches
+            assert ("cadence_breach" in kit.get("/accounts/G1/gap-report", headers={"Accept": "text/html"}).text) \
+                is breaches
+            rollup = kit.get("/accounts/G1/rollup").json()
+            assert rollup["total"]["gaps"] == {s: sum(1 for g in gaps if g["severity"] == s)
+                                               for s in ("high", "medium", "low")}

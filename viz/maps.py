@@ -19,6 +19,7 @@ from pyvis.network import Network
 
 from graph.analysis import find_gaps, strongest_paths
 from graph.analysis._views import deciders, department_kind, team
+from graph.analysis.cadence import CadencePolicy
 from graph.analysis.outcome import decision_unit_outcome
 from graph.analysis.ranking import influence_ranking
 from graph.analysis.rollup import group_rollup
@@ -128,19 +129,22 @@ def _scores(G: nx.MultiDiGraph) -> dict[str, float]:
     return {node_key(NodeKind.CONTACT, r["id"]): r["score"] for r in influence_ranking(G, brokers=False)}
 
 
-def _high_gap_people(G: nx.MultiDiGraph, today: dt.date | None) -> set[str]:
-    return {c for g in find_gaps(G, today=today) if g.severity == "high" for c in g.contacts}
+def _high_gap_people(G: nx.MultiDiGraph, today: dt.date | None, cadence_policy: CadencePolicy | None) -> set[str]:
+    return {c for g in find_gaps(G, today=today, cadence_policy=cadence_policy) if g.severity == "high"
+            for c in g.contacts}
 
 
 def org_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, today: dt.date | None = None,
-            focus: list[str] | None = None, cluster_above: int = CLUSTER_ABOVE) -> MapData:
+            focus: list[str] | None = None, cluster_above: int = CLUSTER_ABOVE,
+            cadence_policy: CadencePolicy | None = None) -> MapData:
     """The org chart: top-down by reporting line, departments side by side, sub-accounts
-    under their parent, influence drawn over it as curves and our relationships dashed."""
+    under their parent, influence drawn over it as curves and our relationships dashed.
+    People named in a high-severity gap (``cadence_policy`` behind ``cadence_breach``) are ringed."""
     people = [n for n, d in G.nodes(data=True) if d["kind"] in (NodeKind.CONTACT, NodeKind.TEAM)]
     contacts = [n for n in people if G.nodes[n]["kind"] == NodeKind.CONTACT]
     clustered = len(contacts) > cluster_above
     at = org_positions(G)
-    scores, high = _scores(G), _high_gap_people(G, today)
+    scores, high = _scores(G), _high_gap_people(G, today, cadence_policy)
     nodes = [_person(G, n, lang=lang, pii=pii, score=scores.get(n, 0.0), high=high, at=at.get(n)) for n in people]
     edges = _edges(G, set(people), types=(EdgeType.REPORTS_TO, EdgeType.INFLUENCES, EdgeType.RELATIONSHIP))
     for e in edges:  # the org chart is the picture; influence and our ties are drawn lightly over it
@@ -238,10 +242,10 @@ def decision_unit_map(G: nx.MultiDiGraph, opportunity_id: str, *, lang: str = "e
 
 
 def group_map(G: nx.MultiDiGraph, *, lang: str = "en", today: dt.date | None = None,
-              link: str = "/accounts/{id}/map") -> MapData:
+              link: str = "/accounts/{id}/map", cadence_policy: CadencePolicy | None = None) -> MapData:
     """The account hierarchy, each part coloured by coverage (red 0 → green 1), sized by
     its contacts, each linking to its own map."""
-    rollup = group_rollup(G, today=today)
+    rollup = group_rollup(G, today=today, cadence_policy=cadence_policy)
     nodes, edges, links = [], [], {}
     rows: list[list[dict]] = []
 

@@ -118,7 +118,7 @@ def index(request: Request, store: StoreDep, state: StateDep, lang: Lang = None)
         if not who.sees_account(account["id"]) or (account["parent_id"] and who.sees_account(account["parent_id"])):
             continue  # top-level accounts of what the key sees
         G = visible_account(store, who, account["id"])
-        counts = gap_counts(find_gaps(G))
+        counts = gap_counts(find_gaps(G, cadence_policy=request.app.state.cadence_policy))
         rows.append({**account, "contacts": sum(1 for _, d in G.nodes(data=True) if d["kind"] == "contact"),
                      "coverage": coach_coverage(G)["coverage"], "gaps": counts["by_severity"],
                      "links": {k: v for k, v in _nav(account["id"], lang).items() if not v.startswith("/?")}})
@@ -132,7 +132,8 @@ def org(request: Request, account_id: str, store: StoreDep, state: StateDep, lan
         focus: Focus = None) -> Response:
     """Top-down by reporting line, departments side by side, influence drawn over it."""
     who, lang, G = _view(request, store, state, account_id, lang)
-    data = maps.org_map(G, lang=lang, pii=who.pii, focus=[f for f in (focus or "").split(",") if f])
+    data = maps.org_map(G, lang=lang, pii=who.pii, focus=[f for f in (focus or "").split(",") if f],
+                        cadence_policy=request.app.state.cadence_policy)
     return _page(map_page(data, nav=_nav(account_id, lang)))
 
 
@@ -156,7 +157,7 @@ def influence(request: Request, account_id: str, store: StoreDep, state: StateDe
 def gap_report(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None) -> Response:
     """The findings, each linking to the map focused on the people involved."""
     who, lang, G = _view(request, store, state, account_id, lang)
-    report = reports.gaps_json(G)
+    report = reports.gaps_json(G, cadence_policy=request.app.state.cadence_policy)
     account = {"id": account_id, "name": G.nodes[G.graph["root"]]["name"]}
     return _page(gap_report_page(account, report["gaps"], lang=lang,
                                  map_link=f"/accounts/{quote(account_id, safe='')}/map"))
@@ -180,7 +181,8 @@ def unit(request: Request, opportunity_id: str, store: StoreDep, state: StateDep
 def group(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None) -> Response:
     """The account hierarchy coloured by coverage, sized by contacts, click-through to each part."""
     who, lang, G = _view(request, store, state, account_id, lang)
-    data = maps.group_map(G, lang=lang, link="/accounts/{id}/map?lang=" + lang)
+    data = maps.group_map(G, lang=lang, link="/accounts/{id}/map?lang=" + lang,
+                          cadence_policy=request.app.state.cadence_policy)
     return _page(map_page(data, nav=_nav(account_id, lang)))
 
 

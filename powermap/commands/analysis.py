@@ -12,11 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from graph.analysis import reports
-from graph.analysis.cadence import CadencePolicy, load_policy
 from graph.analysis.change import CURRENT
 from graph.vocabulary import STANCE_LABELS
-from powermap.cli import app, date_value, err, escape, json_option, open_cli_store, out, print_json, store_opener
-from powermap.settings import get_settings
+from powermap.cli import (app, cadence_policy, date_value, err, escape, json_option, open_cli_store, out,
+                          policy_option, print_json, store_opener)
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
@@ -24,17 +23,6 @@ _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 as_of_option = click.option("--as-of", "as_of", callback=date_value, metavar="DATE",
                             help="Measure staleness from this date instead of today (YYYY-MM-DD).")
-policy_option = click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                             help="The cadence policy (TOML) behind cadence_breach [default: "
-                                  "POWERMAP_CADENCE_POLICY, else the shipped one].")
-
-
-def _cadence_policy(policy_file: Path | None) -> CadencePolicy | None:
-    """The policy file given, else the configured one, else None (the shipped policy)."""
-    policy = policy_file or get_settings().cadence_policy
-    return load_policy(policy) if policy else None
-
-
 def _stance(value: int | None) -> str:
     return f"{value:+d} {STANCE_LABELS[value]}" if value is not None else "unknown"
 
@@ -112,7 +100,7 @@ def gaps(account: str | None, all_accounts: bool, as_of: dt.date | None, stale_d
     if bool(account) == all_accounts:
         raise click.UsageError("give an ACCOUNT or --all (not both)")
     options = {"stale_days": stale_days, "executive_stale_days": executive_stale_days,
-               "cadence_policy": _cadence_policy(policy_file)}
+               "cadence_policy": cadence_policy(policy_file)}
     with open_cli_store() as store:
         if all_accounts:
             opener = store_opener()
@@ -196,7 +184,7 @@ def next_moves_command(account: str, top: int, as_of: dt.date | None, policy_fil
     win over in ACCOUNT, ranked by the gaps they close and the support they add."""
     with open_cli_store() as store:
         report = reports.next_moves_report(store, account, top=top, today=as_of,
-                                           cadence_policy=_cadence_policy(policy_file))
+                                           cadence_policy=cadence_policy(policy_file))
     if as_json:
         print_json(report)
         return
@@ -220,7 +208,7 @@ def rollup(account: str, as_of: dt.date | None, policy_file: Path | None, as_jso
     """Coverage and gaps of ACCOUNT rolled up its hierarchy: which parts of a group are
     covered."""
     with open_cli_store() as store:
-        report = reports.rollup_report(store, account, today=as_of, cadence_policy=_cadence_policy(policy_file))
+        report = reports.rollup_report(store, account, today=as_of, cadence_policy=cadence_policy(policy_file))
     if as_json:
         print_json(report)
         return

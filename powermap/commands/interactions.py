@@ -8,10 +8,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from graph.analysis.cadence import load_policy
 from graph.analysis.history import cadence_report, interactions_report, strength_report
-from powermap.cli import app, date_value, escape, json_option, open_cli_store, out, print_json
-from powermap.settings import get_settings
+from powermap.cli import (app, cadence_policy, date_value, escape, json_option, open_cli_store, out, policy_option,
+                          print_json)
 
 
 
@@ -66,8 +65,7 @@ def strength(account: str, as_of: dt.date | None, as_json: bool) -> None:
 @app.command()
 @click.argument("account", required=False)
 @click.option("--all", "all_accounts", is_flag=True, help="Every top-level account.")
-@click.option("--policy", "policy_file", type=click.Path(path_type=Path), metavar="FILE",
-              help="A cadence policy (TOML) [default: POWERMAP_CADENCE_POLICY, else the shipped one].")
+@policy_option
 @click.option("--as-of", "as_of", callback=date_value, metavar="DATE", help="Count days to this date (default today).")
 @json_option
 def cadence(account: str | None, all_accounts: bool, policy_file: Path | None, as_of: dt.date | None,
@@ -77,10 +75,8 @@ def cadence(account: str | None, all_accounts: bool, policy_file: Path | None, a
     policy says (who, last date, days overdue)."""
     if bool(account) == all_accounts:
         raise click.UsageError("give an ACCOUNT or --all")
-    path = policy_file or get_settings().cadence_policy
-    policy = load_policy(path) if path else None
     with open_cli_store() as store:
-        report = cadence_report(store, account, today=as_of, policy=policy)
+        report = cadence_report(store, account, today=as_of, policy=cadence_policy(policy_file))
     if as_json:
         print_json(report)
         return

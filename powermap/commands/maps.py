@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from graph.exceptions import PowermapError
-from powermap.cli import app, err, open_cli_store
+from powermap.cli import app, cadence_policy, err, open_cli_store
 from viz import maps
 from viz.page import map_page
 
@@ -51,9 +51,10 @@ def map_command(account: str, kind: str, output: Path, lang: str, pii: bool, wid
         raise click.BadParameter("the file must end in .html or .png", param_hint="-o")
     with open_cli_store() as store:
         G = store.account_subgraph(account)
-    data = {"org": lambda: maps.org_map(G, lang=lang, pii=pii),
+    policy = cadence_policy()  # the configured one: rings and group gap counts as `gaps` reports them
+    data = {"org": lambda: maps.org_map(G, lang=lang, pii=pii, cadence_policy=policy),
             "influence": lambda: maps.influence_map(G, lang=lang, pii=pii),
-            "group": lambda: maps.group_map(G, lang=lang)}[kind]()
+            "group": lambda: maps.group_map(G, lang=lang, cadence_policy=policy)}[kind]()
     page = map_page(data, inline=True)
     if suffix != ".png":
         output.write_text(page, encoding="utf-8")
