@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graph.exceptions import ImportProblem, ImportRejected
@@ -212,32 +213,95 @@ def read_csv_text(path: Path) -> str:
 
 
 def read_csv_table(path: Path, table: str, *, file: str | None = None) -> RawTable:
-    """Read one CSV file as ``table``; every value stays text, blanks become None."""
+    """Read one CSV file as ``table``; every value stays text, blanks become None.
+
+    A UTF-8 file (the usual case) goes to pandas as bytes: decoding it into one Python
+    string first, and pandas copying that into its reader, would hold the file several
+    times over (a 540 MB file took 5.3 GB)."""
     label = file or str(path)
-    text = read_csv_text(path)
+    data = path.read_bytes()
+    text: str | None = None
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=True, engine="c")
+        source = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+        frame = _read_csv(io.BytesIO(source), label, encoding="utf-8")
+    except UnicodeDecodeError:  # UTF-16, GB18030/GBK or another encoding: decoded first
+        text = read_csv_text(path)
+        frame = _read_csv(io.StringIO(text), label)
+    positions, headers, ignored = _map_headers(table, label, list(frame.columns))
+    data_frame = pd.DataFrame({column: _blank_as_none(frame.iloc[:, i]) for column, i in positions.items()})
+    del frame
+    # pandas skips blank lines, so recover each record's line number when there were any
+    rows = _csv_row_numbers(text, len(data_frame)) if text is not None else \
+        _csv_row_numbers_utf8(data, len(data_frame))
+    return RawTable(table, label, data_frame, rows, headers, ignored)
+
+
+def _read_csv(source: io.IOBase, label: str, *, encoding: str | None = None) -> pd.DataFrame:
+    """The file's cells as text, read a chunk at a time; equal cells share one string."""
+    pools = _Pools()
+    try:
+        reader = pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True,
+                             engine="c", encoding=encoding, chunksize=_CSV_CHUNK)
+        parts = [pools.share(part) for part in reader]
     except pd.errors.EmptyDataError:
         raise ImportRejected([ImportProblem(label, None, None, "the file is empty")]) from None
     except (pd.errors.ParserError, csv.Error) as err:
         raise ImportRejected([ImportProblem(label, None, None, f"not a readable CSV file: {err}")]) from err
-    positions, headers, ignored = _map_headers(table, label, list(frame.columns))
-    data = frame.iloc[:, list(positions.values())].astype(object)
-    data.columns = list(positions)
-    data = data.where(data != "", None).reset_index(drop=True)
-    # pandas skips blank lines, so recover each record's line number when there were any
-    return RawTable(table, label, data, _csv_row_numbers(text, len(frame)), headers, ignored)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def _csv_row_numbers(text: str, count: int) -> list[int]:
+_CSV_CHUNK = 500_000
+
+
+class _Pools:
+    """One string object per distinct value of a column (a date, a type, an account id
+    repeated over millions of rows would otherwise each be a string of its own: 4 GB of
+    them for a 10-million-row file). Columns whose values are nearly all distinct (ids)
+    are left as they are."""
+
+    def __init__(self) -> None:
+        self.pools: dict[str, dict[str, str]] = {}
+        self.distinct: set[str] = set()
+
+    def share(self, frame: pd.DataFrame) -> pd.DataFrame:
+        for i, column in enumerate(frame.columns):
+            if column in self.distinct:
+                continue
+            codes, uniques = pd.factorize(frame.iloc[:, i].to_numpy(dtype=object))
+            if len(uniques) > 0.9 * len(frame) and len(frame) > 1000:
+                self.distinct.add(column)
+                continue
+            pool = self.pools.setdefault(column, {})
+            shared = np.empty(len(uniques), dtype=object)
+            shared[:] = [pool.setdefault(u, u) for u in uniques]
+            frame.isetitem(i, shared[codes])
+        return frame
+
+
+def _blank_as_none(values: pd.Series) -> pd.Series:
+    cells = values.to_numpy(dtype=object)
+    blank = cells == ""
+    if blank.any():
+        cells = cells.copy()
+        cells[blank] = None
+    return pd.Series(cells, dtype=object)
+
+
+def _csv_row_numbers_utf8(data: bytes, count: int) -> Sequence[int]:
+    """:func:`_csv_row_numbers` on the raw bytes of a UTF-8 file, decoded only when needed."""
+    if b"\n\n" not in data and b"\r\n\r\n" not in data and b'"' not in data:
+        return range(2, count + 2)
+    return _csv_row_numbers(data.decode("utf-8-sig"), count)
+
+
+def _csv_row_numbers(text: str, count: int) -> Sequence[int]:
     """Spreadsheet row numbers of the records of a CSV (header = row 1).
 
     Quoted values may span lines, and pandas skips blank lines; when the file has
     neither, the answer is simply 2..count+1.
     """
     if "\n\n" not in text and "\r\n\r\n" not in text and '"' not in text:
-        return list(range(2, count + 2))
+        return range(2, count + 2)
     reader = csv.reader(io.StringIO(text))
     rows: list[int] = []
     line_no = 0
@@ -248,7 +312,7 @@ def _csv_row_numbers(text: str, count: int) -> list[int]:
         if any(cell.strip() for cell in record):
             rows.append(line_no)
     if len(rows) != count:  # fall back to record order
-        return list(range(2, count + 2))
+        return range(2, count + 2)
     return rows
 
 

@@ -241,3 +241,24 @@ def test_an_unreadable_list_cell_is_a_problem_of_its_row(store):
                        "contacts": pd.DataFrame({"id": ["C1"], "account_id": ["A1"], "name": ["王总"],
                                                  "roles": ["$defs"]})}, store)
     assert [(p.row, p.column) for p in excinfo.value.problems] == [(2, "roles")]
+
+
+def test_a_large_csv_is_read_in_chunks_with_rows_and_values_intact(store, tmp_path, monkeypatch):
+    """Chunked reading (here 3 rows a chunk) keeps every value, shares equal ones, and
+    problems still name the row, across a blank line and a two-line cell."""
+    import importers.tabular
+
+    monkeypatch.setattr(importers.tabular, "_CSV_CHUNK", 3)
+    (tmp_path / "accounts.csv").write_text("id,name\nA1,Acme\nA2,Beta\n", encoding="utf-8")
+    lines = ["id,account_id,name,title"] + [f"C{i},A{1 + i % 2},p{i},工程师" for i in range(7)]
+    lines[3] = 'C2,A1,p2,"two\nlines"'
+    lines.insert(5, "")
+    lines.append("C9,A9,p9,")  # unknown account: row 10 as a spreadsheet shows the file (the blank line
+    #                              is a row of its own, the two-line cell one row)
+    (tmp_path / "contacts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tables = importers.tabular.read_csv_table(tmp_path / "contacts.csv", "contacts")
+    titles = tables.frame["title"].tolist()
+    assert titles[3] is titles[4] and titles[2] == "two\nlines" and titles[-1] is None
+    with pytest.raises(ImportRejected) as excinfo:
+        import_paths([tmp_path / "accounts.csv", tmp_path / "contacts.csv"], store)
+    assert [(p.row, p.column) for p in excinfo.value.problems] == [(10, "account_id")]
