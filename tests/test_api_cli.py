@@ -17,6 +17,7 @@ import pytest
 from api.state import ApiState
 from builders import SMALL, write_workbook
 from conftest import REPO
+from graph.embedded import EmbeddedStore
 
 
 def test_keys_create_shows_the_secret_once_and_stores_only_its_hash(run, tmp_path):
@@ -88,3 +89,43 @@ def test_serve_runs_the_api_and_its_link_signs_a_browser_in(tmp_path):
     assert "GET /login?key=[redacted]" in log and secret not in log  # the access log hides the key
     with ApiState(tmp_path / "served.api.db") as state:
         assert "serve" not in [k.name for k in state.list_keys()]  # the link's key ends with the server
+
+
+@pytest.mark.slow
+def test_serve_and_demo_on_a_busy_port_fail_in_one_line_and_leave_the_running_server_signed_in(tmp_path):
+    db = tmp_path / "served.db"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([*POWERMAP, "--db", str(db), "import",
+                    str(write_workbook(tmp_path / "a.xlsx", SMALL))], check=True, env=env, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen([*POWERMAP, "--db", str(db), "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        link = server.stdout.readline().strip()
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
+            time.sleep(0.1)
+        for command in (["serve", "--port", str(port)], ["demo", "--port", str(port)]):
+            second = subprocess.run([*POWERMAP, "--db", str(db), *command], capture_output=True, text=True,
+                                    env=env, timeout=120)
+            assert second.returncode == 2, (command, second.stderr)
+            assert second.stdout == "" and "login?key" not in second.stderr  # no sign-in link printed
+            assert second.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in second.stderr, second.stderr
+            assert "in use" in second.stderr and "--port" in second.stderr
+        # the first server's link still signs in: its key was neither revoked nor replaced
+        signed_in = httpx.get(link, timeout=5, follow_redirects=False)
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+        with ApiState(tmp_path / "served.api.db") as state:
+            assert [k.name for k in state.list_keys()].count("serve") == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    with EmbeddedStore(db) as store:  # demo loaded nothing into the store behind the busy port
+        assert store.counts()["accounts"] == 3

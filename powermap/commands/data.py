@@ -177,14 +177,16 @@ def _contact_label(contact: dict) -> str:
 @app.command()
 @click.option("--no-serve", is_flag=True, help="Only load the data; do not start the server.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The server's port.")
-@click.pass_context
-def demo(ctx: click.Context, no_serve: bool, port: int) -> None:
+def demo(no_serve: bool, port: int) -> None:
     """Load the bundled demo data (a group customer with bases, purchasing windows,
     150+ contacts, our iron triangle and four opportunities) into the store, then serve
     it on 127.0.0.1 and print the sign-in link to the index of maps (Ctrl-C stops)."""
+    from powermap.commands.serve import listen, run_server
+
     workbook = DEMO_DIR / "demo.xlsx"
     if not workbook.is_file():
         raise PowermapError(f"demo data not found at {workbook}; run: python demo/generate.py")
+    sock = None if no_serve else listen("127.0.0.1", port)  # a busy port fails before anything is loaded
     with open_cli_store() as store:
         import_paths([workbook], store)
         counts = store.counts()
@@ -194,7 +196,5 @@ def demo(ctx: click.Context, no_serve: bool, port: int) -> None:
               f"{counts['team_members']} team members.", markup=False)
     for account in top:
         out.print(f"  powermap show {account['id']}    # {account['name']}", markup=False)
-    if not no_serve:
-        from powermap.commands.serve import serve
-
-        ctx.invoke(serve, host="127.0.0.1", port=port, no_sign_in_link=False)
+    if sock is not None:
+        run_server("127.0.0.1", port, sock=sock)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import signal
+import socket
 
 import click
 
+from graph.exceptions import PowermapError
 from powermap.cli import app, err, open_cli_store, out
 from powermap.commands.keys import api_settings
 
-__all__ = ["serve"]
+__all__ = ["serve", "run_server", "listen", "PortUnavailable"]
 
 #: The key `powermap serve` makes for its sign-in link (replaced at each start, revoked at exit).
 SERVE_KEY = "serve"
@@ -34,12 +36,41 @@ def serve(host: str, port: int, no_sign_in_link: bool) -> None:
       powermap serve
       powermap --db /data/powermap.db serve --host 0.0.0.0 --port 8080
     """
+    run_server(host, port, no_sign_in_link=no_sign_in_link)
+
+
+class PortUnavailable(PowermapError):
+    """The address to serve on is taken (another server runs there) or not ours to use."""
+
+    exit_code = 2  # bad usage: choose another --port
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port), before anything else happens: a busy port fails here,
+    with one line, before a sign-in key is made (or the running server's key revoked)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        shown = f"[{host}]" if ":" in host else host
+        raise PortUnavailable(f"cannot listen on {shown}:{port}: {error.strerror or error} "
+                              "(is another powermap running there? choose another --port)") from error
+    return sock
+
+
+def run_server(host: str, port: int, *, no_sign_in_link: bool = False, sock: socket.socket | None = None) -> None:
+    """Serve the API on ``sock`` (bound here to host:port when not given), with the sign-in link."""
     import uvicorn
 
     from api.app import create_app
     from api.security import is_loopback_host
     from api.state import ApiState, KeyNotFound
 
+    sock = sock or listen(host, port)
+    port = sock.getsockname()[1]  # the real one when --port 0 asked for any
     settings = api_settings()
     open_cli_store().close()  # fail now (exit 4) if the store cannot be opened
     state = ApiState(settings.state_path)
@@ -61,8 +92,9 @@ def serve(host: str, port: int, no_sign_in_link: bool) -> None:
     # Ctrl-C, into KeyboardInterrupt so that the sign-in key is revoked on the way out
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        uvicorn.run(create_app(settings, open_store=open_cli_store), host=host, port=port, log_level="info",
-                    server_header=False)
+        config = uvicorn.Config(create_app(settings, open_store=open_cli_store), host=host, port=port,
+                                log_level="info", server_header=False)
+        uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         err.print("stopped", markup=False)
     finally:
@@ -73,6 +105,7 @@ def serve(host: str, port: int, no_sign_in_link: bool) -> None:
             except KeyNotFound:
                 pass
         state.close()
+        sock.close()
 
 
 def _interrupt(signum: int, frame: object) -> None:
