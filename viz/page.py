@@ -1,4 +1,4 @@
-"""HTML pages for the maps, the account index and the gap report — safe and offline.
+"""HTML pages for the maps — safe and offline (the index and the gap report: :mod:`viz.tables`).
 
 Every user string is escaped as text; the map's data travels as JSON in a
 ``<script type="application/json">`` block (with ``<``, ``>`` and ``&`` escaped, so no
@@ -23,7 +23,7 @@ import pyvis
 from viz.encoding import legend, text
 from viz.maps import MapData
 
-__all__ = ["map_page", "index_page", "gap_report_page", "static_file", "SERVED_CSP", "STATIC_TYPES"]
+__all__ = ["map_page", "static_file", "SERVED_CSP", "STATIC_TYPES"]
 
 _HERE = Path(__file__).resolve().parent / "static"
 _VIS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
@@ -42,7 +42,7 @@ def static_file(name: str) -> bytes | None:
         return (_VIS / "vis-network.css").read_bytes()
     if name == "map.css":
         return (_HERE / "map.css").read_bytes() + _swatch_css().encode()
-    if name in ("map.js", "index.js"):
+    if name in ("map.js", "index.js", "gaps.js", "tables.css"):  # the last three: the index and the gap report
         return (_HERE / name).read_bytes()
     return None
 
@@ -137,47 +137,3 @@ def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None 
     head = _head(data.title, lang, inline=False, styles=[])
     return f'{head}{body}<script src="/static/vis-network.min.js"></script><script src="/static/map.js"></script>' \
            "</body></html>"
-
-
-def index_page(rows: list[dict[str, Any]], *, lang: str = "en") -> str:
-    """The accounts with search, tier, posture, coverage and gap counts, linking to maps."""
-    t = lambda k: text(lang, k)  # noqa: E731
-    head = _head(f"powermap — {t('accounts')}", lang, inline=False, styles=[])
-    lines = []
-    for r in rows:
-        links = " · ".join(f'<a href="{_e(href)}">{_e(label)}</a>' for label, href in r["links"].items())
-        search = " ".join(str(r.get(k) or "") for k in ("id", "name", "tier", "posture")).lower()
-        gaps = r.get("gaps") or {}
-        lines.append(f'<tr data-search="{_e(search)}"><td>{_e(r["id"])}</td><td>{_e(r["name"])}</td>'
-                     f"<td>{_e(r.get('tier') or '')}</td><td>{_e(r.get('posture') or '')}</td>"
-                     f"<td>{_e(r.get('contacts'))}</td><td>{_e(_pct(r.get('coverage')))}</td>"
-                     f"<td>{_e(gaps.get('high', ''))}/{_e(gaps.get('medium', ''))}/{_e(gaps.get('low', ''))}</td>"
-                     f"<td>{links}</td></tr>")
-    header = "".join(f"<th>{_e(h)}</th>" for h in ("id", t("accounts"), t("tier"), t("posture"), t("contacts"),
-                                                     t("coverage"), f"{t('gaps')} H/M/L", t("maps")))
-    return (f'{head}<body><header><h1>powermap</h1><span class="facts">{len(rows)} {_e(t("accounts"))}</span>'
-            f'</header><div class="page"><input id="filter-accounts" type="search" placeholder="{_e(t("search"))}">'
-            f'<table class="report"><thead><tr>{header}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
-            f'<script src="/static/index.js"></script></body></html>')
-
-
-def gap_report_page(account: dict[str, Any], gaps: list[dict[str, Any]], *, lang: str = "en",
-                    map_link: str) -> str:
-    """The findings of one account, each linking to the map focused on its people."""
-    t = lambda k: text(lang, k)  # noqa: E731
-    head = _head(f"{account['name']} — {t('gap_report')}", lang, inline=False, styles=[])
-    rows = []
-    for g in gaps:
-        focus = ",".join(g["contacts"])
-        link = f'<a href="{_e(map_link)}?focus={_e(focus)}">{_e(t("show"))}</a>' if focus else ""
-        rows.append(f'<tr><td class="sev-{_e(g["severity"])}">{_e(g["severity"])}</td><td>{_e(g["type"])}</td>'
-                    f"<td>{_e(g['explanation'])}</td><td>{_e(', '.join(g['contacts']))}</td><td>{link}</td></tr>")
-    header = "".join(f"<th>{_e(h)}</th>" for h in (t("severity"), t("type"), t("explanation"), t("people"), ""))
-    return (f"{head}<body><header><h1>{_e(account['name'])} — {_e(t('gap_report'))}</h1>"
-            f'<span class="facts">{len(gaps)} {_e(t("gaps"))}</span>{_nav({t("org"): map_link})}</header>'
-            f'<div class="page"><table class="report"><thead><tr>{header}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div></body></html>')
-
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value:.0%}"

@@ -6,6 +6,7 @@ only; a browser without a session is sent to the sign-in form and back.
 
 (No ``from __future__ import annotations``: FastAPI must see the annotations as objects.)"""
 
+import json
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -14,13 +15,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.deps import StateDep, StoreDep, get_principal
+from api.exports import csv_bytes, xlsx_bytes
 from api.problems import ApiProblem, errors, not_found
 from api.routes.common import visible_account, visible_opportunity
 from api.security import SESSION_COOKIE, Principal
-from graph.analysis import find_gaps, gap_counts, reports
+from graph.analysis import find_gaps, gap_counts
 from graph.analysis.coverage import coach_coverage
+from graph.analysis.findings import gap_findings
 from viz import maps
-from viz.page import SERVED_CSP, STATIC_TYPES, gap_report_page, index_page, map_page, static_file
+from viz.page import SERVED_CSP, STATIC_TYPES, map_page, static_file
+from viz.tables import FINDING_COLUMNS, finding_rows, gap_report_page, index_page
 
 __all__ = ["router"]
 
@@ -28,6 +32,10 @@ router = APIRouter(tags=["maps"], include_in_schema=True)
 Lang = Annotated[Literal["en", "zh"] | None, Query(description="Labels in English or Chinese "
                                                                 "(default: from Accept-Language).")]
 Focus = Annotated[str | None, Query(max_length=2000, description="Contact ids to focus, comma-separated.")]
+Reason = Annotated[str | None, Query(max_length=300, description="Why these people are focused (plain text, "
+                                                                 "shown with the map's facts), e.g. a gap's finding.")]
+#: Accounts per page of the index.
+INDEX_PAGE_SIZE = 25
 _HTML = {200: {"content": {"text/html": {}}, "description": "An HTML page."}}
 
 
@@ -109,31 +117,69 @@ def _nav(account_id: str, lang: str) -> dict[str, str]:
 
 @router.get("/", summary="Accounts index page", responses={**_HTML, **errors(401)})
 @_guard
-def index(request: Request, store: StoreDep, state: StateDep, lang: Lang = None) -> Response:
-    """Accounts with search, tier, posture, coverage and gap counts, each linking to its maps."""
+def index(request: Request, store: StoreDep, state: StateDep, lang: Lang = None,
+          page: Annotated[int, Query(ge=1, le=1_000_000, description="The page of accounts (25 a page).")] = 1,
+          q: Annotated[str | None, Query(max_length=200, description="Find accounts and people by name or "
+                                                                     "title (instead of the list).")] = None) -> Response:
+    """The top-level accounts a page at a time with tier, posture, contacts, coach coverage and
+    gap counts (each account's counts kept in the analysis cache), each linking to its maps;
+    ``q`` finds accounts and people across the store instead."""
     who = _who(request, store, state)
     lang = _lang(request, lang)
+    accounts = store.list_accounts()
+    top = [a for a in accounts if who.sees_account(a["id"])
+           and not (a["parent_id"] and who.sees_account(a["parent_id"]))]  # top-level accounts of what the key sees
+    query = (q or "").strip()
+    cache = request.app.state.analysis_cache
+    if query:
+        return _page(index_page([], lang=lang, total=len(top), query=query, found=_found(store, who, query, lang)))
+    pages = max(1, -(-len(top) // INDEX_PAGE_SIZE))
+    page = min(page, pages)
     rows = []
-    for account in store.list_accounts():
-        if not who.sees_account(account["id"]) or (account["parent_id"] and who.sees_account(account["parent_id"])):
-            continue  # top-level accounts of what the key sees
-        G = visible_account(store, who, account["id"])
-        counts = gap_counts(find_gaps(G, cadence_policy=request.app.state.cadence_policy))
-        rows.append({**account, "contacts": sum(1 for _, d in G.nodes(data=True) if d["kind"] == "contact"),
-                     "coverage": coach_coverage(G)["coverage"], "gaps": counts["by_severity"],
+    for account in top[(page - 1) * INDEX_PAGE_SIZE: page * INDEX_PAGE_SIZE]:
+        key = ("index-row", account["id"], who.visible, who.pii)
+        counts = json.loads(cache.get_or_compute(key, lambda a=account["id"]: _index_counts(request, store, who, a)))
+        rows.append({**account, **counts,
                      "links": {k: v for k, v in _nav(account["id"], lang).items() if not v.startswith("/?")}})
-    return _page(index_page(rows, lang=lang))
+    return _page(index_page(rows, lang=lang, total=len(top), page=page, pages=pages, cache_seconds=cache.ttl))
+
+
+def _index_counts(request: Request, store, who: Principal, account_id: str) -> bytes:
+    """An index row's figures (contacts, coach coverage, gaps by severity), as cached bytes."""
+    G = visible_account(store, who, account_id)
+    counts = gap_counts(find_gaps(G, cadence_policy=request.app.state.cadence_policy))
+    return json.dumps({"contacts": sum(1 for _, d in G.nodes(data=True) if d["kind"] == "contact"),
+                       "coverage": coach_coverage(G)["coverage"], "gaps": counts["by_severity"]}).encode()
+
+
+def _found(store, who: Principal, query: str, lang: str) -> dict[str, list[dict]]:
+    """Accounts and people whose name (or title) contains ``query``, as far as the key sees."""
+    names = {a["id"]: a["name"] for a in store.list_accounts()}
+    found: dict[str, list[dict]] = {"accounts": [], "people": []}
+    for hit in store.search(query, limit=200):
+        if not who.sees_account(hit["account_id"]):
+            continue
+        where = quote(hit["account_id"], safe="")
+        if hit["kind"] == "account" and len(found["accounts"]) < 50:
+            found["accounts"].append({"id": hit["id"], "name": hit["name"], "link": f"/accounts/{where}/map?lang={lang}"})
+        elif hit["kind"] == "contact" and len(found["people"]) < 50:
+            found["people"].append({**hit, "account_name": names.get(hit["account_id"]),
+                                    "link": f"/accounts/{where}/map?focus={quote(hit['id'], safe='')}&lang={lang}"})
+    return found
 
 
 @router.get("/accounts/{account_id}/map", summary="Org-chart map",
             responses={**_HTML, **errors(401, 404)})
 @_guard
 def org(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None,
-        focus: Focus = None) -> Response:
-    """Top-down by reporting line, departments side by side, influence drawn over it."""
+        focus: Focus = None, reason: Reason = None) -> Response:
+    """Top-down by reporting line, departments side by side, influence drawn over it;
+    ``focus`` selects people (the gap report's "show on map"), ``reason`` says why."""
     who, lang, G = _view(request, store, state, account_id, lang)
     data = maps.org_map(G, lang=lang, pii=who.pii, focus=[f for f in (focus or "").split(",") if f],
                         cadence_policy=request.app.state.cadence_policy)
+    if reason and reason.strip():
+        data.facts.append(reason.strip())  # shown as text with the map's facts
     return _page(map_page(data, nav=_nav(account_id, lang)))
 
 
@@ -151,16 +197,37 @@ def influence(request: Request, account_id: str, store: StoreDep, state: StateDe
     return _page(map_page(maps.influence_map(G, lang=lang, pii=who.pii), nav=_nav(account_id, lang)))
 
 
-@router.get("/accounts/{account_id}/gap-report", summary="Gap report page",
-            responses={**_HTML, **errors(401, 404)})
+_SHEET_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@router.get("/accounts/{account_id}/gap-report", summary="Gap report page (or its spreadsheet)",
+            responses={**_HTML, **errors(401, 404, 422), 200: {"content": {"text/html": {}, **{
+                t: {} for t in _SHEET_TYPES.values()}}}})
 @_guard
-def gap_report(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None) -> Response:
-    """The findings, each linking to the map focused on the people involved."""
+def gap_report(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None,
+               format: Literal["html", "csv", "xlsx"] = "html") -> Response:
+    """The findings grouped by root cause, each with its people by name, an owner on our side,
+    the recommended action and a link to the map on its people; ``format=csv|xlsx`` gives the
+    same as a spreadsheet (one row per gap, the finding's headline first)."""
     who, lang, G = _view(request, store, state, account_id, lang)
-    report = reports.gaps_json(G, cadence_policy=request.app.state.cadence_policy)
+    cache = request.app.state.analysis_cache
+    key = ("gap-findings", account_id, who.visible, who.pii)
+    report = json.loads(cache.get_or_compute(key, lambda: json.dumps(
+        gap_findings(G, cadence_policy=request.app.state.cadence_policy), default=str).encode()))
     account = {"id": account_id, "name": G.nodes[G.graph["root"]]["name"]}
-    return _page(gap_report_page(account, report["gaps"], lang=lang,
-                                 map_link=f"/accounts/{quote(account_id, safe='')}/map"))
+    map_link = f"/accounts/{quote(account_id, safe='')}/map"
+    if format in _SHEET_TYPES:
+        rows = finding_rows(report, map_link=str(request.base_url).rstrip("/") + map_link, lang=lang)
+        body = csv_bytes(FINDING_COLUMNS, rows) if format == "csv" else xlsx_bytes(FINDING_COLUMNS, rows,
+                                                                                 sheet="gap report")
+        name = quote(f"gap-report-{account_id}.{format}", safe="")
+        return Response(body, media_type=_SHEET_TYPES[format],
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+                                 "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+    here = f"/accounts/{quote(account_id, safe='')}/gap-report?lang={lang}"
+    return _page(gap_report_page(account, report, lang=lang, map_link=map_link, nav=_nav(account_id, lang),
+                                 exports={"XLSX": f"{here}&format=xlsx", "CSV": f"{here}&format=csv"}))
 
 
 @router.get("/opportunities/{opportunity_id}/map", summary="Decision-unit map",

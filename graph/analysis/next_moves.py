@@ -64,7 +64,7 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
     list of dict
         ``action`` (``new_relationship`` or ``raise_stance``), ``team`` (our person, for
         relationships), ``contact``, ``description``, ``gain``, ``closes`` (the gaps it
-        closes: type, severity and explanation), ``opens`` and ``support_gain``.
+        closes: type, severity, explanation and key), ``opens`` and ``support_gain``.
     """
     today = today or dt.date.today()
     finder = GapFinder(G, today=today, cadence_policy=cadence_policy)
@@ -149,7 +149,7 @@ def _judge(candidate: tuple, base: list[Gap], after: list[Gap], support_gain: fl
 
 
 def _brief(gap: Gap) -> dict:
-    return {"type": gap.type, "severity": gap.severity, "explanation": gap.explanation}
+    return {"type": gap.type, "severity": gap.severity, "explanation": gap.explanation, "key": gap.key}
 
 
 def _support(G: nx.MultiDiGraph, model: StanceModel, stances: dict | None = None) -> float:
