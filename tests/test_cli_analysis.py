@@ -32,10 +32,37 @@ def run(demo_db, capsys):
 
 def test_paths_json_shape(run):
     code, data, _ = run("paths", "A-G1", "--to", "C0149", "-k", "2", "--json")
-    assert code == 0 and set(data) == {"paths"} and 1 <= len(data["paths"]) <= 3
+    assert code == 0 and set(data) == {"paths", "names"} and 1 <= len(data["paths"]) <= 3
     first = data["paths"][0]
     assert set(first) == {"strength", "steps"} and set(first["steps"][0]) == {"from", "to", "type", "strength"}
     assert first["steps"][-1]["to"] == "C0149"
+    assert data["names"]["C0149"] == "Daniel Wong (Procurement Director)"
+
+
+def test_text_output_names_people_with_their_ids_in_brackets(run):
+    """What a person reads names people ("name (title) [id]"), accounts and gap types; ids
+    never stand alone."""
+    code, text, _ = run("paths", "A-G1", "--to", "C0010", "-k", "0")
+    assert code == 0 and "龚振 (采购经理) [C0010]" in text and "李文博 [T02]" in text
+    code, text, _ = run("coverage", "A-G1")
+    assert "Coaches: 龚振 (采购经理) [C0010], 杨晓 (采购经理) [C0041]" in text
+    assert "邓霞 (采购主管) [C0145]" in text  # a decider no coach covers
+    assert "合肥基地新产线电液控制系统" in text
+    code, text, _ = run("gaps", "A-G1", "--as-of", "2026-11-01")
+    assert "Decider we do not reach" in text and "Untouched subsidiary" in text and "uncovered_decider" not in text
+    code, text, _ = run("gaps", "--all", "--as-of", "2026-11-01")
+    assert "华东重工集团" in text and "[A-G1]" in text and "[A-JN]" in text
+    code, text, _ = run("influence", "A-JN", "--top", "1")
+    assert "吕军亮" in text and "总经理" in text
+    code, text, _ = run("next-moves", "A-G1", "--top", "1", "--as-of", "2026-11-01")
+    assert code == 0 and "closes high " in text and "_" not in text.split("closes high ")[1].split(":")[0]
+    code, text, _ = run("outcome", "O2")
+    assert "张磊文" in text
+    for command in (("paths", "A-G1", "--to", "C0145", "-k", "0"), ("coverage", "A-G1")):
+        code, text, _ = run(*command)
+        for line in text.splitlines():  # every id printed follows a name, in brackets
+            for word in line.replace("→", " ").split():
+                assert not (word.startswith(("C0", "T0")) and word[1:].isdigit()), line
 
 
 def test_coverage_json_shape(run):

@@ -9,12 +9,14 @@ from collections import defaultdict
 import pytest
 
 from conftest import REPO
+from graph.analysis.findings import gap_findings
 from graph.embedded import EmbeddedStore
 from importers import import_paths
 from viz.encoding import STANCE_COLOURS, UNKNOWN_COLOUR, edge_style, legend, node_style
 from viz.layout import label_width, org_positions
 from viz.maps import decision_unit_map, group_map, influence_map, org_map
-from viz.page import gap_report_page, index_page, map_page
+from viz.page import map_page
+from viz.tables import gap_report_page, index_page
 
 
 @pytest.fixture(scope="module")
@@ -142,9 +144,15 @@ def test_pages_escape_every_user_string_and_reference_nothing_outside(demo_graph
              "gaps": {"high": 1}, "links": {"map": "/accounts/X/map"}}]
     index = index_page(rows)
     assert "<img" not in index and "&lt;img" in index
-    report = gap_report_page({"id": "X", "name": HOSTILE[3]}, [{"severity": "high", "type": "t", "contacts": ["a"],
-                                                               "explanation": HOSTILE[1]}], map_link="/accounts/X/map")
-    assert "<img" not in report and report.count("<script") == 0
+    for d in (d for _, d in G.nodes(data=True) if d["kind"] in ("department", "team")):
+        d["name"] = HOSTILE[1]
+    findings = gap_findings(G)
+    assert len(findings["findings"]) > 10
+    report = gap_report_page({"id": "X", "name": HOSTILE[3]}, findings, map_link="/accounts/X/map",
+                             exports={"XLSX": "/x?format=xlsx"})
+    assert "<img" not in report and "&lt;img" in report and report.count("<script") == 1  # our gaps.js only
+    assert '<script src="/static/gaps.js" defer></script>' in report
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", report)
 
 
 def test_exported_page_allows_only_its_own_inlined_code(demo_graph):

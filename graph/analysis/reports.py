@@ -11,6 +11,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph.analysis import _views
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.change import diff, take_snapshot
 from graph.analysis.coverage import coach_coverage
@@ -22,21 +23,39 @@ from graph.analysis.ranking import influence_ranking
 from graph.analysis.rollup import group_rollup
 from graph.exceptions import OpportunityNotFound
 from graph.store import GraphStore
+from graph.subgraph import NodeKind, node_key
 
 __all__ = ["paths_report", "coverage_report", "gaps_report", "portfolio_gaps_report", "influence_report",
            "outcome_report", "next_moves_report", "rollup_report", "snapshot_report", "snapshots_report",
-           "diff_report", "snapshots_json", "top_account", "opportunity_account", "paths_json", "coverage_json", "gaps_json", "influence_json",
+           "diff_report", "snapshots_json", "top_account", "names_of", "opportunity_account", "paths_json", "coverage_json", "gaps_json", "influence_json",
            "outcome_json", "next_moves_json", "rollup_json"]
 
 
 # ----- on a graph: the JSON the CLI prints and the API returns ---------------------------------
 def paths_json(G: nx.MultiDiGraph, to: str, *, source: str | None = None, k: int = 3,
                reports_to_weight: float = 0.5) -> dict[str, Any]:
-    return {"paths": strongest_paths(G, to, source=source, k=k, reports_to_weight=reports_to_weight)}
+    found = strongest_paths(G, to, source=source, k=k, reports_to_weight=reports_to_weight)
+    ids = [to, *([source] if source else []), *(x for p in found for s in p["steps"] for x in (s["from"], s["to"]))]
+    return {"paths": found, "names": names_of(G, ids)}
 
 
 def coverage_json(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, Any]:
-    return {"account": G.graph["account_id"], **coach_coverage(G, hops=hops)}
+    report = coach_coverage(G, hops=hops)
+    return {"account": G.graph["account_id"], **report,
+            "names": names_of(G, [*report["coaches"], *report["deciders"], *report["by_opportunity"]])}
+
+
+def names_of(G: nx.MultiDiGraph, ids) -> dict[str, str]:
+    """id → "name (title)" of the given contacts, team members and opportunities (ids not
+    in G are left out)."""
+    names = {}
+    for record in ids:
+        for kind in (NodeKind.CONTACT, NodeKind.TEAM, NodeKind.OPPORTUNITY):
+            key = node_key(kind, record)
+            if key in G:
+                names[record] = _views.name(G, key)
+                break
+    return names
 
 
 def gaps_json(G: nx.MultiDiGraph, *, today: dt.date | None = None, **options: Any) -> dict[str, Any]:
@@ -100,8 +119,10 @@ def _open_worker_store(opener: Callable[[], GraphStore]) -> None:
 
 
 def _account_gaps(store: GraphStore, account_id: str, today: dt.date, options: dict) -> list[dict[str, Any]]:
-    gaps = find_gaps(store.account_subgraph(account_id, as_of=today), today=today, **options)
-    return [{**g.as_dict(), "account": account_id} for g in gaps]
+    G = store.account_subgraph(account_id, as_of=today)
+    gaps = find_gaps(G, today=today, **options)
+    name = G.nodes[G.graph["root"]]["name"]
+    return [{**g.as_dict(), "account": account_id, "account_name": name} for g in gaps]
 
 
 def _worker_gaps(job: tuple) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from graph.analysis import reports
 from graph.analysis.change import CURRENT
+from graph.analysis.findings import gap_label
 from graph.vocabulary import STANCE_LABELS
 from powermap.cli import (app, cadence_policy, date_value, err, escape, json_option, open_cli_store, out,
                           policy_option, print_json, store_opener)
@@ -23,6 +24,11 @@ _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 as_of_option = click.option("--as-of", "as_of", callback=date_value, metavar="DATE",
                             help="Measure staleness from this date instead of today (YYYY-MM-DD).")
+def _named(names: dict[str, str], record: str) -> str:
+    """ "name (title) [id]" for people, the id alone when the name is unknown (escaped)."""
+    return f"{escape(names[record])} [dim]\\[{escape(record)}][/]" if record in names else escape(record)
+
+
 def _stance(value: int | None) -> str:
     return f"{value:+d} {STANCE_LABELS[value]}" if value is not None else "unknown"
 
@@ -48,11 +54,13 @@ def paths(account: str, to: str, source: str | None, k: int, reports_to_weight: 
     if as_json:
         print_json(report)
         return
+    names = report["names"]
     if not report["paths"]:
-        out.print(f"No path from {'our team' if not source else escape(source)} reaches {escape(to)}.")
+        out.print(f"No path from {'our team' if not source else _named(names, source)} reaches {_named(names, to)}.")
     for n, path in enumerate(report["paths"], start=1):
-        steps = " → ".join([escape(path["steps"][0]["from"])] +
-                           [f"[dim]{s['type']} {s['strength']:.2f}[/] {escape(s['to'])}" for s in path["steps"]])
+        steps = " → ".join([_named(names, path["steps"][0]["from"])] +
+                           [f"[dim]{s['type']} {s['strength']:.2f}[/] {_named(names, s['to'])}"
+                            for s in path["steps"]])
         out.print(f"{n}. strength {path['strength']:.3f}: {steps}")
 
 
@@ -70,13 +78,17 @@ def coverage(account: str, hops: int, as_json: bool) -> None:
     if as_json:
         print_json(report)
         return
-    out.print(f"Coaches: {', '.join(report['coaches']) or 'none'}")
+    names = report["names"]
+    out.print(f"Coaches: {', '.join(_named(names, c) for c in report['coaches']) or 'none'}")
     out.print(f"Deciders covered: {len(report['covered_deciders'])} of {len(report['deciders'])} "
-              f"({report['coverage']:.0%})")
+              f"({report['coverage']:.0%}): {', '.join(_named(names, c) for c in report['covered_deciders']) or '—'}")
+    uncovered = [c for c in report["deciders"] if c not in report["covered_deciders"]]
+    if uncovered:
+        out.print(f"Deciders no coach covers: {', '.join(_named(names, c) for c in uncovered)}")
     table = Table("line / opportunity", "coaches", "deciders", "covered", "coverage")
-    for name, row in [*report["by_department"].items(), *((f"opportunity {k}", v)
-                                                          for k, v in report["by_opportunity"].items())]:
-        table.add_row(escape(name), str(len(row["coaches"])), str(len(row["deciders"])),
+    for name, row in [*((escape(k), v) for k, v in report["by_department"].items()),
+                      *((f"opportunity {_named(names, k)}", v) for k, v in report["by_opportunity"].items())]:
+        table.add_row(name, str(len(row["coaches"])), str(len(row["deciders"])),
                       str(len(row["covered_deciders"])), f"{row['coverage']:.0%}")
     out.print(table)
 
@@ -118,8 +130,8 @@ def gaps(account: str | None, all_accounts: bool, as_of: dt.date | None, stale_d
     table = Table("severity", "type", *(["account"] if all_accounts else []), "explanation")
     for gap in report["gaps"]:
         style = _SEVERITY_STYLE[gap["severity"]]
-        table.add_row(f"[{style}]{gap['severity']}[/]", gap["type"],
-                      *([escape(gap["account"])] if all_accounts else []), escape(gap["explanation"]))
+        where = [f"{escape(gap['account_name'])} [dim]\\[{escape(gap['account'])}][/]"] if all_accounts else []
+        table.add_row(f"[{style}]{gap['severity']}[/]", gap_label(gap["type"]), *where, escape(gap["explanation"]))
     out.print(table)
     out.print(f"{report['counts']['total']} gaps")
 
@@ -137,12 +149,12 @@ def influence(account: str, top: int | None, as_json: bool) -> None:
     if as_json:
         print_json(report)
         return
-    table = Table("id", "name", "title", "formal", "informal", "score", "flags")
+    table = Table("name", "title", "formal", "informal", "score", "flags", "id")
     for row in report["ranking"]:
         flags = ", ".join(f for f, on in (("hidden influencer", row["hidden_influencer"]),
                                           ("broker", row["broker"])) if on)
-        table.add_row(escape(row["id"]), escape(row["name"]), escape(row["title"] or ""), f"{row['formal']:.2f}",
-                      f"{row['informal']:.2f}", f"{row['score']:.2f}", flags)
+        table.add_row(escape(row["name"] or row["id"]), escape(row["title"] or ""), f"{row['formal']:.2f}",
+                      f"{row['informal']:.2f}", f"{row['score']:.2f}", flags, f"[dim]{escape(row['id'])}[/]")
     out.print(table)
 
 
@@ -162,10 +174,10 @@ def outcome(opportunity: str, steps: int, as_json: bool) -> None:
         return
     out.print(f"[bold]{escape(report['name'])}[/] ({report['dmu_type']}): support index "
               f"{report['support_index']:+.2f} — {report['verdict']}")
-    table = Table("id", "name", "role", "decider", "stated", "projected", "weight")
+    table = Table("name", "role", "decider", "stated", "projected", "weight", "id")
     for m in report["members"]:
-        table.add_row(escape(m["id"]), escape(m["name"]), escape(m["role"] or ""), "yes" if m["is_decider"] else "",
-                      _stance(m["stated"]), f"{m['projected']:+.2f}", f"{m['weight']:.0%}")
+        table.add_row(escape(m["name"] or m["id"]), escape(m["role"] or ""), "yes" if m["is_decider"] else "",
+                      _stance(m["stated"]), f"{m['projected']:+.2f}", f"{m['weight']:.0%}", f"[dim]{escape(m['id'])}[/]")
     out.print(table)
     for reason in report["reasons"]:
         out.print(f"• {escape(reason)}")
@@ -193,9 +205,9 @@ def next_moves_command(account: str, top: int, as_of: dt.date | None, policy_fil
     for n, move in enumerate(report["moves"], start=1):
         out.print(f"{n}. [bold]{escape(move['description'])}[/] (gain {move['gain']:.1f})")
         for gap in move["closes"]:
-            out.print(f"     closes {gap['severity']} {gap['type']}: {escape(gap['explanation'])}")
+            out.print(f"     closes {gap['severity']} {gap_label(gap['type']).lower()}: {escape(gap['explanation'])}")
         for gap in move["opens"]:
-            out.print(f"     [dim]opens {gap['severity']} {gap['type']}: {escape(gap['explanation'])}[/]")
+            out.print(f"     [dim]opens {gap['severity']} {gap_label(gap['type']).lower()}: {escape(gap['explanation'])}[/]")
 
 
 # ----- rollup ----------------------------------------------------------------------------
