@@ -42,7 +42,7 @@ def static_file(name: str) -> bytes | None:
         return (_VIS / "vis-network.css").read_bytes()
     if name == "map.css":
         return (_HERE / "map.css").read_bytes() + _swatch_css().encode()
-    if name in ("map.js", "index.js", "gaps.js", "tables.css"):  # the last three: the index and the gap report
+    if name in ("map.js", "index.js", "gaps.js", "tables.css", "export.js", "export.css"):
         return (_HERE / name).read_bytes()
     return None
 
@@ -109,8 +109,11 @@ def _nav(links: dict[str, str]) -> str:
     return "<nav>" + "".join(f'<a href="{_e(href)}">{_e(label)}</a>' for label, href in links.items()) + "</nav>"
 
 
-def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None = None) -> str:
-    """A whole map page. ``inline=True`` gives one self-contained file (to e-mail)."""
+def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None = None,
+             export_size: tuple[int, int] | None = None) -> str:
+    """A whole map page. ``inline=True`` gives one self-contained file (to e-mail);
+    ``export_size`` (width, height in CSS pixels, with ``inline``) the export mode for a
+    picture or PDF of that size: the chart fitted whole with its legend, no controls."""
     lang = data.lang
     t = lambda k: text(lang, k)  # noqa: E731
     block = _data_block(data.data)
@@ -123,7 +126,8 @@ def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None 
                f'<select id="filter-stance"><option value="">{_e(t("all"))}</option></select>')
     facts = " · ".join(_e(f) for f in data.facts)
     note = f'<p>{_e(t("collapsed"))}</p>' if data.clustered else ""
-    body = (f"<body><header><h1>{_e(data.title)}</h1><span class=\"facts\">{facts}</span>{_nav(nav or {})}</header>"
+    mode = ' class="pm-export"' if export_size else ""
+    body = (f"<body{mode}><header><h1>{_e(data.title)}</h1><span class=\"facts\">{facts}</span>{_nav(nav or {})}</header>"
             f'<main><div id="map" role="img" aria-label="{_e(data.title)}"></div>'
             f"<aside>{filters}{note}<div class=\"legend\">{_legend_html(lang)}</div></aside></main>"
             f"<noscript>{_e(t('no_script'))}</noscript>"
@@ -131,9 +135,12 @@ def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None 
     if inline:
         vis_js, map_js = _inline("vis-network.min.js"), _inline("map.js")
         styles = [_inline("vis-network.css"), _inline("map.css")]
-        head = _head(data.title, lang, inline=True, styles=styles, scripts_hashes=[f"'{_sha(vis_js)}'",
-                                                                                  f"'{_sha(map_js)}'"])
-        return f"{head}{body}<script>{vis_js}</script><script>{map_js}</script></body></html>"
+        scripts = [vis_js, map_js]
+        if export_size:  # export mode: its stylesheet, the page size for print, its script
+            styles += [_inline("export.css"), "@page { size: %dpx %dpx; margin: 0; }" % export_size]
+            scripts.append(_inline("export.js"))
+        head = _head(data.title, lang, inline=True, styles=styles, scripts_hashes=[f"'{_sha(s)}'" for s in scripts])
+        return f"{head}{body}{''.join(f'<script>{s}</script>' for s in scripts)}</body></html>"
     head = _head(data.title, lang, inline=False, styles=[])
     return f'{head}{body}<script src="/static/vis-network.min.js"></script><script src="/static/map.js"></script>' \
            "</body></html>"

@@ -1,7 +1,10 @@
-"""``powermap map``: a map as one self-contained HTML file (to e-mail) or a PNG picture."""
+"""``powermap map``: a map as one self-contained HTML file (to e-mail), or for a slide as a
+PNG picture, an SVG (that picture in an SVG wrapper) or a PDF page, drawn by headless
+Chromium in the page's export mode: the whole chart fitted, its legend, no controls."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 import tempfile
@@ -14,7 +17,7 @@ from powermap.cli import app, cadence_policy, err, open_cli_store
 from viz import maps
 from viz.page import map_page
 
-__all__ = ["map_command", "chromium", "CHROMIUM_FLAGS"]
+__all__ = ["map_command", "chromium", "CHROMIUM_FLAGS", "export_size"]
 
 #: How powermap runs Chromium: headless, and never reaching out to the network by itself.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,44 +35,89 @@ def chromium() -> str | None:
 @click.option("--kind", type=click.Choice(["org", "influence", "group"]), default="org", show_default=True,
               help="org chart, influence paths to the deciders, or the group's parts by coverage.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="FILE.html (one self-contained page) or FILE.png (a picture, with headless Chromium).")
+              help="FILE.html (one self-contained page), or for a slide FILE.png, FILE.svg or FILE.pdf "
+                   "(the whole chart and its legend, no controls; with headless Chromium).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Labels.")
 @click.option("--pii", is_flag=True, help="Show e-mail and phone in the tooltips (personal data!).")
-@click.option("--width", type=click.IntRange(400, 8000), default=1600, show_default=True, help="PNG width.")
-@click.option("--height", type=click.IntRange(300, 8000), default=1000, show_default=True, help="PNG height.")
-def map_command(account: str, kind: str, output: Path, lang: str, pii: bool, width: int, height: int) -> None:
+@click.option("--width", type=click.IntRange(400, 8000), default=1600, show_default=True,
+              help="Picture width in pixels (PDF: the page width).")
+@click.option("--height", type=click.IntRange(300, 8000),
+              help="Picture height [default: what the chart's shape needs at --width].")
+def map_command(account: str, kind: str, output: Path, lang: str, pii: bool, width: int, height: int | None) -> None:
     """Write the map of ACCOUNT to a file: an .html that works offline, with no
-    external reference, to send by e-mail; or a .png rendered with headless Chromium.
+    external reference, to send by e-mail; or, to put in a slide, a .png, .svg or .pdf
+    of the whole chart with its legend and without the page's controls (search box,
+    filter menus, links), sized to the chart's shape, rendered with headless Chromium.
+    The .svg holds the same picture as the .png (a raster image in an SVG file).
 
     \b
     Examples:
       powermap map A-G1 -o group.html
-      powermap map A-G1 --kind influence --lang zh -o 影响力.png
+      powermap map A-JN -o jiangnan.png
+      powermap map A-G1 --kind influence --lang zh -o 影响力.pdf
     """
     suffix = output.suffix.lower()
-    if suffix not in (".html", ".htm", ".png"):
-        raise click.BadParameter("the file must end in .html or .png", param_hint="-o")
+    if suffix not in (".html", ".htm", ".png", ".svg", ".pdf"):
+        raise click.BadParameter("the file must end in .html, .png, .svg or .pdf", param_hint="-o")
     with open_cli_store() as store:
         G = store.account_subgraph(account)
     policy = cadence_policy()  # the configured one: rings and group gap counts as `gaps` reports them
     data = {"org": lambda: maps.org_map(G, lang=lang, pii=pii, cadence_policy=policy),
             "influence": lambda: maps.influence_map(G, lang=lang, pii=pii),
             "group": lambda: maps.group_map(G, lang=lang, cadence_policy=policy)}[kind]()
-    page = map_page(data, inline=True)
-    if suffix != ".png":
+    if suffix in (".html", ".htm"):
+        page = map_page(data, inline=True)
         output.write_text(page, encoding="utf-8")
         err.print(f"wrote {output} ({len(page.encode()):,} bytes, {len(data.network.nodes)} nodes)", markup=False)
         return
     browser = chromium()
     if browser is None:
-        raise PowermapError("a PNG needs Chromium (Debian: apt-get install chromium); write .html instead")
+        raise PowermapError(f"a {suffix[1:].upper()} needs Chromium (Debian: apt-get install chromium); "
+                            "write .html instead")
+    size = (width, height or export_size(data.network.nodes, width))
+    page = map_page(data, inline=True, export_size=size)
     with tempfile.TemporaryDirectory() as tmp:
         html = Path(tmp) / "map.html"
         html.write_text(page, encoding="utf-8")
+        picture = Path(tmp) / "map.png"
+        target = (["--no-pdf-header-footer", f"--print-to-pdf={output.resolve()}"] if suffix == ".pdf"
+                  else [f"--screenshot={picture}"])
         result = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile",
-                                 f"--window-size={width},{height}", "--virtual-time-budget=10000",
-                                 f"--screenshot={output.resolve()}", html.as_uri()],
-                                capture_output=True, text=True, timeout=120)
+                                 f"--window-size={size[0]},{size[1]}", "--virtual-time-budget=10000",
+                                 *target, html.as_uri()], capture_output=True, text=True, timeout=120)
+        if suffix != ".pdf" and not result.returncode and picture.exists():
+            if suffix == ".png":
+                shutil.move(picture, output)
+            else:
+                output.write_text(_svg(picture.read_bytes(), size), encoding="utf-8")
     if result.returncode or not output.exists():
-        raise PowermapError(f"Chromium could not render the picture: {result.stderr.strip()[-300:]}")
-    err.print(f"wrote {output}", markup=False)
+        raise PowermapError(f"Chromium could not render the {suffix[1:].upper()}: {result.stderr.strip()[-300:]}")
+    err.print(f"wrote {output} ({size[0]}×{size[1]}, {len(data.network.nodes)} nodes)", markup=False)
+
+
+#: The export page's fixed parts: the legend column on the right and the title bar on top.
+_LEGEND_WIDTH, _TITLE_HEIGHT = 236, 46
+
+
+def export_size(nodes: list[dict], width: int) -> int:
+    """The picture height that gives the chart its own shape at ``width`` (its positions'
+    extent plus room for labels), never shorter than the legend needs.
+
+    >>> export_size([{"x": 0, "y": 0}, {"x": 1000, "y": 500}], 1600)
+    772
+    """
+    xs = [n["x"] for n in nodes if n.get("x") is not None]
+    ys = [n["y"] for n in nodes if n.get("y") is not None]
+    if not xs:
+        return round(width * 0.625)
+    shape = (max(ys) - min(ys) + 160) / (max(xs) - min(xs) + 240)
+    return max(560, min(8000, round(_TITLE_HEIGHT + (width - _LEGEND_WIDTH) * shape)))
+
+
+def _svg(png: bytes, size: tuple[int, int]) -> str:
+    """An SVG file holding the picture (slides and editors that want SVG take it as it is)."""
+    data = base64.b64encode(png).decode()
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="{size[0]}" height="{size[1]}" viewBox="0 0 {size[0]} {size[1]}">'
+            f'<image width="{size[0]}" height="{size[1]}" href="data:image/png;base64,{data}" '
+            f'xlink:href="data:image/png;base64,{data}"/></svg>\n')

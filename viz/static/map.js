@@ -24,6 +24,7 @@
   var options = typeof data.options === "string" ? JSON.parse(data.options) : data.options;
   var container = document.getElementById("map");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
+  window.powermapMap = { network: network, nodes: nodes };  // for export.js (export mode)
 
   function visibleCount() {
     return nodes.get({ filter: function (n) { return !n.hidden; } }).length;
