@@ -1,0 +1,139 @@
+"""In a real browser (Debian's Chromium, headless): the gap report's filters and sorting, and
+the slide exports of `powermap map` — the whole chart inside the picture, legend included,
+no controls."""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from urllib.parse import quote
+
+import pytest
+
+from conftest import REPO
+from graph.analysis.findings import gap_findings
+from graph.embedded import EmbeddedStore
+from importers import import_paths
+from powermap.commands.maps import CHROMIUM_FLAGS, chromium, export_size
+from test_maps_browser import _free_port, _serve, attribute, browse
+from viz.maps import group_map, influence_map, org_map
+from viz.page import map_page
+
+pytestmark = pytest.mark.skipif(chromium() is None, reason="Chromium is not installed (./dev test installs it)")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pages-browser")
+    with EmbeddedStore(folder / "demo.db") as store:
+        import_paths([REPO / "demo" / "demo.xlsx"], store)
+    return folder / "demo.db"
+
+
+def test_gap_report_filters_and_sorts_in_the_browser(demo_db, tmp_path):
+    with EmbeddedStore(demo_db) as store:
+        report = gap_findings(store.account_subgraph("A-G1"))
+    findings = report["findings"]
+    port = _free_port()
+    server, link = _serve(demo_db, port)
+    key = link.split("key=")[1].split("&")[0]
+
+    def dom(query: str) -> str:
+        target = quote(f"/accounts/A-G1/gap-report?lang=en&{query}", safe="")
+        return browse(f"http://127.0.0.1:{port}/login?key={key}&next={target}", tmp_path)
+
+    try:
+        every = dom("")
+        assert attribute(every, "data-ready") == "1" and attribute(every, "data-shown") == str(len(findings))
+        assert attribute(every, "data-order") == ",".join(str(f["number"]) for f in findings)
+        low = dom("severity=low")
+        assert attribute(low, "data-shown") == str(sum(f["severity"] == "low" for f in findings))
+        cadence = dom("type=cadence_breach")
+        assert attribute(cadence, "data-shown") == str(sum(any(g["type"] == "cadence_breach" for g in f["gaps"])
+                                                           for f in findings))
+        chongqing = "华东重工（重庆）机械有限公司"
+        part = dom(f"subsidiary={quote(chongqing)}&sort=gaps")
+        inside = [f for f in findings if chongqing in f["accounts"]]
+        by_gaps = sorted(inside, key=lambda f: (-len(f["gaps"]), f["number"]))
+        assert attribute(part, "data-order") == ",".join(str(f["number"]) for f in by_gaps)
+        department = next(d for f in findings for d in f["departments"])
+        dept = dom(f"department={quote(department)}&sort=subject")
+        assert attribute(dept, "data-shown") == str(sum(department in f["departments"] for f in findings))
+        none = dom(f"subsidiary={quote(chongqing)}&severity=low&type=stale_relationship")
+        assert attribute(none, "data-shown") == "0"
+        assert re.search(r'<p id="no-finding" class="empty">', none)  # "no finding matches" is shown
+        assert re.search(r'<p id="no-finding" class="empty" hidden', every)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _export_dom(page_html: str, size: tuple[int, int], tmp_path) -> str:
+    page = tmp_path / f"export-{time.monotonic_ns()}.html"
+    page.write_text(page_html, encoding="utf-8")
+    result = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path}/profile-{time.monotonic_ns()}",
+                             f"--window-size={size[0]},{size[1]}", "--virtual-time-budget=10000", "--dump-dom",
+                             page.as_uri()], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.mark.parametrize("account", ["A-JN", "A-G1"])
+def test_export_mode_fits_every_person_inside_and_hides_the_controls(demo_db, account, tmp_path):
+    with EmbeddedStore(demo_db) as store:
+        G = store.account_subgraph(account)
+    for data in (org_map(G), influence_map(G), group_map(G)):
+        size = (1600, export_size(data.network.nodes, 1600))
+        dom = _export_dom(map_page(data, inline=True, export_size=size), size, tmp_path)
+        assert attribute(dom, "data-export-ready") == "1", data.kind
+        assert attribute(dom, "data-export-nodes") == str(len(data.network.nodes)), data.kind
+        assert attribute(dom, "data-export-inside") == str(len(data.network.nodes)), data.kind  # nobody cut off
+        assert attribute(dom, "data-controls") == "0", data.kind  # no search box, menus or links
+        assert 'class="legend"' in dom
+    plain = _export_dom(map_page(org_map(G), inline=True), (1600, 1000), tmp_path)
+    assert attribute(plain, "data-export-ready") is None  # the ordinary page keeps its controls
+
+
+_BORDER = (218, 220, 224)  # the page's own rules (#dadce0): under the title, left of the legend
+
+
+def _blank_edges(image) -> bool:
+    """True when nothing is drawn on the chart's edges (2 px): the picture's left and bottom
+    edges and the line where the legend column begins."""
+    rgb = image.convert("RGB")
+    w, h = rgb.size
+    legend = next(x for x in range(w - 1, 0, -1) if rgb.getpixel((x, h - 1)) == _BORDER)
+    strips = [rgb.crop((0, 60, 2, h)), rgb.crop((legend - 2, 60, legend, h)), rgb.crop((0, h - 2, legend, h))]
+    return all(c == (255, 255, 255) for strip in strips for _, c in strip.getcolors(maxcolors=1 << 16))
+
+
+def test_powermap_map_writes_slide_pictures_png_svg_and_pdf(demo_db, tmp_path):
+    from PIL import Image
+
+    from powermap.cli import main
+
+    with EmbeddedStore(demo_db) as store:
+        nodes = org_map(store.account_subgraph("A-JN")).network.nodes
+    expected = (1600, export_size(nodes, 1600))
+    db = str(demo_db)
+    assert main(["--db", db, "map", "A-JN", "-o", str(tmp_path / "jn.png")]) == 0
+    picture = Image.open(tmp_path / "jn.png")
+    assert picture.size == expected and _blank_edges(picture)
+    chart = picture.convert("RGB").crop((0, 60, expected[0] - 240, expected[1]))
+    assert sum(n for n, c in chart.getcolors(maxcolors=1 << 20) if c != (255, 255, 255)) > 0.01 * chart.width * chart.height
+    assert main(["--db", db, "map", "A-JN", "-o", str(tmp_path / "jn.svg")]) == 0
+    svg = ET.parse(tmp_path / "jn.svg").getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.get("width") == str(expected[0])
+    href = svg[0].get("href")
+    assert href.startswith("data:image/png;base64,")
+    (tmp_path / "inner.png").write_bytes(base64.b64decode(href.split(",", 1)[1]))
+    assert Image.open(tmp_path / "inner.png").size == expected
+    assert main(["--db", db, "map", "A-JN", "-o", str(tmp_path / "jn.pdf")]) == 0
+    pdf = (tmp_path / "jn.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" in pdf  # the chart's canvas is in it
+    width_pt, height_pt = (float(v) for v in re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf).groups())
+    assert (round(width_pt / 0.75), round(height_pt / 0.75)) == expected  # one page of the picture's size
+    assert main(["--db", db, "map", "A-JN", "-o", str(tmp_path / "jn.gif")]) == 2
