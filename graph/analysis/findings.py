@@ -18,8 +18,9 @@ The recommended action is the best-ranked :func:`~graph.analysis.next_moves.next
 action that closes the headline (or, failing that, any gap of the finding) — its gain
 says how much it closes; when no evaluated move closes any of them, a plain action by
 the headline's type is given (``action_source`` ``"rule"``). The owner is our person
-that action names; otherwise the team member the gap names, else the account manager
-who owns the account (up the hierarchy), else any account manager.
+that action names; otherwise the team member the gap names (our most senior executive
+for a missing executive peer), else the account manager who owns the account (up the
+hierarchy), else any account manager.
 """
 
 from __future__ import annotations
@@ -217,6 +218,9 @@ def _owner(G: nx.MultiDiGraph, head: Gap, people: list[str], accounts: list[str]
     """The team member the gap names, else who owns its account (up the hierarchy)."""
     if head.team:
         return _team(G, head.team[0])
+    executives = v.our_executives(G)
+    if head.type == "no_executive_peer" and executives:  # the peer must be one of our executives
+        return _team(G, G.nodes[min(executives, key=lambda t: (G.nodes[t].get("rank") or 99, t))]["id"])
     members = v.team(G)
     managers = sorted(t for t in members if G.nodes[t].get("role") == "account_manager") or sorted(members)
     account = accounts[0] if accounts else G.graph["account_id"]
