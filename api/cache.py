@@ -57,6 +57,15 @@ class AnalysisCache:
                 self._running.pop(key, None)
             running.set()
 
+    def peek(self, key: Hashable) -> bytes | None:
+        """The cached answer if there is a fresh one (nothing is computed)."""
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and time.monotonic() - hit[0] <= self.ttl:
+                self._entries.move_to_end(key)
+                return hit[1]
+        return None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

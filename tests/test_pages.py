@@ -132,8 +132,19 @@ def test_gap_report_stays_within_the_key(demo):
 def test_the_index_is_paged_and_its_search_finds_people(demo):
     from api.routes import pages
 
+    from graph.analysis import find_gaps as gaps_of, gap_counts
+
     index = demo.get("/?lang=en", headers=HTML)
     assert index.status_code == 200 and "华东重工集团" in index.text and "A-JN" in index.text
+    assert 'data-counts="/accounts/A-G1/index-row"' in index.text  # not computed yet: the page fetches them
+    row = demo.get("/accounts/A-G1/index-row")
+    expected = gap_counts(gaps_of(demo.store.account_subgraph("A-G1")))["by_severity"]
+    assert row.status_code == 200 and row.json()["gaps"] == expected and row.json()["contacts"] == 157
+    again = demo.get("/?lang=en", headers=HTML).text  # now from the cache, in the page itself
+    assert 'data-counts="/accounts/A-G1/index-row"' not in again
+    assert f'<td class="gaps">{expected["high"]}/{expected["medium"]}/{expected["low"]}</td>' in again
+    assert demo.get("/accounts/A-G1/index-row", "base-reader").status_code == 404
+    assert demo.client.get("/accounts/A-G1/index-row").status_code == 401
     found = demo.get("/?q=雷勇&lang=en", headers=HTML).text
     assert 'id="found-people"' in found and "雷勇" in found and "董事长" in found
     assert "/accounts/A-G1/map?focus=C0001" in found

@@ -71,6 +71,25 @@ def test_gap_report_filters_and_sorts_in_the_browser(demo_db, tmp_path):
         server.wait(timeout=20)
 
 
+def test_the_index_fills_in_its_counts_in_the_browser(demo_db, tmp_path):
+    from graph.analysis import find_gaps, gap_counts
+
+    with EmbeddedStore(demo_db) as store:
+        expected = gap_counts(find_gaps(store.account_subgraph("A-G1")))["by_severity"]
+    port = _free_port()
+    server, link = _serve(demo_db, port)
+    key = link.split("key=")[1].split("&")[0]
+    try:
+        dom = browse(f"http://127.0.0.1:{port}/login?key={key}&next=/", tmp_path)
+        assert attribute(dom, "data-counts-pending") == "0"  # every row fetched its figures
+        assert f'<td class="gaps">{expected["high"]}/{expected["medium"]}/{expected["low"]}</td>' in dom
+        assert '<td class="contacts">157</td>' in dom and "…" not in dom.split("<tbody>")[1].split("</tbody>")[0]
+        assert "data-pwned" not in dom
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
 def _export_dom(page_html: str, size: tuple[int, int], tmp_path) -> str:
     page = tmp_path / f"export-{time.monotonic_ns()}.html"
     page.write_text(page_html, encoding="utf-8")

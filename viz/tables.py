@@ -27,8 +27,8 @@ _WORDS = {
            "export": "Download", "people_found": "People", "accounts_found": "Accounts",
            "nothing": "Nothing matches “{q}”.", "no_row": "No account on this page matches; press Enter to "
            "search every account and person.", "page": "Page", "prev": "previous", "next": "next",
-           "search_all": "Search accounts and people…", "counts_note": "coverage and gap counts are recomputed "
-           "at most every {ttl} s", "high": "high", "medium": "medium", "low": "low", "more": "+{n} more"},
+           "search_all": "Search accounts and people…", "counts_note": "Contacts, coverage and gap counts appear "
+           "as they are computed (… until then) and are recomputed at most every {ttl} s.", "high": "high", "medium": "medium", "low": "low", "more": "+{n} more"},
     "zh": {"findings": "项发现", "from_gaps": "来自 {n} 个缺口", "owner": "我方负责人", "action": "建议行动",
            "subject": "对象", "consequences": "同一原因导致的另外 {n} 个缺口", "subsidiary": "子公司",
            "sort": "排序", "sort_severity": "严重度", "sort_gaps": "缺口最多", "sort_subject": "名称",
@@ -37,7 +37,8 @@ _WORDS = {
            "export": "下载", "people_found": "人员", "accounts_found": "客户",
            "nothing": "没有与“{q}”匹配的结果。", "no_row": "本页没有匹配的客户；按回车搜索全部客户和人员。",
            "page": "页", "prev": "上一页", "next": "下一页", "search_all": "搜索客户和人员…",
-           "counts_note": "覆盖率和缺口数最多每 {ttl} 秒重新计算", "high": "高", "medium": "中", "low": "低",
+           "counts_note": "联系人、覆盖率和缺口数计算完成后显示（之前为 …），最多每 {ttl} 秒重新计算。",
+           "high": "高", "medium": "中", "low": "低",
            "more": "另 {n} 人"},
 }
 #: Columns of the gap report as CSV / XLSX: one row per gap, the finding's headline first.
@@ -75,11 +76,15 @@ def index_page(rows: list[dict[str, Any]], *, lang: str = "en", total: int | Non
         links = " · ".join(f'<a href="{_e(href)}">{_e(label)}</a>' for label, href in r["links"].items())
         search = " ".join(str(r.get(k) or "") for k in ("id", "name", "tier", "posture")).lower()
         gaps = r.get("gaps") or {}
-        lines.append(f'<tr data-search="{_e(search)}"><td>{_e(r["id"])}</td><td>{_e(r["name"])}</td>'
+        pending = f' data-counts="{_e(r["pending"])}"' if r.get("pending") else ""
+        counts = ("…", "…", "…") if pending else (
+            r.get("contacts"), _pct(r.get("coverage")),
+            f"{gaps.get('high', '')}/{gaps.get('medium', '')}/{gaps.get('low', '')}")
+        lines.append(f'<tr data-search="{_e(search)}"{pending}><td>{_e(r["id"])}</td><td>{_e(r["name"])}</td>'
                      f"<td>{_e(r.get('tier') or '')}</td><td>{_e(r.get('posture') or '')}</td>"
-                     f"<td>{_e(r.get('contacts'))}</td><td>{_e(_pct(r.get('coverage')))}</td>"
-                     f"<td>{_e(gaps.get('high', ''))}/{_e(gaps.get('medium', ''))}/{_e(gaps.get('low', ''))}</td>"
-                     f"<td>{links}</td></tr>")
+                     + "".join(f'<td class="{c}">{_e(v)}</td>' for c, v in zip(("contacts", "coverage", "gaps"),
+                                                                              counts))
+                     + f"<td>{links}</td></tr>")
     header = "".join(f"<th>{_e(h)}</th>" for h in ("id", t("accounts"), t("tier"), t("posture"), t("contacts"),
                                                      t("coverage"), f"{t('gaps')} H/M/L", t("maps")))
     total = len(rows) if total is None else total

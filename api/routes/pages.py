@@ -122,8 +122,10 @@ def index(request: Request, store: StoreDep, state: StateDep, lang: Lang = None,
           q: Annotated[str | None, Query(max_length=200, description="Find accounts and people by name or "
                                                                      "title (instead of the list).")] = None) -> Response:
     """The top-level accounts a page at a time with tier, posture, contacts, coach coverage and
-    gap counts (each account's counts kept in the analysis cache), each linking to its maps;
-    ``q`` finds accounts and people across the store instead."""
+    gap counts, each linking to its maps; ``q`` finds accounts and people across the store
+    instead. Counts come from the analysis cache; those not there yet are fetched by the
+    page from ``/accounts/{id}/index-row`` (computed and cached there), so the page itself
+    never waits for an analysis."""
     who = _who(request, store, state)
     lang = _lang(request, lang)
     accounts = store.list_accounts()
@@ -137,11 +139,26 @@ def index(request: Request, store: StoreDep, state: StateDep, lang: Lang = None,
     page = min(page, pages)
     rows = []
     for account in top[(page - 1) * INDEX_PAGE_SIZE: page * INDEX_PAGE_SIZE]:
-        key = ("index-row", account["id"], who.visible, who.pii)
-        counts = json.loads(cache.get_or_compute(key, lambda a=account["id"]: _index_counts(request, store, who, a)))
+        cached = cache.peek(_row_key(account["id"], who))
+        counts = json.loads(cached) if cached else {
+            "contacts": None, "pending": f"/accounts/{quote(account['id'], safe='')}/index-row"}
         rows.append({**account, **counts,
                      "links": {k: v for k, v in _nav(account["id"], lang).items() if not v.startswith("/?")}})
     return _page(index_page(rows, lang=lang, total=len(top), page=page, pages=pages, cache_seconds=cache.ttl))
+
+
+@router.get("/accounts/{account_id}/index-row", include_in_schema=False)
+def index_row(request: Request, account_id: str, store: StoreDep, state: StateDep) -> Response:
+    """An index row's figures as JSON (``contacts``, ``coverage``, ``gaps`` by severity),
+    computed once and kept in the analysis cache; the index page fetches the rows it lacks."""
+    who = principal(request, store, state)
+    body = request.app.state.analysis_cache.get_or_compute(
+        _row_key(account_id, who), lambda: _index_counts(request, store, who, account_id))
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+def _row_key(account_id: str, who: Principal) -> tuple:
+    return ("index-row", account_id, who.visible, who.pii)
 
 
 def _index_counts(request: Request, store, who: Principal, account_id: str) -> bytes:
