@@ -24,13 +24,11 @@ from graph.analysis.outcome import decision_unit_outcome
 from graph.analysis.ranking import influence_ranking
 from graph.analysis.rollup import group_rollup
 from graph.subgraph import EdgeType, NodeKind, node_key, split_key
-from viz.encoding import edge_style, node_style, text
-from viz.layout import column_positions, label_width, org_positions
+from viz.cards import LARGE_ACCOUNT, WORDS, initials, org_cards, person_panels
+from viz.encoding import PATH_COLOUR, coverage_colour, edge_style, node_style, plain, short, text
+from viz.layout import column_positions, label_width
 
-__all__ = ["MapData", "org_map", "influence_map", "decision_unit_map", "group_map", "CLUSTER_ABOVE"]
-
-#: Above this many people, departments start collapsed into expandable cluster nodes.
-CLUSTER_ABOVE = 2000
+__all__ = ["MapData", "org_map", "influence_map", "decision_unit_map", "group_map", "words"]
 
 
 @dataclass
@@ -46,13 +44,14 @@ class MapData:
     focus: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)  # node id → page to open on click
     clustered: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # the org chart's groups, the panels, the words
 
     @property
     def data(self) -> dict[str, Any]:
         """The JSON the page script reads."""
         nodes, edges, _, _, _, options = self.network.get_network_data()
         return {"kind": self.kind, "nodes": nodes, "edges": edges, "options": options, "focus": self.focus,
-                "links": self.links, "clustered": self.clustered}
+                "links": self.links, "clustered": self.clustered, **self.extra}
 
 
 def _network(nodes: list[dict], edges: list[dict], *, physics: bool = False) -> Network:
@@ -65,7 +64,7 @@ def _network(nodes: list[dict], edges: list[dict], *, physics: bool = False) -> 
       "interaction": {"hover": true, "tooltipDelay": 150, "hideEdgesOnDrag": true, "navigationButtons": false,
                       "keyboard": true, "multiselect": true},
       "edges": {"smooth": false},
-      "nodes": {"font": {"size": 14, "face": "Arial, 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', 'Microsoft YaHei', sans-serif"},
+      "nodes": {"font": {"size": 14, "strokeWidth": 3, "strokeColor": "#ffffff", "face": "Arial, 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', 'Microsoft YaHei', sans-serif"},
                 "scaling": {"label": {"drawThreshold": 3}}},
       "layout": {"improvedLayout": false}
     }""" % ("true" if physics else "false"))
@@ -77,12 +76,12 @@ def _tip(G: nx.MultiDiGraph, key: str, lang: str, pii: bool) -> list[str]:
     d = G.nodes[key]
     t = lambda k: text(lang, k)  # noqa: E731
     if d["kind"] == NodeKind.TEAM:
-        return [d.get("name") or d["id"], f"{t('role')}: {d.get('role') or ''}"]
+        return [short(d.get("name") or d["id"], 200), f"{t('role')}: {d.get('role') or ''}"]
     department = d.get("department_id")
     dep_name = G.nodes.get(node_key(NodeKind.DEPARTMENT, department), {}).get("name") if department else None
     stance = d.get("stance")
-    lines = [d.get("name") or d["id"], f"{t('title')}: {d.get('title') or '—'}",
-             f"{t('department')}: {dep_name or '—'}",
+    lines = [short(d.get("name") or d["id"], 200), f"{t('title')}: {short(d.get('title'), 200) or '—'}",
+             f"{t('department')}: {short(dep_name, 200) or '—'}",
              f"{t('roles')}: {', '.join(d.get('roles') or ()) or '—'}",
              f"{t('stance')}: {t(str(stance)) if stance is not None else t('unknown').split(' ')[0]}",
              f"{t('last_contact')}: {d.get('last_contact') or '—'}"]
@@ -92,21 +91,18 @@ def _tip(G: nx.MultiDiGraph, key: str, lang: str, pii: bool) -> list[str]:
     return lines
 
 
-def _person(G: nx.MultiDiGraph, key: str, *, lang: str, pii: bool, score: float, high: set[str],
-            at: tuple[float, float] | None, faded: bool = False) -> dict[str, Any]:
+def _person(G: nx.MultiDiGraph, key: str, *, lang: str, pii: bool, score: float,
+            at: tuple[float, float] | None) -> dict[str, Any]:
     d = G.nodes[key]
-    name = d.get("name") or d["id"]
-    label = ("★ " if d.get("stance") == 3 else "") + name + (f"\n{d['title']}" if d.get("title") else "")
+    name = short(d.get("name") or d["id"])
+    label = ("★ " if d.get("stance") == 3 else "") + name + (f"\n{short(d['title'])}" if d.get("title") else "")
     node = {"id": key, "label": label, "tip": _tip(G, key, lang, pii), "kind": d["kind"],
             "record": d["id"], "name": name, "department": department_kind(G, key) or "",
             "department_id": d.get("department_id") or "", "roles": list(d.get("roles") or ()),
             "stance": d.get("stance"),
-            **node_style(d["kind"], stance=d.get("stance"), roles=tuple(d.get("roles") or ()), score=score,
-                         in_high_gap=split_key(key)[1] in high)}
+            **node_style(d["kind"], stance=d.get("stance"), roles=tuple(d.get("roles") or ()), score=score)}
     if at is not None:
         node["x"], node["y"] = at
-    if faded:
-        node["opacity"] = 0.25
     return node
 
 
@@ -129,39 +125,108 @@ def _scores(G: nx.MultiDiGraph) -> dict[str, float]:
     return {node_key(NodeKind.CONTACT, r["id"]): r["score"] for r in influence_ranking(G, brokers=False)}
 
 
-def _high_gap_people(G: nx.MultiDiGraph, today: dt.date | None, cadence_policy: CadencePolicy | None) -> set[str]:
-    return {c for g in find_gaps(G, today=today, cadence_policy=cadence_policy) if g.severity == "high"
-            for c in g.contacts}
-
-
 def org_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, today: dt.date | None = None,
-            focus: list[str] | None = None, cluster_above: int = CLUSTER_ABOVE,
-            cadence_policy: CadencePolicy | None = None) -> MapData:
-    """The org chart: top-down by reporting line, departments side by side, sub-accounts
-    under their parent, influence drawn over it as curves and our relationships dashed.
-    People named in a high-severity gap (``cadence_policy`` behind ``cadence_breach``) are ringed."""
-    people = [n for n, d in G.nodes(data=True) if d["kind"] in (NodeKind.CONTACT, NodeKind.TEAM)]
-    contacts = [n for n in people if G.nodes[n]["kind"] == NodeKind.CONTACT]
-    clustered = len(contacts) > cluster_above
-    at = org_positions(G)
-    scores, high = _scores(G), _high_gap_people(G, today, cadence_policy)
-    nodes = [_person(G, n, lang=lang, pii=pii, score=scores.get(n, 0.0), high=high, at=at.get(n)) for n in people]
-    edges = _edges(G, set(people), types=(EdgeType.REPORTS_TO, EdgeType.INFLUENCES, EdgeType.RELATIONSHIP))
-    for e in edges:  # the org chart is the picture; influence and our ties are drawn lightly over it
-        if e["edge"] != EdgeType.REPORTS_TO:
-            e["color"] = {**e["color"], "opacity": 0.3}
-    root = G.nodes[G.graph["root"]]
-    departments = sorted({G.nodes[n].get("department_id") or "" for n in contacts} - {""})
-    data = MapData("org", f"{root['name']} — {text(lang, 'org')}", _network(nodes, edges), lang=lang,
-                   departments=departments, focus=list(focus or []), clustered=clustered)
-    data.facts = [f"{len(contacts)} {text(lang, 'contacts')}"]
+            focus: list[str] | None = None, cluster_above: int = LARGE_ACCOUNT,
+            cadence_policy: CadencePolicy | None = None, moves: bool | None = None,
+            reason: str | None = None) -> MapData:
+    """The org chart as person cards grouped account → department (see :mod:`viz.cards`):
+    each card's colour and word is the stance, badges the buying roles and the gaps that
+    name the person, blue initials our people who know them. Reporting, influence and
+    our relationships are line layers the page switches; a click opens the person panel.
+    Above ``cluster_above`` contacts sub-accounts and big departments start collapsed.
+    The panels carry the next moves up to ``cluster_above`` contacts (``moves`` forces
+    them on or off: the search costs about a second at 2,000 people). ``reason`` says why
+    the ``focus`` people are outlined (the gap report's finding), shown as text above the chart."""
+    contacts = [n for n, d in G.nodes(data=True) if d["kind"] == NodeKind.CONTACT]
+    found = find_gaps(G, today=today, cadence_policy=cadence_policy)
+    worst: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for g in found:
+        for c in g.contacts:
+            key = node_key(NodeKind.CONTACT, c)
+            count[key] = count.get(key, 0) + 1
+            if _RANK[g.severity] < _RANK.get(worst.get(key, ""), 9):
+                worst[key] = g.severity
+    ties: dict[str, list[str]] = {}
+    edges = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        t = d["type"]
+        if t not in (EdgeType.REPORTS_TO, EdgeType.INFLUENCES, EdgeType.RELATIONSHIP) or u not in G or v not in G:
+            continue
+        edge = {"id": f"{u}|{v}|{k}", "from": u, "to": v, "edge": t}
+        if t == EdgeType.RELATIONSHIP:
+            ties.setdefault(v, []).append(u)
+            edge["strength"] = d.get("strength")
+        elif t == EdgeType.INFLUENCES:
+            edge.update(weight=d.get("weight"), rival=d.get("influence_kind") == "rival")
+        edges.append(edge)
+    team_keys = team(G)
+    marks = {k: initials(G.nodes[k].get("name") or G.nodes[k]["id"]) for k in team_keys}
+    nodes = []
+    for key in contacts:
+        d = G.nodes[key]
+        name = short(d.get("name") or d["id"])
+        nodes.append({"id": key, "kind": "contact", "record": d["id"], "name": name,
+                      "label": ("★ " if d.get("stance") == 3 else "") + name, "title": short(d.get("title"), 48),
+                      "roles": list(d.get("roles") or ()), "stance": d.get("stance"),
+                      "department_id": d.get("department_id") or "", "account_id": d.get("account_id") or "",
+                      "known": [marks[t] for t in sorted(ties.get(key, []), key=lambda t: marks[t])],
+                      "gap": worst.get(key), "gaps": count.get(key, 0)})
+    for key in team_keys:
+        d = G.nodes[key]
+        nodes.append({"id": key, "kind": "team", "record": d["id"], "name": short(d.get("name") or d["id"]),
+                      "label": short(d.get("name") or d["id"]), "initials": marks[key],
+                      "title": short(d.get("role")), "roles": [], "stance": None, "department_id": ""})
+    groups = org_cards(G, large_above=cluster_above)
+    root = G.graph["root"]
+    data = MapData("org", f"{short(G.nodes[root]['name'], 80)} — {text(lang, 'org')}", _network(nodes, edges),
+                   lang=lang, focus=list(focus or []), clustered=groups["large"])
+    data.extra = {"groups": groups, "words": words(lang),
+                  "panels": person_panels(G, contacts + team_keys, lang=lang, pii=pii, gaps=found, today=today,
+                                          cadence_policy=cadence_policy,
+                                          moves=not groups["large"] if moves is None else moves),
+                  "departments": _department_choices(G), "why": plain(reason.strip())[:300] if reason and reason.strip() else None}
+    data.departments = [c[0] for c in data.extra["departments"]]
+    coaches = sum(1 for n in nodes if n["stance"] == 3)
+    data.facts = [f"{len(contacts)} {text(lang, 'contacts')}",
+                  f"{sum(1 for n in nodes if 'decider' in n['roles'])} {text(lang, 'deciders').lower()}",
+                  f"{coaches} {text(lang, 'coaches') if coaches != 1 else text(lang, 'coach').lower()}"]
     return data
+
+
+_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def words(lang: str) -> dict[str, str]:
+    """The UI words a page script needs, in ``lang``."""
+    return {k: text(lang, k) for k in WORDS}
+
+
+def _people_extra(G: nx.MultiDiGraph, people: list[str], *, lang: str, pii: bool) -> dict[str, Any]:
+    """What a network map of people adds to its data: the words, the department
+    filter's names and the person panels (next moves up to a large account's size)."""
+    large = sum(1 for _, d in G.nodes(data=True) if d["kind"] == NodeKind.CONTACT) > LARGE_ACCOUNT
+    return {"words": words(lang), "departments": _department_choices(G),
+            "panels": person_panels(G, people, lang=lang, pii=pii, moves=not large)}
+
+
+def _department_choices(G: nx.MultiDiGraph) -> list[list[str]]:
+    """``[id, "name · account"]`` of every department with people, for the filter."""
+    used = {d.get("department_id") for _, d in G.nodes(data=True) if d["kind"] == NodeKind.CONTACT}
+    out = []
+    for key, d in G.nodes(data=True):
+        if d["kind"] == NodeKind.DEPARTMENT and d["id"] in used:
+            account = G.nodes.get(node_key(NodeKind.ACCOUNT, d.get("account_id") or ""), {}).get("name")
+            label = short(d.get("name") or d["id"]) + (f" · {short(account, 24)}" if account else "")
+            out.append([d["id"], label])
+    return sorted(out, key=lambda c: (c[1], c[0]))
 
 
 def influence_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, k: int = 0,
                   focus: list[str] | None = None) -> MapData:
     """Our team on the left, the deciders on the right, the strongest path to each decider
-    highlighted (thicker and numbered), everyone else faded."""
+    highlighted (numbered, labelled with its strength, thicker = stronger); people on no
+    path are left out and counted in the facts (the org chart shows everyone)."""
     ours, targets = team(G), sorted(deciders(G))
     paths: list[tuple[int, dict]] = []
     for d in targets:
@@ -182,29 +247,39 @@ def influence_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, k:
         if node not in ours and node not in targets:
             columns[min(max(i, 1), depth - 1 if depth > 1 else 1)].append(node)
     columns[-1] = columns[-1] + [t for t in targets if t not in columns[-1]] if depth > 0 else targets
-    rest = sorted(n for n in G if G.nodes[n]["kind"] == NodeKind.CONTACT and n not in on_path and n not in targets)
+    rest = sum(1 for n in G if G.nodes[n]["kind"] == NodeKind.CONTACT and n not in on_path and n not in targets)
     widths = {n: label_width(G.nodes[n].get("name"), G.nodes[n].get("title")) for n in G}
-    at = column_positions([c for c in columns if c], widths=widths, dy=95)
-    below = max((y for _, y in at.values()), default=0.0) + 160
-    for i, n in enumerate(rest):  # the faded rest, in a band below everything
-        at[n] = (round((i % 12) * 170 - 900, 1), round(below + (i // 12) * 60, 1))
+    at = column_positions([c for c in columns if c], widths=widths, dx=300, dy=72, max_rows=12)
     scores = _scores(G)
-    keep = [n for n in G if G.nodes[n]["kind"] in (NodeKind.CONTACT, NodeKind.TEAM)]
-    nodes = [_person(G, n, lang=lang, pii=pii, score=scores.get(n, 0.0), high=set(), at=at.get(n),
-                     faded=n in rest) for n in keep]
+    keep = [n for n in G if n in at and G.nodes[n]["kind"] in (NodeKind.CONTACT, NodeKind.TEAM)]
+    nodes = [_person(G, n, lang=lang, pii=pii, score=scores.get(n, 0.0), at=at.get(n)) for n in keep]
     edges = []
     for e in _edges(G, set(keep), types=(EdgeType.INFLUENCES, EdgeType.RELATIONSHIP, EdgeType.REPORTS_TO)):
         number = highlighted.get((e["from"], e["to"])) or highlighted.get((e["to"], e["from"]))
         if number:
-            e.update(width=5, label=str(number), color={"color": "#e37400"}, font={"align": "top"})
+            strength = paths[number - 1][1]["strength"]
+            e.update(width=round(2 + 5 * strength, 1), label=f"{number} · {strength:.2f}", color={"color": PATH_COLOUR},
+                     font={"align": "top", "size": 13, "strokeWidth": 4}, smooth=False)
         else:
             e.update(color={"color": "#dadce0", "opacity": 0.35}, width=0.5)
         edges.append(e)
     root = G.nodes[G.graph["root"]]
-    data = MapData("influence", f"{root['name']} — {text(lang, 'influence')}", _network(nodes, edges), lang=lang,
-                   focus=list(focus or []))
-    data.facts = [f"{len(targets)} deciders, {len(paths)} paths"]
+    data = MapData("influence", f"{short(root['name'], 80)} — {text(lang, 'influence')}", _network(nodes, edges), lang=lang,
+                   focus=list(focus or []), extra=_people_extra(G, keep, lang=lang, pii=pii))
+    data.facts = [f"{len(targets)} {text(lang, 'deciders').lower()}", f"{len(paths)} {text(lang, 'paths')}",
+                  text(lang, "not_on_path").format(n=rest)]
     return data
+
+
+def _reached_by(G: nx.MultiDiGraph, contact_id: str) -> list[str]:
+    """Initials of our people whose strongest paths reach a contact (best first)."""
+    out: list[str] = []
+    for p in strongest_paths(G, contact_id, k=3):
+        source = _key(G, p["steps"][0]["from"], NodeKind.TEAM)
+        mark = initials(G.nodes[source].get("name") or split_key(source)[1])
+        if mark not in out:
+            out.append(mark)
+    return out
 
 
 def _key(G: nx.MultiDiGraph, record_id: str, kind: str) -> str:
@@ -221,21 +296,24 @@ def decision_unit_map(G: nx.MultiDiGraph, opportunity_id: str, *, lang: str = "e
     others = [m for m in members if m not in decider_keys]
     widths = {n: label_width(G.nodes[n].get("name"), G.nodes[n].get("title")) for n in members}
     at = column_positions([others[: len(others) // 2], decider_keys, others[len(others) // 2:]], widths=widths,
-                          dx=380, dy=110)
+                          dx=380, dy=170, max_rows=6)
     scores = _scores(G)
     nodes = []
     for m in result["members"]:
         key = node_key(NodeKind.CONTACT, m["id"])
-        node = _person(G, key, lang=lang, pii=pii, score=scores.get(key, 0.0), high=set(), at=at.get(key))
+        node = _person(G, key, lang=lang, pii=pii, score=scores.get(key, 0.0), at=at.get(key))
         stated = "?" if m["stated"] is None else f"{m['stated']:+d}"
         node["label"] += f"\n{text(lang, 'stated')} {stated} → {text(lang, 'projected')} {m['projected']:+.1f}"
+        reach = _reached_by(G, m["id"])
+        node["label"] += f"\n{text(lang, 'reached_by')}: {', '.join(reach) if reach else '—'}"
         node["tip"] = node["tip"] + [f"{text(lang, 'projected')}: {m['projected']:+.2f}", f"weight: {m['weight']:.0%}"]
         if m["is_decider"]:
             node["borderWidth"] = 4
             node["size"] = max(node.get("size", 20), 30)
         nodes.append(node)
     edges = _edges(G, set(members), types=(EdgeType.INFLUENCES, EdgeType.REPORTS_TO))
-    data = MapData("unit", f"{result['name']} ({result['dmu_type']})", _network(nodes, edges), lang=lang)
+    data = MapData("unit", f"{short(result['name'], 80)} ({result['dmu_type']})", _network(nodes, edges), lang=lang,
+                   extra=_people_extra(G, members, lang=lang, pii=pii))
     data.facts = [f"{text(lang, 'support_index')}: {result['support_index']:+.2f} — {result['verdict']}",
                   *result["reasons"][:3]]
     return data
@@ -267,23 +345,16 @@ def group_map(G: nx.MultiDiGraph, *, lang: str = "en", today: dt.date | None = N
             key = f"account:{part['id']}"
             links[key] = link.format(id=quote(part["id"], safe=""))  # an id may hold '/', '?' or '#'
             nodes.append({
-                "id": key, "label": f"{part['name']}\n{total['contacts']} · {coverage:.0%}", "kind": "account",
-                "record": part["id"], "name": part["name"], "shape": "dot",
-                "size": round(12 + 4 * total["contacts"] ** 0.5, 1), "color": _coverage_colour(coverage),
+                "id": key, "label": f"{short(part['name'])}\n{total['contacts']} {text(lang, 'contacts')} · "
+                                                 f"{coverage:.0%} {text(lang, 'coverage')}", "kind": "account",
+                "record": part["id"], "name": short(part["name"]), "shape": "dot",
+                "size": round(12 + 4 * total["contacts"] ** 0.5, 1), "color": coverage_colour(coverage),
                 "x": round((i - (len(row) - 1) / 2) * 260, 1), "y": depth * 200,
-                "tip": [part["name"], f"{text(lang, 'contacts')}: {total['contacts']}",
+                "tip": [short(part["name"], 200), f"{text(lang, 'contacts')}: {total['contacts']}",
                         f"{text(lang, 'coverage')}: {coverage:.0%} ({total['covered_deciders']}/{total['deciders']})",
                         f"{text(lang, 'gaps')}: {total['gaps']['high']}/{total['gaps']['medium']}/{total['gaps']['low']}"],
                 "stance": None, "roles": [], "department": "", "department_id": ""})
-    data = MapData("group", f"{rollup['name']} — {text(lang, 'group')}", _network(nodes, edges), lang=lang,
+    data = MapData("group", f"{short(rollup['name'], 80)} — {text(lang, 'group')}", _network(nodes, edges), lang=lang,
                    links=links)
     data.facts = [f"{len(nodes)} {text(lang, 'accounts').lower()}"]
     return data
-
-
-def _coverage_colour(share: float) -> str:
-    share = max(0.0, min(1.0, share))
-    red, green = (217, 48, 37), (52, 168, 83)
-    mix = [round(r + (g - r) * share) for r, g in zip(red, green)]
-    return "#" + "".join(f"{c:02x}" for c in mix)
-

@@ -20,7 +20,7 @@ from typing import Any
 
 import pyvis
 
-from viz.encoding import legend, text
+from viz.encoding import MAP_KINDS, legend, text
 from viz.maps import MapData
 
 __all__ = ["map_page", "static_file", "SERVED_CSP", "STATIC_TYPES"]
@@ -42,7 +42,7 @@ def static_file(name: str) -> bytes | None:
         return (_VIS / "vis-network.css").read_bytes()
     if name == "map.css":
         return (_HERE / "map.css").read_bytes() + _swatch_css().encode()
-    if name in ("map.js", "index.js", "gaps.js", "tables.css", "export.js", "export.css"):
+    if name in ("map.js", "index.js", "gaps.js", "tables.css", "export.js", "export.css", "cards.js", "panel.js"):
         return (_HERE / name).read_bytes()
     return None
 
@@ -52,7 +52,7 @@ def _swatch_class(colour: str) -> str:
 
 
 def _swatch_css() -> str:
-    colours = sorted({row["swatch"] for lang in ("en", "zh") for row in legend(lang)})
+    colours = sorted({row["swatch"] for kind in MAP_KINDS for row in legend("en", kind)})
     return "".join(f".{_swatch_class(c)} {{ background: {c}; }}\n" for c in colours)
 
 
@@ -65,9 +65,9 @@ def _data_block(data: Any) -> str:
     return text_.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _legend_html(lang: str) -> str:
+def _legend_html(lang: str, kind: str) -> str:
     parts, group = [], None
-    for row in legend(lang):
+    for row in legend(lang, kind):
         if row["group"] != group:
             if group is not None:
                 parts.append("</ul>")
@@ -79,7 +79,8 @@ def _legend_html(lang: str) -> str:
     return "".join(parts)
 
 
-def _head(title: str, lang: str, *, inline: bool, styles: list[str], scripts_hashes: list[str] = ()) -> str:
+def _head(title: str, lang: str, *, inline: bool, styles: list[str], scripts_hashes: list[str] = (),
+          vis: bool = True) -> str:
     if inline:
         style_hashes = " ".join(f"'{_sha(s)}'" for s in styles)
         csp = (f"default-src 'none'; script-src {' '.join(scripts_hashes)}; style-src {style_hashes}; "
@@ -87,8 +88,8 @@ def _head(title: str, lang: str, *, inline: bool, styles: list[str], scripts_has
         links = "".join(f"<style>{s}</style>" for s in styles)
         meta = f'<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">'
     else:
-        links = ('<link rel="stylesheet" href="/static/vis-network.css">'
-                 '<link rel="stylesheet" href="/static/map.css">')
+        links = ('<link rel="stylesheet" href="/static/vis-network.css">' if vis else "") + \
+            '<link rel="stylesheet" href="/static/map.css">'
         meta = ""
     return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">{meta}'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
@@ -110,37 +111,58 @@ def _nav(links: dict[str, str]) -> str:
 
 
 def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None = None,
-             export_size: tuple[int, int] | None = None) -> str:
+             languages: dict[str, str] | None = None, export_size: tuple[int, int] | None = None) -> str:
     """A whole map page. ``inline=True`` gives one self-contained file (to e-mail);
+    ``languages`` (``{"en": href, "zh": href}``) adds the English/中文 switch;
     ``export_size`` (width, height in CSS pixels, with ``inline``) the export mode for a
     picture or PDF of that size: the chart fitted whole with its legend, no controls."""
     lang = data.lang
     t = lambda k: text(lang, k)  # noqa: E731
     block = _data_block(data.data)
-    filters = (f'<label for="search">{_e(t("search"))}</label><input id="search" type="search" autocomplete="off">'
-               f'<label for="filter-department">{_e(t("department"))}</label>'
-               f'<select id="filter-department"><option value="">{_e(t("all"))}</option></select>'
-               f'<label for="filter-role">{_e(t("role"))}</label>'
-               f'<select id="filter-role"><option value="">{_e(t("all"))}</option></select>'
-               f'<label for="filter-stance">{_e(t("stance"))}</label>'
-               f'<select id="filter-stance"><option value="">{_e(t("all"))}</option></select>')
+    org = data.kind == "org"
+    filters = ""
+    if data.kind != "group":  # the group map has no people to filter
+        filters = (f'<label for="search">{_e(t("search"))}</label><input id="search" type="search" autocomplete="off">'
+                   f'<div id="search-status" class="search-status" role="status" aria-live="polite"></div>'
+                   f'<label for="filter-department">{_e(t("department"))}</label>'
+                   f'<select id="filter-department"><option value="">{_e(t("all"))}</option></select>'
+                   f'<label for="filter-role">{_e(t("role"))}</label>'
+                   f'<select id="filter-role"><option value="">{_e(t("all"))}</option></select>'
+                   f'<label for="filter-stance">{_e(t("stance"))}</label>'
+                   f'<select id="filter-stance"><option value="">{_e(t("all"))}</option></select>')
+    if org:
+        boxes = "".join(f'<label><input type="checkbox" data-layer="{layer}">{_e(t(word))}</label>'
+                        for layer, word in (("reports_to", "layer_reports"), ("influences", "layer_influence"),
+                                            ("relationship", "layer_relationship")))
+        filters += (f'<div class="layers-box"><h2>{_e(t("layers"))}</h2>{boxes}<p class="hint">{_e(t("layer_hint"))}'
+                    f'</p></div><div class="decider-list"><h2>{_e(t("deciders"))}</h2><ul></ul></div>')
     facts = " · ".join(_e(f) for f in data.facts)
-    note = f'<p>{_e(t("collapsed"))}</p>' if data.clustered else ""
+    note = f'<p class="hint">{_e(t("open_group"))}</p>' if data.clustered else ""
+    why = f'<p class="why" role="note">{_e(data.extra["why"])}</p>' if data.extra.get("why") else ""
+    switch = ""
+    if languages:
+        switch = (f'<nav class="lang-switch" aria-label="{_e(t("language"))}">' + "".join(
+            f"<strong>{_e(label)}</strong>" if code == lang else f'<a href="{_e(languages[code])}" lang="{code}">'
+            f"{_e(label)}</a>" for code, label in (("en", "English"), ("zh", "中文")) if code in languages) + "</nav>")
+    panel = "" if data.kind == "group" else (f'<section data-panel="person" hidden role="dialog" aria-labelledby="panel-name">'
+             f'<button type="button" class="panel-close" aria-label="{_e(t("close"))}">×</button>'
+             f'<h2 id="panel-name"></h2><div class="panel-body"></div></section>')
+    surface = ('<div id="map" class="cards" tabindex="-1" aria-label="' + _e(data.title) + '"></div>' if org else
+               f'<div id="map" role="img" aria-label="{_e(data.title)}"></div>')
     mode = ' class="pm-export"' if export_size else ""
-    body = (f"<body{mode}><header><h1>{_e(data.title)}</h1><span class=\"facts\">{facts}</span>{_nav(nav or {})}</header>"
-            f'<main><div id="map" role="img" aria-label="{_e(data.title)}"></div>'
-            f"<aside>{filters}{note}<div class=\"legend\">{_legend_html(lang)}</div></aside></main>"
+    body = (f"<body{mode}><header><h1>{_e(data.title)}</h1><span class=\"facts\">{facts}</span>{_nav(nav or {})}"
+            f"{switch}</header>{why}<main>{surface}{panel}"
+            f"<aside>{filters}{note}<div class=\"legend\">{_legend_html(lang, data.kind)}</div></aside></main>"
             f"<noscript>{_e(t('no_script'))}</noscript>"
             f'<script type="application/json" id="map-data">{block}</script>')
+    scripts = ["panel.js", "cards.js"] if org else ["vis-network.min.js", "panel.js", "map.js"]
     if inline:
-        vis_js, map_js = _inline("vis-network.min.js"), _inline("map.js")
-        styles = [_inline("vis-network.css"), _inline("map.css")]
-        scripts = [vis_js, map_js]
-        if export_size:  # export mode: its stylesheet, the page size for print, its script
+        code = [_inline(name) for name in scripts]
+        styles = ([] if org else [_inline("vis-network.css")]) + [_inline("map.css")]
+        if export_size:  # export mode: its stylesheet, the page size for print (the org chart fits itself)
             styles += [_inline("export.css"), "@page { size: %dpx %dpx; margin: 0; }" % export_size]
-            scripts.append(_inline("export.js"))
-        head = _head(data.title, lang, inline=True, styles=styles, scripts_hashes=[f"'{_sha(s)}'" for s in scripts])
-        return f"{head}{body}{''.join(f'<script>{s}</script>' for s in scripts)}</body></html>"
-    head = _head(data.title, lang, inline=False, styles=[])
-    return f'{head}{body}<script src="/static/vis-network.min.js"></script><script src="/static/map.js"></script>' \
-           "</body></html>"
+            code += [] if org else [_inline("export.js")]
+        head = _head(data.title, lang, inline=True, styles=styles, scripts_hashes=[f"'{_sha(c)}'" for c in code])
+        return head + body + "".join(f"<script>{c}</script>" for c in code) + "</body></html>"
+    head = _head(data.title, lang, inline=False, styles=[], vis=not org)
+    return head + body + "".join(f'<script src="/static/{name}"></script>' for name in scripts) + "</body></html>"

@@ -33,7 +33,7 @@ Lang = Annotated[Literal["en", "zh"] | None, Query(description="Labels in Englis
                                                                 "(default: from Accept-Language).")]
 Focus = Annotated[str | None, Query(max_length=2000, description="Contact ids to focus, comma-separated.")]
 Reason = Annotated[str | None, Query(max_length=300, description="Why these people are focused (plain text, "
-                                                                 "shown with the map's facts), e.g. a gap's finding.")]
+                                                                 "shown above the chart), e.g. a gap's finding.")]
 #: Accounts per page of the index.
 INDEX_PAGE_SIZE = 25
 _HTML = {200: {"content": {"text/html": {}}, "description": "An HTML page."}}
@@ -103,6 +103,15 @@ def _view(request: Request, store, state, account_id: str, lang: str | None):
     """(key, language, the account's subgraph as the key may see it) of a page request."""
     who = _who(request, store, state)
     return who, _lang(request, lang), visible_account(store, who, account_id)
+
+
+def _languages(request: Request) -> dict[str, str]:
+    """The English/中文 switch: this page's address with ``lang`` set (other parameters kept)."""
+    out = {}
+    for code in ("en", "zh"):
+        url = request.url.include_query_params(lang=code)
+        out[code] = f"{url.path}?{url.query}"
+    return out
 
 
 def _nav(account_id: str, lang: str) -> dict[str, str]:
@@ -190,14 +199,12 @@ def _found(store, who: Principal, query: str, lang: str) -> dict[str, list[dict]
 @_guard
 def org(request: Request, account_id: str, store: StoreDep, state: StateDep, lang: Lang = None,
         focus: Focus = None, reason: Reason = None) -> Response:
-    """Top-down by reporting line, departments side by side, influence drawn over it;
-    ``focus`` selects people (the gap report's "show on map"), ``reason`` says why."""
+    """Person cards grouped account → department, line layers, a person panel on click;
+    ``focus`` outlines people (the gap report's "show on map"), ``reason`` says why."""
     who, lang, G = _view(request, store, state, account_id, lang)
     data = maps.org_map(G, lang=lang, pii=who.pii, focus=[f for f in (focus or "").split(",") if f],
-                        cadence_policy=request.app.state.cadence_policy)
-    if reason and reason.strip():
-        data.facts.append(reason.strip())  # shown as text with the map's facts
-    return _page(map_page(data, nav=_nav(account_id, lang)))
+                        cadence_policy=request.app.state.cadence_policy, reason=reason)
+    return _page(map_page(data, nav=_nav(account_id, lang), languages=_languages(request)))
 
 
 def wants_html(request: Request) -> bool:
@@ -211,7 +218,8 @@ def influence(request: Request, account_id: str, store: StoreDep, state: StateDe
     """The influence map (``GET /accounts/{id}/influence`` asked for as HTML): our team on
     one side, the deciders on the other, the strongest paths highlighted."""
     who, lang, G = _view(request, store, state, account_id, lang)
-    return _page(map_page(maps.influence_map(G, lang=lang, pii=who.pii), nav=_nav(account_id, lang)))
+    return _page(map_page(maps.influence_map(G, lang=lang, pii=who.pii), nav=_nav(account_id, lang),
+                          languages=_languages(request)))
 
 
 _SHEET_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -256,7 +264,7 @@ def unit(request: Request, opportunity_id: str, store: StoreDep, state: StateDep
     lang = _lang(request, lang)
     G, opportunity = visible_opportunity(store, who, opportunity_id)
     return _page(map_page(maps.decision_unit_map(G, opportunity_id, lang=lang, pii=who.pii),
-                          nav=_nav(opportunity.account_id, lang)))
+                          nav=_nav(opportunity.account_id, lang), languages=_languages(request)))
 
 
 @router.get("/groups/{account_id}/map", summary="Group map",
@@ -267,7 +275,7 @@ def group(request: Request, account_id: str, store: StoreDep, state: StateDep, l
     who, lang, G = _view(request, store, state, account_id, lang)
     data = maps.group_map(G, lang=lang, link="/accounts/{id}/map?lang=" + lang,
                           cadence_policy=request.app.state.cadence_policy)
-    return _page(map_page(data, nav=_nav(account_id, lang)))
+    return _page(map_page(data, nav=_nav(account_id, lang), languages=_languages(request)))
 
 
 @router.get("/static/{name}", summary="A script or stylesheet of the pages", include_in_schema=False)

@@ -1,5 +1,5 @@
-// powermap map page: reads the map's JSON (a data block, never markup), draws it with
-// vis-network, and wires the legend's filters, the search box, focus and clusters.
+// powermap network maps (influence, decision unit, group): reads the map's JSON (a data
+// block, never markup), draws it with vis-network, and wires the filters, the search and focus.
 // Every user string reaches the page through textContent or the canvas, never innerHTML.
 (function () {
   "use strict";
@@ -30,8 +30,25 @@
     return nodes.get({ filter: function (n) { return !n.hidden; } }).length;
   }
 
+  // ----- the person panel: a click on a person (or a name in the panel) opens theirs
+  var panel = window.powermapPanel(data, {
+    has: function (id) { return !!nodes.get(id); },
+    pick: function (id) {
+      network.selectNodes([id]);
+      network.focus(id, { scale: Math.max(network.getScale(), 1), animation: false });
+      panel.open(id);
+    },
+    closed: function () { network.unselectAll(); }
+  });
+
+  var say = panel.say;
+
   network.once("afterDrawing", function () {
-    if (!(data.focus && data.focus.length)) { network.fit({ animation: false }); }
+    if (!(data.focus && data.focus.length)) {
+      // a small map may grow up to 1.5×; a margin, so that no label is cut at the edges
+      network.fit({ animation: false, maxZoomLevel: 1.5 });
+      network.moveTo({ scale: network.getScale() * 0.88, animation: false });
+    }
     body.setAttribute("data-draw-ms", String(Math.round(performance.now())));
     body.setAttribute("data-drawn", String(visibleCount()));
     body.setAttribute("data-edges", String(edges.length));
@@ -43,31 +60,23 @@
     body.setAttribute("data-ready", "1");
   });
 
-  // ----- filters: department, role, stance
+  // ----- filters: department (names), role and stance (words)
   var filters = { department: "", role: "", stance: "" };
   function fill(select, values, label) {
     if (!select) { return; }
     values.forEach(function (v) {
       var o = document.createElement("option");
-      o.value = v.value;
-      o.textContent = v.label;
+      o.value = v[0];
+      o.textContent = v[1];
       select.appendChild(o);
     });
     select.addEventListener("change", function () { filters[label] = select.value; apply(); });
   }
-  var seen = {}, departments = [];
-  data.nodes.forEach(function (n) {
-    if (n.department_id && !seen[n.department_id]) {
-      seen[n.department_id] = true;
-      departments.push({ value: n.department_id, label: n.department_id });
-    }
-  });
-  departments.sort(function (a, b) { return a.label < b.label ? -1 : 1; });
-  fill(document.getElementById("filter-department"), departments, "department");
+  fill(document.getElementById("filter-department"), data.departments || [], "department");
   fill(document.getElementById("filter-role"), ["decider", "influencer", "gatekeeper", "buyer", "user", "initiator"]
-    .map(function (r) { return { value: r, label: r }; }), "role");
-  fill(document.getElementById("filter-stance"), ["-1", "0", "1", "2", "3", "unknown"]
-    .map(function (s) { return { value: s, label: s }; }), "stance");
+    .map(function (r) { return [r, say(r)]; }), "role");
+  fill(document.getElementById("filter-stance"), ["3", "2", "1", "0", "-1", "unknown"]
+    .map(function (s) { return [s, s === "unknown" ? say("unknown_short") : say(s)]; }), "stance");
 
   function keep(n) {
     if (n.kind !== "contact") { return true; }
@@ -84,47 +93,39 @@
     body.setAttribute("data-drawn", String(visibleCount()));
   }
 
-  // ----- search: focus a person by name or id
+  // ----- search as you type: selects the people whose name or title matches, says when none does
   var search = document.getElementById("search");
+  var status = document.getElementById("search-status");
   if (search) {
-    search.addEventListener("change", function () {
+    search.addEventListener("input", function () {
       var q = search.value.trim().toLowerCase();
-      if (!q) { return; }
-      var hit = nodes.get({ filter: function (n) {
-        return (n.name || "").toLowerCase().indexOf(q) >= 0 || (n.record || "").toLowerCase() === q;
-      } })[0];
-      if (hit) {
-        network.selectNodes([hit.id]);
-        network.focus(hit.id, { scale: 1.2, animation: false });
-        body.setAttribute("data-focused", hit.id);
+      var hits = q === "" ? [] : nodes.get({ filter: function (n) {
+        return n.kind !== "account" && ((n.name || "").toLowerCase().indexOf(q) >= 0 ||
+          (n.record || "").toLowerCase() === q);
+      } }).map(function (n) { return n.id; });
+      network.selectNodes(hits);
+      if (status) { status.textContent = q === "" ? "" : hits.length ? say("matches", { n: hits.length }) : say("no_match", { q: search.value.trim() }); }
+      body.setAttribute("data-matches", String(hits.length));
+      if (hits.length) {
+        network.fit({ nodes: hits, animation: false });
+        if (hits.length === 1) { network.moveTo({ scale: Math.min(network.getScale(), 1.2), animation: false }); }
+        body.setAttribute("data-focused", hits[0]);
       }
+      search.hits = hits;
+    });
+    search.addEventListener("keydown", function (event) {  // Enter: the first match's panel
+      if (event.key === "Enter" && search.hits && search.hits.length) { event.preventDefault(); panel.open(search.hits[0], search); }
     });
   }
 
   // ----- click-through (group map): only to paths on this server
   network.on("click", function (event) {
     var id = event.nodes && event.nodes[0];
+    if (id && data.panels && data.panels[id]) { panel.open(id, container); }
     var link = id && data.links && data.links[id];
     if (link && link.charAt(0) === "/" && link.charAt(1) !== "/" && location.protocol !== "file:") {
       location.assign(link);
     }
   });
-
-  // ----- big accounts: departments collapsed into expandable clusters
-  if (data.clustered) {
-    departments.forEach(function (d) {
-      network.cluster({
-        joinCondition: function (n) { return n.department_id === d.value; },
-        clusterNodeProperties: { id: "cluster:" + d.value, label: d.label, shape: "database", color: "#e8eaed" }
-      });
-    });
-    network.on("doubleClick", function (event) {
-      var id = event.nodes && event.nodes[0];
-      if (id && network.isCluster(id)) { network.openCluster(id); }
-    });
-    body.setAttribute("data-clusters", String(departments.filter(function (d) {
-      return network.isCluster("cluster:" + d.value);
-    }).length));
-  }
   network.on("dragStart", function () { network.setOptions({ physics: { enabled: false } }); });
 })();

@@ -1,0 +1,368 @@
+// powermap org chart as person cards: reads the map's JSON (a data block, never markup),
+// builds the cards grouped account → department, draws the line layers (reporting,
+// influence, our relationships) as SVG behind the cards, and wires the person panel,
+// the filters and the search. Every user string goes in with textContent.
+(function () {
+  "use strict";
+  const data = JSON.parse(document.getElementById("map-data").textContent);
+  const W = data.words || {};
+  const body = document.body;
+  const map = document.getElementById("map");
+  const SVG = "http://www.w3.org/2000/svg";
+  const byId = {};
+  data.nodes.forEach(function (n) { byId[n.id] = n; });
+  const cardOf = {};       // person id → card element
+  let selected = null;
+  const panel = window.powermapPanel(data, {
+    has: function (id) { return !!cardOf[id]; },
+    pick: function (id) { select(id, true); },
+    closed: function () {
+      if (selected && cardOf[selected]) { cardOf[selected].classList.remove("selected"); }
+      selected = null;
+      changed();
+    }
+  });
+  const el = panel.el, say = panel.say, personButton = panel.personButton;
+  function stanceClass(s) { return s === null || s === undefined ? "s-u" : "s-" + String(s).replace("-", "m"); }
+
+  // ----- the sheet: our team, then each account with its top people and departments
+  const layers = document.createElementNS(SVG, "svg");
+  layers.setAttribute("class", "layers");
+  layers.setAttribute("aria-hidden", "true");
+  const sheet = el("div", "sheet");
+  map.appendChild(sheet);
+  sheet.appendChild(layers);
+
+  function card(id, depth) {
+    const n = byId[id];
+    const c = el("div", "card " + stanceClass(n.stance) + " depth-" + Math.min(depth || 0, 6));
+    c.tabIndex = 0;
+    c.setAttribute("role", "button");
+    c.dataset.id = id;
+    const head = el("div", "c-head");
+    head.appendChild(el("span", "c-name", n.name));
+    if (n.stance === 3) { head.appendChild(el("span", "c-coach", "★ " + say("coach"))); }
+    c.appendChild(head);
+    if (n.title) { c.appendChild(el("div", "c-title", n.title)); }
+    const badges = el("div", "c-badges");
+    (n.roles || []).forEach(function (r) {
+      if (r === "decider" || r === "influencer" || r === "gatekeeper") { badges.appendChild(el("span", "b-role " + r, say(r))); }
+    });
+    if (n.stance !== 3) { badges.appendChild(el("span", "b-stance", n.stance === null || n.stance === undefined ? say("unknown_short") : say(String(n.stance)))); }
+    if (n.gap) {
+      badges.appendChild(el("span", "b-gap " + n.gap, "⚑ " + n.gaps + " " + say(n.gaps === 1 ? "gap_badge" : "gap_badges")));
+    }
+    if ((n.known || []).length) {
+      const known = el("span", "b-known");
+      n.known.forEach(function (k) { known.appendChild(el("span", "ini", k)); });
+      badges.appendChild(known);
+    }
+    c.appendChild(badges);
+    cardOf[id] = c;
+    return c;
+  }
+
+  function toggle(section, label, collapsed, summary) {
+    const button = el("button", "toggle");
+    button.type = "button";
+    button.appendChild(el("span", "caret"));
+    button.appendChild(el("span", "g-name", label));
+    if (summary) { button.appendChild(el("span", "g-count", summary)); }
+    section.appendChild(button);
+    const inner = el("div", "g-body");
+    section.appendChild(inner);
+    function set(closed) {
+      section.classList.toggle("collapsed", closed);
+      button.setAttribute("aria-expanded", closed ? "false" : "true");
+      inner.hidden = closed;
+    }
+    set(!!collapsed);
+    button.addEventListener("click", function () { set(!section.classList.contains("collapsed")); changed(); });
+    section.open = function () { set(false); };
+    return inner;
+  }
+
+  // a big department of a large account shows its leads; the rest unfold on demand
+  function fold(dep, list, d) {
+    d.leads.forEach(function (id) { cardOf[id].classList.add("lead"); });
+    const more = el("button", "more");
+    more.type = "button";
+    function set(folded) {
+      dep.classList.toggle("folded", folded);
+      more.textContent = folded ? "▸ " + say("show_all", { n: d.people.length }) : "▴ " + say("show_leads");
+      more.setAttribute("aria-expanded", folded ? "false" : "true");
+    }
+    set(true);
+    more.addEventListener("click", function () { set(!dep.classList.contains("folded")); changed(); });
+    list.appendChild(more);
+    const open = dep.open;
+    dep.open = function () { open(); set(false); };
+  }
+
+  function deciderChips(ids, into) {
+    const deciders = ids.filter(function (id) { return (byId[id].roles || []).indexOf("decider") >= 0; });
+    if (!deciders.length) { return; }
+    const row = el("div", "g-deciders");
+    row.appendChild(el("span", "g-label", say("deciders") + ":"));
+    deciders.slice(0, 12).forEach(function (id) { row.appendChild(personButton(id, byId[id].name)); });
+    if (deciders.length > 12) { row.appendChild(el("span", "g-more", "+" + (deciders.length - 12))); }
+    into.appendChild(row);
+  }
+
+  const groups = data.groups || { accounts: [], team: [], outside: [] };
+  if (groups.team.length) {
+    const strip = el("section", "team-strip");
+    strip.appendChild(el("h2", "", say("our_team")));
+    groups.team.forEach(function (id) {
+      const n = byId[id];
+      const chip = el("div", "team-chip");
+      chip.tabIndex = 0;
+      chip.setAttribute("role", "button");
+      chip.dataset.id = id;
+      chip.appendChild(el("span", "ini", n.initials));
+      chip.appendChild(el("span", "t-name", n.name));
+      if (n.title) { chip.appendChild(el("span", "t-role", W["team_" + n.title] || n.title)); }
+      cardOf[id] = chip;
+      strip.appendChild(chip);
+    });
+    sheet.appendChild(strip);
+  }
+
+  const accountSections = {};
+  groups.accounts.forEach(function (g) {
+    const section = el("section", "account lvl-" + Math.min(g.level, 3));
+    const all = g.tops.slice();
+    g.departments.forEach(function (d) { d.people.forEach(function (p) { all.push(p[0]); }); });
+    const inner = toggle(section, g.name, g.collapsed, say("people_n", { n: g.contacts }));
+    const when = el("div", "g-when-closed");
+    deciderChips(all, when);
+    section.insertBefore(when, inner);
+    if (g.tops.length) {
+      const tops = el("div", "tops");
+      g.tops.forEach(function (id) { tops.appendChild(card(id, 0)); });
+      inner.appendChild(tops);
+    }
+    const lines = el("div", "lines");
+    g.departments.forEach(function (d) {
+      const dep = el("section", "dept line-" + d.kind);
+      const kind = W["line_" + d.kind] || "";
+      const label = d.name ? d.name : say("line_none");
+      const list = toggle(dep, label, false, (kind && kind !== label ? kind + " · " : "") + d.people.length);
+      const closed = el("div", "g-when-closed");
+      deciderChips(d.people.map(function (p) { return p[0]; }), closed);
+      dep.insertBefore(closed, list);
+      d.people.forEach(function (p) { list.appendChild(card(p[0], p[1])); });
+      if (d.folded) { fold(dep, list, d); }
+      lines.appendChild(dep);
+    });
+    inner.appendChild(lines);
+    section.kids = el("div", "sub-accounts");
+    inner.appendChild(section.kids);
+    (accountSections[g.parent] ? accountSections[g.parent].kids : sheet).appendChild(section);
+    accountSections[g.id] = section;
+  });
+  if (groups.outside.length) {
+    const section = el("section", "account outside");
+    const inner = toggle(section, say("line_other"), false, say("people_n", { n: groups.outside.length }));
+    const tops = el("div", "tops");
+    groups.outside.forEach(function (id) { tops.appendChild(card(id, 0)); });
+    inner.appendChild(tops);
+    sheet.appendChild(section);
+  }
+
+  // a report whose manager sits in another group names the manager on the card (its line
+  // is drawn for the selected person only, so that no curtain of long lines covers the chart)
+  const far = {};
+  data.edges.forEach(function (e) {
+    if (e.edge !== "reports_to" || !cardOf[e.from] || !cardOf[e.to]) { return; }
+    if (cardOf[e.from].parentNode !== cardOf[e.to].parentNode) {
+      far[e.id] = true;
+      const up = el("div", "c-boss", "↑ " + byId[e.to].name);
+      cardOf[e.from].insertBefore(up, cardOf[e.from].querySelector(".c-badges"));
+    }
+  });
+
+  // ----- line layers, drawn behind the cards
+  const layer = { reports_to: true, influences: false, relationship: false };
+  function shown(e) { return e && e.getClientRects().length > 0; }
+  function box(e, origin) {
+    const r = e.getBoundingClientRect();
+    return { l: r.left - origin.left, t: r.top - origin.top, r: r.right - origin.left, b: r.bottom - origin.top,
+             w: r.width, h: r.height };
+  }
+  function path(d, cls, width) {
+    const p = document.createElementNS(SVG, "path");
+    p.setAttribute("d", d);
+    p.setAttribute("class", cls);
+    if (width) { p.setAttribute("stroke-width", String(width)); }
+    layers.appendChild(p);
+  }
+  function draw() {
+    while (layers.firstChild) { layers.removeChild(layers.firstChild); }
+    layers.setAttribute("width", String(sheet.scrollWidth));
+    layers.setAttribute("height", String(sheet.scrollHeight));
+    const origin = sheet.getBoundingClientRect();
+    const boxes = {};
+    function at(id) {
+      if (!(id in boxes)) { boxes[id] = shown(cardOf[id]) ? box(cardOf[id], origin) : null; }
+      return boxes[id];
+    }
+    let drawn = 0;
+    data.edges.forEach(function (e) {
+      const mine = selected && (e.from === selected || e.to === selected);
+      if (!(layer[e.edge] && !far[e.id]) && !mine) { return; }
+      if (!layer[e.edge] && e.edge === "reports_to") { return; }
+      const a = at(e.from), b = at(e.to);
+      if (!a || !b) { return; }
+      drawn++;
+      const hot = mine ? " hot" : "";
+      if (e.edge === "reports_to") {       // a (report) → b (manager)
+        if (!far[e.id]) {
+          path("M" + (b.l + 8) + " " + b.b + " V" + (a.t + a.h / 2) + " H" + a.l, "l-report" + hot);
+        } else {
+          const x1 = a.l + a.w / 2, y1 = a.t, x2 = b.l + b.w / 2, y2 = b.b, my = (y1 + y2) / 2;
+          path("M" + x1 + " " + y1 + " C" + x1 + " " + my + " " + x2 + " " + my + " " + x2 + " " + y2, "l-report far" + hot);
+        }
+      } else {
+        const x1 = a.l + a.w / 2, y1 = a.t + a.h / 2, x2 = b.l + b.w / 2, y2 = b.t + b.h / 2;
+        const bend = 0.2, cx = (x1 + x2) / 2 - (y2 - y1) * bend, cy = (y1 + y2) / 2 + (x2 - x1) * bend;
+        const cls = e.edge === "influences" ? (e.rival ? "l-rival" : "l-influence") : "l-ours";
+        const s = e.edge === "influences" ? e.weight : e.strength;
+        path("M" + x1 + " " + y1 + " Q" + cx + " " + cy + " " + x2 + " " + y2, cls + hot,
+             (1 + 3 * (s === null || s === undefined ? 0.5 : s)) * (mine ? 1.5 : 1));
+      }
+    });
+    body.setAttribute("data-lines", String(drawn));
+  }
+  let pending = 0;
+  function changed() {
+    if (pending) { return; }
+    pending = requestAnimationFrame(function () { pending = 0; draw(); count(); });
+  }
+  window.addEventListener("resize", changed);
+  document.querySelectorAll("input[data-layer]").forEach(function (box_) {
+    box_.checked = layer[box_.dataset.layer];
+    box_.addEventListener("change", function () { layer[box_.dataset.layer] = box_.checked; changed(); });
+  });
+
+  // ----- revealing and selecting a person; the person panel
+  function reveal(id) {  // open every collapsed group around the card
+    for (let s = cardOf[id] && cardOf[id].parentElement; s; s = s.parentElement) {
+      if (s.open) { s.open(); }
+    }
+  }
+  function select(id, scroll) {
+    if (!cardOf[id]) { return; }
+    if (selected && cardOf[selected]) { cardOf[selected].classList.remove("selected"); }
+    selected = id;
+    reveal(id);
+    cardOf[id].classList.add("selected");
+    if (scroll) { cardOf[id].scrollIntoView({ block: "center", inline: "center" }); }
+    panel.open(id, cardOf[id]);
+    changed();
+  }
+  sheet.addEventListener("click", function (event) {
+    const target = event.target.closest(".card, .team-chip");
+    if (target) { select(target.dataset.id, false); }
+  });
+  sheet.addEventListener("keydown", function (event) {
+    const target = event.target.closest && event.target.closest(".card, .team-chip");
+    if (target && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); select(target.dataset.id, false); }
+  });
+
+  // ----- filters (department names, role and stance words) and search as you type
+  const filters = { department: "", role: "", stance: "" };
+  function fill(select_, values, key) {
+    if (!select_) { return; }
+    values.forEach(function (v) {
+      const o = el("option", "", v[1]);
+      o.value = v[0];
+      select_.appendChild(o);
+    });
+    select_.addEventListener("change", function () { filters[key] = select_.value; apply(); });
+  }
+  fill(document.getElementById("filter-department"), data.departments || [], "department");
+  fill(document.getElementById("filter-role"), ["decider", "influencer", "gatekeeper", "buyer", "user", "initiator"]
+    .map(function (r) { return [r, say(r)]; }), "role");
+  fill(document.getElementById("filter-stance"), ["3", "2", "1", "0", "-1", "unknown"]
+    .map(function (s) { return [s, s === "unknown" ? say("unknown_short") : say(s)]; }), "stance");
+  function keep(n) {
+    if (n.kind !== "contact") { return true; }
+    if (filters.department && n.department_id !== filters.department) { return false; }
+    if (filters.role && (n.roles || []).indexOf(filters.role) < 0) { return false; }
+    if (filters.stance) {
+      const s = n.stance === null || n.stance === undefined ? "unknown" : String(n.stance);
+      if (s !== filters.stance) { return false; }
+    }
+    return true;
+  }
+  function apply() {
+    const active = filters.department || filters.role || filters.stance;
+    data.nodes.forEach(function (n) {
+      const ok = keep(n);
+      cardOf[n.id].hidden = !ok;
+      if (ok && active) { reveal(n.id); }
+    });
+    document.querySelectorAll("section.dept, section.account").forEach(function (s) {
+      s.classList.toggle("emptied", !!active && !s.querySelector(".card:not([hidden])"));
+    });
+    changed();
+  }
+  function count() {
+    let n = 0;
+    data.nodes.forEach(function (node) { if (node.kind === "contact" && shown(cardOf[node.id])) { n++; } });
+    body.setAttribute("data-shown", String(n));
+  }
+  const search = document.getElementById("search");
+  const status = document.getElementById("search-status");
+  if (search) {
+    search.addEventListener("input", function () {
+      const q = search.value.trim().toLowerCase();
+      let hits = [];
+      data.nodes.forEach(function (n) {
+        const p = (data.panels || {})[n.id] || {};
+        const hit = q !== "" && ((p.name || n.name || "").toLowerCase().indexOf(q) >= 0 ||
+          (p.title || "").toLowerCase().indexOf(q) >= 0 || (n.record || "").toLowerCase() === q);
+        cardOf[n.id].classList.toggle("hit", hit);
+        if (hit) { hits.push(n.id); }
+      });
+      if (status) { status.textContent = q === "" ? "" : hits.length ? say("matches", { n: hits.length }) : say("no_match", { q: search.value.trim() }); }
+      body.setAttribute("data-matches", String(hits.length));
+      if (hits.length) {
+        hits.forEach(reveal);
+        cardOf[hits[0]].scrollIntoView({ block: "center", inline: "center" });
+      }
+      changed();
+      search.hits = hits;
+    });
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && search.hits && search.hits.length) { event.preventDefault(); select(search.hits[0], true); }
+    });
+  }
+  document.querySelectorAll(".decider-list button[data-id]").forEach(function (b) {
+    b.addEventListener("click", function () { select(b.dataset.id, true); });
+  });
+  const list = document.querySelector(".decider-list ul");
+  if (list) {
+    data.nodes.filter(function (n) { return (n.roles || []).indexOf("decider") >= 0; }).forEach(function (n) {
+      const li = el("li");
+      const b = personButton(n.id, n.name);
+      b.classList.add(stanceClass(n.stance));
+      li.appendChild(b);
+      if (n.title) { li.appendChild(el("span", "note", " " + n.title)); }
+      list.appendChild(li);
+    });
+  }
+
+  // ----- focus (from the gap report), then ready
+  const focus = (data.focus || []).map(function (r) { return "contact:" + r; }).filter(function (id) { return cardOf[id]; });
+  focus.forEach(function (id) { reveal(id); cardOf[id].classList.add("focus"); });
+  if (focus.length) { cardOf[focus[0]].scrollIntoView({ block: "center", inline: "center" }); }
+  body.setAttribute("data-drawn", String(data.nodes.length));
+  requestAnimationFrame(function () {
+    draw();
+    count();
+    body.setAttribute("data-draw-ms", String(Math.round(performance.now())));
+    body.setAttribute("data-ready", "1");
+  });
+})();
