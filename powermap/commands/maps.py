@@ -105,9 +105,15 @@ def export_size(nodes: list[dict], width: int) -> int:
 
     >>> export_size([{"x": 0, "y": 0}, {"x": 1000, "y": 500}], 1600)
     772
+    >>> export_size([{"kind": "contact"}] * 157, 1600)  # the org chart's cards: no positions
+    2118
     """
     xs = [n["x"] for n in nodes if n.get("x") is not None]
     ys = [n["y"] for n in nodes if n.get("y") is not None]
+    if not xs and any(n.get("kind") == "contact" for n in nodes):  # the org chart's cards, ~60 px tall,
+        columns = max(1.0, (width - _LEGEND_WIDTH) / 240)           # in columns of ~240 px (and headers)
+        rows = len(nodes) / columns
+        return max(560, min(8000, round(_TITLE_HEIGHT + rows * 75)))
     if not xs:
         return round(width * 0.625)
     shape = (max(ys) - min(ys) + 160) / (max(xs) - min(xs) + 240)

@@ -8,6 +8,9 @@
   const W = data.words || {};
   const body = document.body;
   const map = document.getElementById("map");
+  // export mode (a slide picture): every group open, no controls, the whole sheet scaled to fit
+  const exporting = body.classList.contains("pm-export");
+  let zoom = 1;
   const SVG = "http://www.w3.org/2000/svg";
   const byId = {};
   data.nodes.forEach(function (n) { byId[n.id] = n; });
@@ -63,8 +66,8 @@
   }
 
   function toggle(section, label, collapsed, summary) {
-    const button = el("button", "toggle");
-    button.type = "button";
+    const button = el(exporting ? "div" : "button", "toggle");
+    if (!exporting) { button.type = "button"; }
     button.appendChild(el("span", "caret"));
     button.appendChild(el("span", "g-name", label));
     if (summary) { button.appendChild(el("span", "g-count", summary)); }
@@ -76,7 +79,7 @@
       button.setAttribute("aria-expanded", closed ? "false" : "true");
       inner.hidden = closed;
     }
-    set(!!collapsed);
+    set(!!collapsed && !exporting);
     button.addEventListener("click", function () { set(!section.classList.contains("collapsed")); changed(); });
     section.open = function () { set(false); };
     return inner;
@@ -152,7 +155,7 @@
       deciderChips(d.people.map(function (p) { return p[0]; }), closed);
       dep.insertBefore(closed, list);
       d.people.forEach(function (p) { list.appendChild(card(p[0], p[1])); });
-      if (d.folded) { fold(dep, list, d); }
+      if (d.folded && !exporting) { fold(dep, list, d); }
       lines.appendChild(dep);
     });
     inner.appendChild(lines);
@@ -187,8 +190,8 @@
   function shown(e) { return e && e.getClientRects().length > 0; }
   function box(e, origin) {
     const r = e.getBoundingClientRect();
-    return { l: r.left - origin.left, t: r.top - origin.top, r: r.right - origin.left, b: r.bottom - origin.top,
-             w: r.width, h: r.height };
+    return { l: (r.left - origin.left) / zoom, t: (r.top - origin.top) / zoom, r: (r.right - origin.left) / zoom,
+             b: (r.bottom - origin.top) / zoom, w: r.width / zoom, h: r.height / zoom };
   }
   function path(d, cls, width) {
     const p = document.createElementNS(SVG, "path");
@@ -359,9 +362,39 @@
   focus.forEach(function (id) { reveal(id); cardOf[id].classList.add("focus"); });
   if (focus.length) { cardOf[focus[0]].scrollIntoView({ block: "center", inline: "center" }); }
   body.setAttribute("data-drawn", String(data.nodes.length));
+  // export mode: the sheet width whose scaled picture fills the map best, then the check the
+  // tests read: every card inside the map (data-export-inside = data-export-nodes), no controls
+  function fitForExport() {
+    const W = map.clientWidth, H = map.clientHeight;
+    let best = { s: 0, w: W };
+    for (let w = W; w <= W * 6; w *= 1.2) {
+      sheet.style.width = Math.round(w) + "px";
+      const s = Math.min(1, W / sheet.offsetWidth, H / sheet.offsetHeight);
+      if (s > best.s) { best = { s: s, w: w }; }
+    }
+    sheet.style.width = Math.round(best.w) + "px";
+    zoom = best.s * 0.97;  // a margin at the edges
+    sheet.style.transformOrigin = "0 0";
+    sheet.style.transform = "scale(" + zoom + ")";
+    const frame = map.getBoundingClientRect();
+    const people = document.querySelectorAll(".card, .team-chip");
+    let inside = 0;
+    people.forEach(function (c) {
+      const r = c.getBoundingClientRect();
+      if (r.left >= frame.left && r.top >= frame.top && r.right <= frame.right && r.bottom <= frame.bottom) { inside++; }
+    });
+    const controls = Array.prototype.filter.call(document.querySelectorAll("input, select, button, nav"),
+      function (e) { return e.getClientRects().length > 0; }).length;
+    body.setAttribute("data-export-nodes", String(people.length));
+    body.setAttribute("data-export-inside", String(inside));
+    body.setAttribute("data-controls", String(controls));
+  }
+
   requestAnimationFrame(function () {
+    if (exporting) { fitForExport(); }
     draw();
     count();
+    if (exporting) { body.setAttribute("data-export-ready", "1"); }
     body.setAttribute("data-draw-ms", String(Math.round(performance.now())));
     body.setAttribute("data-ready", "1");
   });
