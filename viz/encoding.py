@@ -31,7 +31,7 @@ _TEXT = {
     "en": {
         "stance": "Stance", "-1": "opposes us", "0": "neutral", "1": "supports us", "2": "prefers us", "3": "coach ★",
         "unknown": "unknown (dashed outline)", "shape": "Shape", "decider": "decider", "gatekeeper": "gatekeeper",
-        "other": "other roles", "team": "our team", "size": "Size = influence score", "ring": "Red ring = in a high gap",
+        "other": "other roles", "team": "our team", "size": "Size = influence score",
         "edges": "Lines", "reports_to": "reports to", "influences": "influences", "relationship": "our relationship",
         "rival": "rival", "search": "Find a person…", "department": "Department", "role": "Role", "all": "all",
         "title": "Title", "roles": "Roles", "last_contact": "Last contact", "email": "E-mail", "phone": "Phone",
@@ -39,12 +39,12 @@ _TEXT = {
         "contacts": "contacts", "gaps": "gaps", "accounts": "Accounts", "tier": "Tier", "posture": "Posture",
         "maps": "Maps", "org": "org chart", "influence": "influence", "group": "group", "gap_report": "gap report",
         "severity": "Severity", "type": "Type", "explanation": "Finding", "people": "People", "show": "show on map",
-        "no_script": "This map needs JavaScript.", "collapsed": "Departments are collapsed: double-click one to open it.",
+        "no_script": "This map needs JavaScript.",
     },
     "zh": {
         "stance": "态度", "-1": "反对", "0": "中立", "1": "支持", "2": "倾向我方", "3": "教练 ★",
         "unknown": "未知（虚线边框）", "shape": "形状", "decider": "决策者", "gatekeeper": "把关者",
-        "other": "其他角色", "team": "我方团队", "size": "大小 = 影响力", "ring": "红圈 = 高风险缺口",
+        "other": "其他角色", "team": "我方团队", "size": "大小 = 影响力",
         "edges": "连线", "reports_to": "汇报", "influences": "影响", "relationship": "我方关系",
         "rival": "对手", "search": "查找人员…", "department": "部门", "role": "角色", "all": "全部",
         "title": "职位", "roles": "角色", "last_contact": "最近接触", "email": "邮箱", "phone": "电话",
@@ -52,7 +52,7 @@ _TEXT = {
         "contacts": "联系人", "gaps": "缺口", "accounts": "客户", "tier": "分级", "posture": "策略",
         "maps": "地图", "org": "组织图", "influence": "影响力", "group": "集团", "gap_report": "缺口报告",
         "severity": "严重度", "type": "类型", "explanation": "发现", "people": "人员", "show": "在图中显示",
-        "no_script": "此地图需要启用 JavaScript。", "collapsed": "部门已折叠：双击展开。",
+        "no_script": "此地图需要启用 JavaScript。",
     },
 }
 
@@ -205,7 +205,8 @@ def legend(lang: str, kind: str = "org") -> list[dict[str, str]]:
         rows += [{"group": t("shape"), "label": t("decider"), "swatch": "#dadce0", "shape": "diamond"},
                  {"group": t("shape"), "label": t("gatekeeper"), "swatch": "#dadce0", "shape": "triangle"},
                  {"group": t("shape"), "label": t("other"), "swatch": "#dadce0", "shape": "dot"},
-                 {"group": t("shape"), "label": t("team"), "swatch": TEAM_COLOUR, "shape": "box"}]
+                 {"group": t("shape"), "label": t("team"), "swatch": TEAM_COLOUR, "shape": "box"},
+                 {"group": t("shape"), "label": t("size"), "swatch": "#dadce0", "shape": "dot"}]
     if kind == "influence":
         rows += [{"group": t("edges"), "label": t("path"), "swatch": PATH_COLOUR, "shape": "path"}]
     if kind == "unit":
