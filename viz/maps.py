@@ -1,5 +1,7 @@
-"""The maps: org chart, influence, decision unit and group, as pyvis networks with
-computed positions and the page's metadata (legend, filters, what to focus).
+"""The maps: org chart, influence, decision unit and group, with the page's metadata
+(legend, filters, what to focus, the person panels). The org chart's people are cards
+the page lays out itself (:mod:`viz.cards`, ``cards.js``); the other maps are pyvis
+networks with computed positions, drawn by vis-network.
 
 Nodes and edges are built here as plain dicts and handed to a ``pyvis.network.Network``
 directly: its ``add_node``/``from_nx`` scan lists (quadratic at 2,000 people) and
