@@ -432,14 +432,43 @@ def parse_int(value: object, *, low: int | None = None, what: str = "whole numbe
     return int(number)
 
 
-# Level from a title. Order matters: vice-presidents before presidents, 副总监 is a director.
-_LEVEL_RULES: tuple[tuple[Level, re.Pattern[str]], ...] = (
-    (Level.DIRECTOR, re.compile(r"副总监|总监|院长|总工|director|head\b|head of", re.I)),
-    (Level.EXECUTIVE, re.compile(
-        r"董事长|董事|总裁|总经理|副总|首席|厂长|ceo|cfo|cto|coo|cpo|chief|president|chairman|"
-        r"general manager|\bgm\b|\bvp\b|\bsvp\b|\bevp\b|vice president|managing director", re.I)),
-    (Level.MANAGER, re.compile(r"经理|主管|主任|部长|科长|组长|manager|supervisor|lead\b|team lead", re.I)),
-)
+# Level from a title. Abbreviations are spelt out first ("Mng Dir" → managing director,
+# "Mgr" → manager, "Sr" → senior, "Asst" → assistant …), Traditional characters read as
+# Simplified (總經理 → 总经理); a compound title ("VP & CFO", "副总裁兼采购总监") takes the
+# highest level of its parts. Within a part the first matching rule wins.
+_TRADITIONAL = str.maketrans("總經長廠處執資專課會監財務營運術員書記協幹職辦師業組導級層顧問銷訊識",
+                             "总经长厂处执资专课会监财务营运术员书记协干职办师业组导级层顾问销讯识")
+_ABBREVIATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), word) for p, word in (
+    (r"\bmng\.?\s*dir(ector)?\b\.?|\bmd\b", "managing director"),
+    (r"\bdir\b\.?", "director"), (r"\bmgr\b\.?", "manager"), (r"\bsr\b\.?", "senior"),
+    (r"\basst\b\.?", "assistant"), (r"\bassoc\b\.?", "associate"), (r"\bgen(eral)?\.?\s+cnsl\b", "general counsel"),
+    (r"\bcnsl\b", "counsel"), (r"\bavp\b", "assistant vice president"), (r"\b[dv]gm\b", "deputy general manager"),
+    (r"\bagm\b", "assistant general manager"), (r"\bed\b", "executive director"),
+))
+#: Someone's assistant or secretary is staff whatever their principal's title.
+_AIDE = re.compile(r"^(executive|personal|administrative|special|office)?\s*(assistant|secretary)$|"
+                   r"assistant to\b|secretary to\b|(assistant|secretary)$|(?<!董事会)秘书$|(?<!^)助理$|^助理$", re.I)
+#: "Assistant/Associate …" is one level below the title it qualifies (Associate Director,
+#: Assistant Vice President, 助理副总裁) when that title is director or above.
+_LOWERED = re.compile(r"^(assistant|associate|助理|协理)\s*(?!董事)(?=\S)", re.I)
+_LEVEL_RULES: tuple[tuple[Level, re.Pattern[str]], ...] = tuple((level, re.compile(p, re.I)) for level, p in (
+    # a deputy chief engineer, a department's director, a branch plant's head: below the top
+    (Level.DIRECTOR, r"副总监|总监|副总工|分厂厂长|(deputy|vice|assistant) chief engineer"),
+    (Level.MANAGER, r"副董事(?!长)|助理董事"),  # the "associate director" rank, not a board seat
+    (Level.EXECUTIVE,
+     r"董事长|董事|总裁|总经理|副总|首席|厂长|社长|会长|总工程师|总工|总会计师|总经济师|总法律顾问|监事|"
+     r"^(执行|财务|资讯|知识|营运|技术|管理|行销|营销|投资|法务)长$|"
+     r"managing director|executive director|general manager|general counsel|chief|president|chair(man|woman)?\b|"
+     r"\bc[a-z]{1,2}o\b|\b[se]?vp\b|\bgm\b|(plant|factory|mill|works) (manager|director)|founder|owner|"
+     r"\bpartner\b(?!\s*(manager|account|relations|success|marketing|sales|program|development|channel))"),
+    (Level.DIRECTOR, r"院长|处长|协理|中心主任|director|\bhead\b|of counsel|^(senior )?principal$|"
+                     r"principal,|principal (?!engineer|consultant|architect|scientist|analyst|designer|"
+                     r"developer|investigator|specialist|software)"),
+    (Level.MANAGER, r"经理|主管|主任|部长|科长|课长|组长|班长|领班|副理|襄理|manager|supervisor|foreman|"
+                    r"\blead\b|\bleader\b|\bpm\b|principal"),
+))
+_PARTS = re.compile(r"\s*(?:&|\band\b|/|,|;|\+|兼|、|，|；)\s*", re.I)
+_ORDER = (Level.STAFF, Level.MANAGER, Level.DIRECTOR, Level.EXECUTIVE)
 
 
 @lru_cache(maxsize=8192)
@@ -448,22 +477,38 @@ def infer_level(title: str | None) -> Level:
 
     >>> [infer_level(t).value for t in ("副总裁", "采购总监", "Procurement Manager", "工程师")]
     ['executive', 'director', 'manager', 'staff']
+    >>> [infer_level(t).value for t in ("Mng Dir Trading", "Dir Trading", "Mgr Trading", "Gen Cnsl Asst")]
+    ['executive', 'director', 'manager', 'staff']
+    >>> [infer_level(t).value for t in ("Partner", "Of Counsel", "Associate", "总工程师", "Plant Manager")]
+    ['executive', 'director', 'staff', 'executive', 'executive']
     """
     if not title:
         return Level.STAFF
-    text = title.strip()
-    # "Managing Director", "总经理" and the board secretary are executives although their
-    # titles contain director/经理/秘书; an assistant or secretary *to* an executive is not.
-    if re.search(r"managing director|总经理|general manager|董事会秘书|董秘|company secretary", text, re.I):
-        return Level.EXECUTIVE
-    if re.search(r"助理|秘书|assistant|secretary", text, re.I):
+    text = " ".join(title.translate(_TRADITIONAL).split())
+    for pattern, word in _ABBREVIATIONS:
+        text = pattern.sub(word, text)
+    if re.search(r"assistant to\b|secretary to\b|^(executive|personal|administrative) assistant\b", text, re.I):
         return Level.STAFF
-    if re.search(r"中心主任", text):
-        return Level.DIRECTOR
+    parts = [p for p in _PARTS.split(text) if p] or [text]
+    return max((_part_level(p) for p in parts), key=_ORDER.index)
+
+
+def _part_level(part: str) -> Level:
+    part = part.strip(" ()（）.")
+    if re.search(r"董事会秘书|董秘|company secretary", part, re.I):
+        return Level.EXECUTIVE
+    if _AIDE.search(part):
+        return Level.STAFF
+    lowered = _LOWERED.match(part)
+    if lowered:
+        level = _ruled(part[lowered.end():])
+        return _ORDER[_ORDER.index(level) - 1] if _ORDER.index(level) >= 2 else level
+    return _ruled(part)
+
+
+def _ruled(part: str) -> Level:
     for level, pattern in _LEVEL_RULES:
-        if pattern.search(text):
-            if level is Level.DIRECTOR and re.search(r"vice president|副总裁|\bvp\b", text, re.I):
-                return Level.EXECUTIVE
+        if pattern.search(part):
             return level
     return Level.STAFF
 
