@@ -205,6 +205,30 @@ def test_hidden_influencer_is_informal_high_and_formal_low():
     assert {r["id"] for r in influence_ranking(G, top=2)} == {"ceo", "s0"}
 
 
+def test_without_reporting_lines_the_level_is_the_formal_standing_and_partners_are_not_hidden():
+    # a partnership: no org chart; everyone asks partner p1 and associate a1 for advice
+    people = [person("p1", level="executive"), person("p2", level="executive"),
+              *(person(f"a{i}") for i in range(1, 5))]
+    G = graph(people, influence=[(adviser, x["id"], 1.0, "advice") for adviser in ("p1", "a1")
+                                 for x in people if x["id"] != adviser])
+    ranking = {r["id"]: r for r in influence_ranking(G)}
+    assert ranking["p1"]["formal"] == ranking["p2"]["formal"] == 1.0 and ranking["a1"]["formal"] == 0.0
+    assert not ranking["p1"]["hidden_influencer"]           # sought after, but formally on top
+    assert ranking["a1"]["hidden_influencer"]               # sought after, formally at the bottom
+    assert ranking["a2"]["tied_with"] == ["a3", "a4"] and ranking["a2"]["tied_count"] == 2
+    assert ranking["p1"]["tied_with"] == []
+
+
+def test_brokers_are_found_on_the_directed_network():
+    # x asks a, b and c for advice; nobody asks x. b passes what c says on to a.
+    people = [person(i) for i in ("a", "b", "c", "x")]
+    G = graph(people, influence=[("c", "b", 1.0, "advice"), ("b", "a", 1.0, "advice"),
+                                 *((i, "x", 1.0, "advice") for i in ("a", "b", "c"))])
+    ranking = {r["id"]: r for r in influence_ranking(G)}
+    assert ranking["b"]["broker"] and ranking["b"]["betweenness"] > 0
+    assert not ranking["x"]["broker"] and ranking["x"]["betweenness"] == 0.0
+
+
 # ----- outcome ---------------------------------------------------------------------------
 def _unit(dmu):
     people = [person("boss", stance=-1, influence=0.5), person("a", stance=3, influence=0.5),

@@ -5,6 +5,7 @@ the influence ranking finds the real formal head and the real most-consulted per
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,71 @@ def test_formal_part_finds_the_ceo_and_informal_part_the_most_consulted(krackhar
     vps = {"2", "14", "18", "21"}
     top_formal = {r["id"] for r in sorted(ranking, key=lambda r: -r["formal"])[:5]}
     assert top_formal == vps | {"7"}
+
+
+def test_brokers_follow_the_direction_of_advice(krackhardt):
+    # manager 15 asks 20 of the others for advice but only 4 ask him: on an undirected view he
+    # was the top broker; along who-listens-to-whom, the VPs 18 and 21 are the ones in between
+    ranking = {r["id"]: r for r in influence_ranking(krackhardt)}
+    assert {i for i, r in ranking.items() if r["broker"]} == {"18", "21"}
+    assert not ranking["15"]["broker"]
+
+
+# ----- Lazega's law firm: partners and associates, no reporting lines (tests/data/lazega) -----
+LAZEGA = Path(__file__).parent / "data" / "lazega" / "Lazega-Law-Firm.paj"
+
+
+def lazega_data() -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    """(advice ties "a goes to b for advice", attribute name → 71 values) from the Pajek file."""
+    text = LAZEGA.read_text()
+    advice = [tuple(line.split()[1:3]) for line in text.splitlines() if line.startswith("1:")]
+    attributes = {m.group(1): m.group(2).split() for m in re.finditer(
+        r"\*(?:Partition|Vector) (\w+)\.(?:clu|vec)\s*\n(?:%.*\n)*\*Vertices 71\s*\n((?:\s*\d+\s*\n?){71})", text)}
+    return advice, attributes
+
+
+@pytest.fixture
+def lazega(store, tmp_path):
+    advice, attributes = lazega_data()
+    status, practice = attributes["status"], attributes["practice"]
+    write_csv(tmp_path / "accounts.csv", [["id", "name"], ["SGR", "SG&R law firm"]])
+    write_csv(tmp_path / "departments.csv", [["id", "account_id", "name"], ["lit", "SGR", "Litigation"],
+                                             ["corp", "SGR", "Corporate"]])
+    write_csv(tmp_path / "contacts.csv", [["id", "account_id", "department_id", "name", "title"]] +
+              [[str(i + 1), "SGR", "lit" if practice[i] == "1" else "corp", f"Lawyer {i + 1}",
+                "Partner" if status[i] == "1" else "Associate"] for i in range(71)])
+    write_csv(tmp_path / "influence.csv", [["source_id", "target_id", "weight", "kind"]] +
+              [[b, a, 1, "advice"] for a, b in advice])
+    import_paths([tmp_path], store)
+    return store.account_subgraph("SGR")
+
+
+def test_lazega_import_keeps_every_advice_tie(lazega):
+    assert sum(1 for _, _, d in lazega.edges(data=True) if d["type"] == "influences") == 892
+    assert sum(1 for _, _, d in lazega.edges(data=True) if d["type"] == "reports_to") == 0
+
+
+def test_without_reporting_lines_partners_stand_formally_above_associates(lazega):
+    ranking = influence_ranking(lazega)
+    partners = [r for r in ranking if r["title"] == "Partner"]
+    associates = [r for r in ranking if r["title"] == "Associate"]
+    assert (len(partners), len(associates)) == (36, 35)
+    assert {r["formal"] for r in partners} == {1.0} and {r["formal"] for r in associates} == {0.0}
+
+
+def test_no_partner_is_a_hidden_influencer(lazega):
+    ranking = influence_ranking(lazega)
+    most_sought = sorted(ranking, key=lambda r: -r["informal"])[:2]
+    assert [r["id"] for r in most_sought] == ["26", "13"]  # partners, sought by 37 and 34 colleagues
+    hidden = [r for r in ranking if r["hidden_influencer"]]
+    assert hidden and all(r["title"] == "Associate" for r in hidden)
+    assert all(r["informal"] >= 0.3 for r in hidden)
+
+
+def test_equal_scores_say_they_are_tied(lazega):
+    ranking = influence_ranking(lazega)
+    by_id = {r["id"]: r for r in ranking}
+    for r in ranking:
+        same = sorted(o["id"] for o in ranking if o["score"] == r["score"] and o["id"] != r["id"])
+        assert r["tied_count"] == len(same) and r["tied_with"] == same[:10]
+    assert by_id["17"]["tied_with"] == ["24"] and by_id["24"]["tied_with"] == ["17"]

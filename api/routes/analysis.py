@@ -87,6 +87,8 @@ class RankedOut(_Open):
     score: float
     hidden_influencer: bool
     broker: bool
+    tied_with: list[str]
+    tied_count: int
 
 
 class RankingOut(_Open):

@@ -1,16 +1,24 @@
 """Influence ranking: who really matters in an account, formally and informally.
 
 * **formal**: position in the org chart — PageRank over reporting lines (authority flows
-  up to managers), blended half and half with the level a title implies.
+  up to managers), blended half and half with the level a title implies. Where the
+  account has no reporting lines at all (a law firm's partners and associates, an
+  account whose org chart was never entered) the level alone is the formal part.
 * **informal**: how much others listen to them — the weighted number of people they
   influence (advice, friendship, ally edges; rival edges left out). In an advice network
   this is the classic prominence: being the one people go to.
 
 Both are scaled to 0..1 (the top person scores 1, the lowest 0) and the score is their
-weighted mean. A *hidden influencer* scores high informally (top tenth, and at least
-0.3) but low formally (bottom half); a *broker* sits on many shortest paths between
-others (betweenness in the top tenth of the people who have any; estimated from 32
-sampled sources in accounts larger than that).
+weighted mean. A *hidden influencer* is sought informally (top tenth, and at least 0.3)
+while their formal standing is low: in the bottom half (at or below the median) and
+below the top, so nobody at the top of the org chart (a partner among partners, where
+half the firm shares the top score) is ever "hidden". A *broker* sits on
+many shortest paths between others along the **directed** network of who listens to whom
+(influence edges and reporting lines, each pointing from the one influenced to the
+influencer): someone who asks everyone but is asked by few carries nothing between others
+and is no broker (betweenness in the top tenth of the people who have any; estimated from
+32 sampled sources in accounts larger than that). People with the same score say so in
+``tied_with`` rather than being ordered silently by their id.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from graph.vocabulary import InfluenceKind, Level
 __all__ = ["influence_ranking"]
 
 HIDDEN_INFORMAL_FLOOR = 0.3
+#: At most this many ids are listed in ``tied_with`` (``tied_count`` has them all).
+TIES_LISTED = 10
 #: Betweenness is estimated from this many source nodes (exact for smaller accounts).
 BETWEENNESS_SAMPLE = 32
 _LEVEL_SCORE = {Level.EXECUTIVE.value: 1.0, Level.DIRECTOR.value: 0.66, Level.MANAGER.value: 0.33,
@@ -51,7 +61,9 @@ def influence_ranking(G: nx.MultiDiGraph, *, top: int | None = None, formal_shar
     -------
     list of dict
         ``id``, ``name``, ``title``, ``formal``, ``informal``, ``score``,
-        ``hidden_influencer``, ``broker``, ``betweenness``, highest score first.
+        ``hidden_influencer``, ``broker``, ``betweenness``, highest score first (ties by
+        id), and ``tied_with``: the ids of the others with the same (rounded) score, at
+        most :data:`TIES_LISTED` of them, with ``tied_count`` saying how many there are.
 
     Examples
     --------
@@ -84,31 +96,51 @@ def influence_ranking(G: nx.MultiDiGraph, *, top: int | None = None, formal_shar
             if w > 0:
                 previous = informal_graph.get_edge_data(v, u, {}).get("weight", 0.0)
                 informal_graph.add_edge(v, u, weight=max(previous, w))  # the influenced points at the influencer
-    position = _scaled(nx.pagerank(formal_graph))
-    formal = _scaled({p: 0.5 * position[p] + 0.5 * _LEVEL_SCORE.get(G.nodes[p].get("level"), 0.0) for p in people})
+    level = {p: _LEVEL_SCORE.get(G.nodes[p].get("level"), 0.0) for p in people}
+    if formal_graph.number_of_edges():
+        position = _scaled(nx.pagerank(formal_graph))
+        formal = _scaled({p: 0.5 * position[p] + 0.5 * level[p] for p in people})
+    else:  # no org chart entered: seniority from the level is all the formal standing there is
+        formal = _scaled(level)
     informal = _scaled(dict(informal_graph.in_degree(weight="weight")))
-    union = nx.Graph()
-    union.add_nodes_from(sorted(people))  # sampling below must not depend on import order
-    union.add_edges_from(formal_graph.edges())
-    union.add_edges_from(informal_graph.edges())
-    betweenness = nx.betweenness_centrality(union, k=min(len(people), BETWEENNESS_SAMPLE), seed=0) \
+    listening = nx.DiGraph()  # who listens to whom: the one influenced points at the influencer
+    listening.add_nodes_from(sorted(people))  # sampling below must not depend on import order
+    listening.add_edges_from(formal_graph.edges())
+    listening.add_edges_from(informal_graph.edges())
+    betweenness = nx.betweenness_centrality(listening, k=min(len(people), BETWEENNESS_SAMPLE), seed=0) \
         if len(people) > 2 and brokers else {p: 0.0 for p in people}
     positive = sorted(b for b in betweenness.values() if b > 0)
     broker_line = positive[int(len(positive) * 0.9)] if positive else float("inf")
     informal_line = max(_quantile(informal.values(), 0.9), HIDDEN_INFORMAL_FLOOR)
-    formal_line = _quantile(formal.values(), 0.5)
+    formal_line, formal_top = _quantile(formal.values(), 0.5), max(formal.values())
     rows = []
     for p in people:
         score = formal_share * formal[p] + (1 - formal_share) * informal[p]
         rows.append({
             "id": split_key(p)[1], "name": G.nodes[p].get("name"), "title": G.nodes[p].get("title"),
             "formal": round(formal[p], 4), "informal": round(informal[p], 4), "score": round(score, 4),
-            "hidden_influencer": informal[p] > 0 and informal[p] >= informal_line and formal[p] <= formal_line,
+            "hidden_influencer": informal[p] > 0 and informal[p] >= informal_line
+            and formal[p] <= formal_line and formal[p] < formal_top,
             "broker": betweenness[p] > 0 and betweenness[p] >= broker_line,
             "betweenness": round(betweenness[p], 4),
         })
     rows.sort(key=lambda r: (-r["score"], r["id"]))
+    _mark_ties(rows)
     return rows[:top] if top else rows
+
+
+def _mark_ties(rows: list[dict[str, Any]]) -> None:
+    """``tied_with`` / ``tied_count`` on rows sorted by score: the others with the same score."""
+    start = 0
+    while start < len(rows):
+        end = start
+        while end < len(rows) and rows[end]["score"] == rows[start]["score"]:
+            end += 1
+        group = [r["id"] for r in rows[start:end]]
+        for r in rows[start:end]:
+            others = [i for i in group if i != r["id"]]
+            r["tied_with"], r["tied_count"] = others[:TIES_LISTED], len(others)
+        start = end
 
 
 def _scaled(values: dict[str, float]) -> dict[str, float]:

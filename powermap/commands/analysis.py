@@ -150,12 +150,19 @@ def influence(account: str, top: int | None, as_json: bool) -> None:
         print_json(report)
         return
     table = Table("name", "title", "formal", "informal", "score", "flags", "id")
+    names = {r["id"]: r["name"] or r["id"] for r in report["ranking"]}
     for row in report["ranking"]:
         flags = ", ".join(f for f, on in (("hidden influencer", row["hidden_influencer"]),
-                                          ("broker", row["broker"])) if on)
+                                          ("broker", row["broker"]), (_tie(row, names), row["tied_count"])) if on)
         table.add_row(escape(row["name"] or row["id"]), escape(row["title"] or ""), f"{row['formal']:.2f}",
-                      f"{row['informal']:.2f}", f"{row['score']:.2f}", flags, f"[dim]{escape(row['id'])}[/]")
+                      f"{row['informal']:.2f}", f"{row['score']:.2f}", escape(flags), f"[dim]{escape(row['id'])}[/]")
     out.print(table)
+
+
+def _tie(row: dict, names: dict[str, str]) -> str:
+    more = row["tied_count"] - len(row["tied_with"])
+    tied = ", ".join(names.get(i, i) for i in row["tied_with"])
+    return f"tied with {tied}" + (f" and {more} more" if more > 0 else "")
 
 
 # ----- outcome ---------------------------------------------------------------------------
