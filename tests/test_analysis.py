@@ -244,17 +244,79 @@ def test_authority_and_consensus_units_with_the_same_members_differ():
     authority = decision_unit_outcome(_unit("authority"), "O")
     consensus = decision_unit_outcome(_unit("consensus"), "O")
     assert authority["support_index"] == -1.0 and authority["verdict"] == "at risk"
-    # consensus: (2 × 0.5 × -1 + 0.5 × 3 + 0.5 × 3) / (2 × 0.5 + 0.5 + 0.5) = 1.0
-    assert consensus["support_index"] == 1.0 and consensus["verdict"] == "leaning our way"
+    # consensus: the one decider opposes us, so the majority does; two coaches who are not
+    # deciders get no vote
+    assert consensus["support_index"] == -1.0 and consensus["verdict"] == "at risk"
+    assert consensus["votes"] == {"for": [], "against": ["boss"], "undecided": [], "needed": 1}
+
+
+def _consensus(stances, *, influence=(), relationships=(), extra=()):
+    people = [person(f"d{i}", stance=s) for i, s in enumerate(stances)] + list(extra)
+    members = [{"opportunity_id": "O", "contact_id": f"d{i}", "role": "decider", "is_decider": True}
+               for i in range(len(stances))]
+    return graph(people, opportunities=[{"id": "O", "account_id": "A", "name": "Deal", "dmu_type": "consensus"}],
+                 members=members, influence=influence, relationships=relationships)
+
+
+def test_consensus_one_coach_and_two_neutral_deciders_is_open():
+    result = decision_unit_outcome(_consensus([3, 0, 0]), "O")
+    # the weighted mean would read +1.00 "leaning our way"; the majority (two of three) is neutral
+    assert result["support_index"] == 0.0 and result["verdict"] == "open"
+    assert result["votes"] == {"for": ["d0"], "against": [], "undecided": ["d1", "d2"], "needed": 1}
+    assert [s["id"] for s in result["swing_voters"]] == ["d1", "d2"]
+
+
+def test_consensus_three_of_five_deciders_for_us_is_leaning_our_way():
+    result = decision_unit_outcome(_consensus([1, 1, 1, -1, -1]), "O")
+    # the weighted mean would be +0.20 "open"; three of five is a majority for us
+    assert result["support_index"] == 1.0 and result["verdict"] == "leaning our way"
+    assert result["votes"]["needed"] == 0 and result["votes"]["against"] == ["d3", "d4"]
+    assert result["swing_voters"] == []
+
+
+def test_swing_voters_name_who_could_move_them():
+    # d2 is undecided; supporter s (not a member) advises them, our account manager knows them,
+    # opponent o advises them too but would not move them our way
+    result = decision_unit_outcome(_consensus(
+        [2, -1, 0], extra=[person("s", stance=2), person("o", stance=-1)],
+        influence=[("s", "d2", 0.4, "advice"), ("o", "d2", 0.4, "advice")],
+        relationships=[("am", "d2", 0.7, TODAY.isoformat())]), "O", steps=0)
+    assert result["votes"] == {"for": ["d0"], "against": ["d1"], "undecided": ["d2"], "needed": 1}
+    (swing,) = result["swing_voters"]
+    assert swing["id"] == "d2"
+    assert [(m["id"], m["kind"]) for m in swing["movers"]] == [("am", "team"), ("s", "contact")]
+
+
+def test_pull_is_about_the_persons_own_stance():
+    # a supporter below the unit's average still pulls toward us, not away
+    result = decision_unit_outcome(_consensus([3, 3, 1]), "O", steps=0)
+    (line,) = [r for r in result["reasons"] if r.startswith("D2")]
+    assert "toward us" in line and "away" not in line
 
 
 def test_advisory_unit_follows_the_adviser():
     result = decision_unit_outcome(_unit("advisory"), "O")
     # the boss listens to a (a coach): projected ½·(-1) + ½·3 = 1 after one step, and
-    # stays there; the index is halfway between the boss (1) and the adviser (3) = 2
+    # stays there. Deciders weigh ½; the unit's users a and b advise, a doubled for
+    # influencing the boss directly: a ⅓, b ⅙. Index ½·1 + ⅓·3 + ⅙·3 = 2
     assert result["support_index"] == 2.0
+    weights = {m["id"]: m["weight"] for m in result["members"]}
+    assert weights == {"boss": 0.5, "a": 0.3333, "b": 0.1667}
     assert {m["id"]: m["projected"] for m in result["members"]}["boss"] == 1.0
     assert result["reasons"]
+
+
+def test_advisers_are_the_units_influencers_not_outsiders_with_an_edge():
+    people = [person("boss", stance=0), person("coach", stance=3, roles=["influencer"]),
+              person("outsider", stance=-1)]
+    members = [{"opportunity_id": "O", "contact_id": "boss", "role": "decider", "is_decider": True},
+               {"opportunity_id": "O", "contact_id": "coach", "role": "buyer", "is_decider": False}]
+    G = graph(people, opportunities=[{"id": "O", "account_id": "A", "name": "Deal", "dmu_type": "advisory"}],
+              members=members, influence=[("outsider", "boss", 0.9, "advice")])
+    result = decision_unit_outcome(G, "O")
+    weights = {m["id"]: m["weight"] for m in result["members"]}
+    assert weights == {"boss": 0.5, "coach": 0.5}  # the coach is a listed influencer; the outsider has no vote
+    assert "outsider" not in weights
 
 
 def test_unknown_opportunity():

@@ -102,6 +102,7 @@ class MemberOut(_Open):
     is_decider: bool
     stated: int | None
     projected: float
+    side: Literal["for", "against", "undecided"]
     weight: float
 
 
@@ -111,6 +112,8 @@ class OutcomeOut(_Open):
     dmu_type: str
     support_index: float
     verdict: str
+    votes: dict[str, Any]
+    swing_voters: list[dict[str, Any]]
     members: list[MemberOut]
     reasons: list[str]
 

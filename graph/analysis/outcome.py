@@ -5,16 +5,27 @@ people): each contact's projected stance is ``(1 - openness) * stated + openness
 (weighted mean of their influencers' projected stances)``; a contact whose stance is
 unknown starts neutral and listens more (openness 0.8). Rival edges carry nothing.
 
-Then the support index (-1..3) follows the decision-unit type:
+Each person then counts as **for** us (projected stance 0.5 or more), **against** us
+(-0.25 or less) or **undecided**, and the support index (-1..3) follows the unit's type:
 
 * **authority** (权威型): the decider's projected stance (several deciders: their
   influence-weighted mean);
-* **consensus** (协商型): the influence-weighted mean over all members, deciders
-  counting double;
-* **advisory** (咨询型): the decider's projected stance, moved halfway toward the
-  weighted mean of the advisers who influence them.
+* **consensus** (协商型): the deciders' majority decides. The index is the stance a
+  strict majority of the deciders holds at least (the lower median of their projected
+  stances): three of five deciders for us is "leaning our way" whatever the other two
+  think, one coach and two neutral deciders is "open". The report counts the deciders
+  for, against and undecided, the votes still needed for a majority, and names the
+  **swing voters** (the undecided deciders) with who could move them: the supporters
+  of ours who influence them and our people who know them;
+* **advisory** (咨询型): the decider follows a few trusted advisers, who are the unit's
+  own members with the influencer or user role (on the deal or on the contact) or from
+  the design (technical) line. Deciders weigh half, the advisers the other half, each
+  by their influence, doubled for one who directly influences (or manages) a decider.
+  People outside the unit weigh nothing here: their pull shows in the projection.
 
-An opportunity with no unit type is read as consensus, and says so.
+A person "pulls the unit toward us" when they are for us and "away from us" when they
+are against us: it is their own stance, not their distance from the average. An
+opportunity with no unit type is read as consensus, and says so.
 """
 
 from __future__ import annotations
@@ -25,12 +36,12 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix, diags
 
-from graph.analysis._views import opportunity_members
+from graph.analysis._views import department_kind, opportunity_members
 from graph.exceptions import OpportunityNotFound
 from graph.subgraph import EdgeType, NodeKind, node_key, split_key
-from graph.vocabulary import STANCE_LABELS, DecisionUnitType, InfluenceKind
+from graph.vocabulary import STANCE_LABELS, BuyingRole, DecisionUnitType, DepartmentKind, InfluenceKind
 
-__all__ = ["decision_unit_outcome", "project_stances", "StanceModel", "verdict"]
+__all__ = ["decision_unit_outcome", "project_stances", "StanceModel", "verdict", "side"]
 
 OPENNESS, UNKNOWN_OPENNESS, MANAGER_WEIGHT = 0.5, 0.8, 0.5
 
@@ -74,15 +85,24 @@ def project_stances(G: nx.MultiDiGraph, *, steps: int = 3, openness: float = OPE
     return StanceModel(G, openness=openness).project(steps=steps)
 
 
+#: Projected stance from which a person counts as for us, and up to which as against us.
+FOR, AGAINST = 0.5, -0.25
+
+
 def verdict(index: float) -> str:
     """Words for a support index."""
     if index >= 1.5:
         return "likely win"
-    if index >= 0.5:
+    if index >= FOR:
         return "leaning our way"
-    if index > -0.25:
+    if index > AGAINST:
         return "open"
     return "at risk"
+
+
+def side(projected: float) -> str:
+    """``for``, ``against`` or ``undecided``: where a projected stance puts a person."""
+    return "for" if projected >= FOR else "against" if projected <= AGAINST else "undecided"
 
 
 def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 3,
@@ -104,8 +124,12 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
     -------
     dict
         ``opportunity``, ``name``, ``dmu_type``, ``support_index`` (-1..3), ``verdict``,
-        ``members`` (each with ``stated`` and ``projected`` stance and its ``weight`` in
-        the index) and ``reasons`` (the top explanations, strongest first).
+        ``votes`` (the deciders' ids ``for``, ``against`` and ``undecided``, and
+        ``needed``: more votes for us that a strict majority needs, 0 when we have it),
+        ``swing_voters`` (consensus units: each undecided decider with ``movers``, the
+        people who could move them), ``members`` (each with ``stated`` and ``projected``
+        stance, ``side`` and its ``weight`` in the index) and ``reasons`` (the top
+        explanations, strongest first).
 
     Examples
     --------
@@ -119,12 +143,13 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
     ...         opportunities=[{"id": "O", "account_id": "A", "name": "Deal", "dmu_type": dmu}],
     ...         opportunity_members=[{"opportunity_id": "O", "contact_id": "boss", "role": "decider",
     ...                               "is_decider": True},
-    ...                              {"opportunity_id": "O", "contact_id": "a", "role": "user"},
+    ...                              {"opportunity_id": "O", "contact_id": "a", "role": "decider",
+    ...                               "is_decider": True},
     ...                              {"opportunity_id": "O", "contact_id": "b", "role": "user"}])
     >>> decision_unit_outcome(unit("authority"), "O")["support_index"]
-    -1.0
-    >>> decision_unit_outcome(unit("consensus"), "O")["support_index"]
     1.0
+    >>> decision_unit_outcome(unit("consensus"), "O")["votes"]
+    {'for': ['a'], 'against': ['boss'], 'undecided': [], 'needed': 1}
     """
     key = node_key(NodeKind.OPPORTUNITY, opportunity)
     if key not in G:
@@ -133,54 +158,53 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
     dmu = data.get("dmu_type") or DecisionUnitType.CONSENSUS.value
     members = opportunity_members(G, key)
     projected = projected if projected is not None else project_stances(G, steps=steps, openness=openness)
-    deciders = [m for m, e in members.items() if e.get("is_decider") or e.get("role") == "decider"]
+    deciders = sorted(m for m, e in members.items() if e.get("is_decider") or e.get("role") == "decider")
 
     def influence(c: str) -> float:
         value = G.nodes[c].get("influence")
         return 0.5 if value is None else max(float(value), 0.05)
 
-    weights: dict[str, float] = {}
     reasons: list[tuple[float, str]] = []
+    votes = _votes(deciders, projected)
+    swing: list[dict[str, Any]] = []
     if dmu == DecisionUnitType.AUTHORITY.value and deciders:
         weights = {d: influence(d) for d in deciders}
+        index = _weighted(weights, projected)
     elif dmu == DecisionUnitType.ADVISORY.value and deciders:
-        advisers: dict[str, float] = {}
-        for d in deciders:
-            for u, _, e in G.in_edges(d, data=True):
-                if e["type"] == EdgeType.INFLUENCES and e.get("influence_kind") != InfluenceKind.RIVAL.value \
-                        and u not in deciders:
-                    advisers[u] = max(advisers.get(u, 0.0), 0.5 if e.get("weight") is None else float(e["weight"]))
-        decider_total = sum(influence(d) for d in deciders)
-        share = 0.5 if advisers else 1.0
-        weights = {d: share * influence(d) / decider_total for d in deciders}
-        adviser_total = sum(advisers.values())
-        for a, w in advisers.items():
-            weights[a] = weights.get(a, 0.0) + 0.5 * w / adviser_total
-    else:
-        weights = {m: influence(m) * (2 if m in deciders else 1) for m in members}
+        weights = _advisory_weights(G, members, deciders, influence)
+        index = _weighted(weights, projected)
+    elif deciders:
+        weights = {d: 1.0 for d in deciders}
+        ordered = sorted(projected[d] for d in deciders)
+        index = ordered[(len(ordered) - 1) // 2]  # the stance a strict majority holds at least
+        swing = [_swing_voter(G, d, projected) for d in deciders if side(projected[d]) == "undecided"]
+        reasons.append((98.0, _tally(votes, len(deciders))))
         if dmu != DecisionUnitType.CONSENSUS.value:
             reasons.append((99.0, f"no decider is marked in this {dmu} unit, so it is read as a consensus"))
+    else:
+        weights = {m: influence(m) for m in members}
+        index = _weighted(weights, projected)
+        reasons.append((99.0, "no decider is marked: the members' influence-weighted stance stands in for the vote"))
     total = sum(weights.values()) or 1.0
     weights = {c: w / total for c, w in weights.items()}
-    index = sum(weights[c] * projected[c] for c in weights)
     if not data.get("dmu_type"):
         reasons.append((99.0, "the decision-unit type is not recorded; read as consensus"))
 
     rows = []
-    for c in sorted(set(members) | set(weights)):
+    for c in sorted(members):
         node = G.nodes[c]
         stated = node.get("stance")
-        e = members.get(c, {})
+        e = members[c]
+        where = side(projected[c])
         rows.append({"id": split_key(c)[1], "name": node.get("name"), "title": node.get("title"),
-                     "role": e.get("role") or ("adviser" if c not in members else None),
-                     "is_decider": c in deciders, "stated": stated, "projected": round(projected[c], 2),
-                     "weight": round(weights.get(c, 0.0), 4)})
-        pull = weights.get(c, 0.0) * (projected[c] - index)
+                     "role": e.get("role"), "is_decider": c in deciders, "stated": stated,
+                     "projected": round(projected[c], 2), "side": where, "weight": round(weights.get(c, 0.0), 4)})
         who = f"{node.get('name')}{' (decider)' if c in deciders else ''}"
         stated_text = STANCE_LABELS.get(stated, "stance unknown") if stated is not None else "stance unknown"
         if weights.get(c, 0.0) > 0:
-            direction = "pulls the unit toward us" if projected[c] >= index else "pulls the unit away from us"
-            reasons.append((abs(pull) + weights[c] * (abs(projected[c]) + 1),
+            direction = {"for": "for us, pulls the unit toward us", "undecided": "undecided",
+                         "against": "against us, pulls the unit away from us"}[where]
+            reasons.append((weights[c] * (abs(projected[c]) + 1),
                             f"{who}: {stated_text}, projected {projected[c]:+.1f}, weight {weights[c]:.0%} — "
                             f"{direction}"))
         if stated is not None and abs(projected[c] - stated) >= 0.5:
@@ -191,5 +215,77 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
     rows.sort(key=lambda r: (-r["weight"], r["id"]))
     reasons.sort(key=lambda r: -r[0])
     return {"opportunity": opportunity, "name": data.get("name"), "dmu_type": dmu,
-            "support_index": round(index, 2), "verdict": verdict(index), "members": rows,
-            "reasons": [text for _, text in reasons[:5]]}
+            "support_index": round(index, 2), "verdict": verdict(index), "votes": votes,
+            "swing_voters": swing, "members": rows, "reasons": [text for _, text in reasons[:5]]}
+
+
+def _weighted(weights: dict[str, float], projected: dict[str, float]) -> float:
+    total = sum(weights.values()) or 1.0
+    return sum(w * projected[c] for c, w in weights.items()) / total
+
+
+def _votes(deciders: list[str], projected: dict[str, float]) -> dict[str, Any]:
+    tally: dict[str, Any] = {"for": [], "against": [], "undecided": []}
+    for d in deciders:
+        tally[side(projected[d])].append(split_key(d)[1])
+    tally["needed"] = max(0, len(deciders) // 2 + 1 - len(tally["for"])) if deciders else 0
+    return tally
+
+
+def _tally(votes: dict[str, Any], n: int) -> str:
+    text = (f"{len(votes['for'])} of {n} deciders are for us, {len(votes['against'])} against, "
+            f"{len(votes['undecided'])} undecided")
+    return text + (f": {votes['needed']} more needed for a majority" if votes["needed"] else ": a majority for us")
+
+
+def _advisory_weights(G: nx.MultiDiGraph, members: dict[str, dict], deciders: list[str], influence) -> dict:
+    """Deciders half, the unit's own advisers half (each by influence, doubled when they
+    influence or manage a decider directly)."""
+    chosen = set(deciders)
+    direct: dict[str, float] = {}
+    for d in deciders:
+        for u, _, e in G.in_edges(d, data=True):
+            if e["type"] == EdgeType.INFLUENCES and e.get("influence_kind") != InfluenceKind.RIVAL.value:
+                direct[u] = max(direct.get(u, 0.0), 0.5 if e.get("weight") is None else float(e["weight"]))
+        for _, boss, e in G.out_edges(d, data=True):
+            if e["type"] == EdgeType.REPORTS_TO:
+                direct[boss] = max(direct.get(boss, 0.0), MANAGER_WEIGHT)
+    advisers = [m for m in members if m not in chosen and _advises(G, m, members[m])]
+    decider_total = sum(influence(d) for d in deciders)
+    share = 0.5 if advisers else 1.0
+    weights = {d: share * influence(d) / decider_total for d in deciders}
+    raw = {a: influence(a) * (1 + direct.get(a, 0.0)) for a in advisers}
+    adviser_total = sum(raw.values()) or 1.0
+    weights.update({a: 0.5 * w / adviser_total for a, w in raw.items()})
+    return weights
+
+
+def _advises(G: nx.MultiDiGraph, contact: str, involvement: dict) -> bool:
+    roles = {involvement.get("role"), *(G.nodes[contact].get("roles") or ())}
+    return bool(roles & {BuyingRole.INFLUENCER.value, BuyingRole.USER.value}) \
+        or department_kind(G, contact) == DepartmentKind.DESIGN.value
+
+
+def _swing_voter(G: nx.MultiDiGraph, decider: str, projected: dict[str, float]) -> dict[str, Any]:
+    """An undecided decider and who could move them: our supporters who influence (or
+    manage) them, strongest first, and our people who know them."""
+    movers = []
+    for u, _, e in G.in_edges(decider, data=True):
+        kind = G.nodes[u]["kind"]
+        if kind == NodeKind.TEAM and e["type"] == EdgeType.RELATIONSHIP:
+            strength = 0.5 if e.get("strength") is None else float(e["strength"])
+            movers.append({"id": G.nodes[u]["id"], "name": G.nodes[u].get("name"), "kind": "team",
+                           "strength": round(strength, 2)})
+        elif kind == NodeKind.CONTACT and e["type"] == EdgeType.INFLUENCES \
+                and e.get("influence_kind") != InfluenceKind.RIVAL.value and side(projected[u]) == "for":
+            strength = 0.5 if e.get("weight") is None else float(e["weight"])
+            movers.append({"id": G.nodes[u]["id"], "name": G.nodes[u].get("name"), "kind": "contact",
+                           "strength": round(strength, 2), "projected": round(projected[u], 2)})
+    for _, boss, e in G.out_edges(decider, data=True):
+        if e["type"] == EdgeType.REPORTS_TO and boss in projected and side(projected[boss]) == "for":
+            movers.append({"id": G.nodes[boss]["id"], "name": G.nodes[boss].get("name"), "kind": "manager",
+                           "strength": MANAGER_WEIGHT, "projected": round(projected[boss], 2)})
+    movers.sort(key=lambda m: (-m["strength"], m["id"]))
+    node = G.nodes[decider]
+    return {"id": node["id"], "name": node.get("name"), "title": node.get("title"),
+            "projected": round(projected[decider], 2), "movers": movers}

@@ -166,14 +166,22 @@ def _tie(row: dict, names: dict[str, str]) -> str:
 
 
 # ----- outcome ---------------------------------------------------------------------------
+_MOVER = {"team": "ours", "contact": "influences them", "manager": "their manager"}
+
+
+def _majority(votes: dict) -> str:
+    return f" — {votes['needed']} more needed for a majority" if votes["needed"] else " — a majority for us"
+
 @app.command()
 @click.argument("opportunity")
 @click.option("--steps", type=click.IntRange(0, 10), default=3, show_default=True,
               help="How many steps stances spread along influence edges.")
 @json_option
 def outcome(opportunity: str, steps: int, as_json: bool) -> None:
-    """Where OPPORTUNITY stands: each member's stated and projected stance and the
-    support index (-1..3) by the decision unit's type, with the top reasons."""
+    """Where OPPORTUNITY stands: each member's stated and projected stance, for / against
+    / undecided, and the support index (-1..3) by the decision unit's type: the
+    decider's stance (authority), the deciders' majority with the swing voters and who
+    could move them (consensus), the decider and the unit's own advisers (advisory)."""
     with open_cli_store() as store:
         report = reports.outcome_report(store, opportunity, steps=steps)
     if as_json:
@@ -181,10 +189,20 @@ def outcome(opportunity: str, steps: int, as_json: bool) -> None:
         return
     out.print(f"[bold]{escape(report['name'])}[/] ({report['dmu_type']}): support index "
               f"{report['support_index']:+.2f} — {report['verdict']}")
-    table = Table("name", "role", "decider", "stated", "projected", "weight", "id")
+    votes = report["votes"]
+    if votes["for"] or votes["against"] or votes["undecided"]:
+        out.print(f"Deciders: {len(votes['for'])} for, {len(votes['against'])} against, "
+                  f"{len(votes['undecided'])} undecided" + (_majority(votes) if report["dmu_type"] == "consensus" else ""))
+    for swing in report["swing_voters"]:
+        movers = ", ".join(f"{escape(m['name'] or m['id'])} ({_MOVER[m['kind']]}, {m['strength']:.2f})"
+                           for m in swing["movers"]) or "nobody of ours or on our side yet"
+        out.print(f"Swing voter {escape(swing['name'] or swing['id'])} ({escape(swing['title'] or '')}, projected "
+                  f"{swing['projected']:+.2f}): could be moved by {movers}")
+    table = Table("name", "role", "decider", "stated", "projected", "side", "weight", "id")
     for m in report["members"]:
         table.add_row(escape(m["name"] or m["id"]), escape(m["role"] or ""), "yes" if m["is_decider"] else "",
-                      _stance(m["stated"]), f"{m['projected']:+.2f}", f"{m['weight']:.0%}", f"[dim]{escape(m['id'])}[/]")
+                      _stance(m["stated"]), f"{m['projected']:+.2f}", m["side"], f"{m['weight']:.0%}",
+                      f"[dim]{escape(m['id'])}[/]")
     out.print(table)
     for reason in report["reasons"]:
         out.print(f"• {escape(reason)}")
