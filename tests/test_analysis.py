@@ -99,8 +99,21 @@ def test_coverage_by_line_and_opportunity():
     result = coach_coverage(G)
     assert result["by_department"]["purchasing"]["coverage"] == 1.0
     assert result["by_department"]["design"] == {"coaches": [], "deciders": ["designer"], "covered_deciders": [],
-                                                 "coverage": 0.0}
+                                                 "covering_coaches": [], "coverage": 0.0}
+    assert result["by_department"]["user"]["coverage"] is None  # no deciders: n/a, not 0 %
     assert result["by_opportunity"]["O"]["coverage"] == 0.0
+
+
+def test_a_lines_deciders_count_as_covered_when_a_coach_of_another_line_reaches_them():
+    departments = [{"id": "P", "account_id": "A", "name": "采购部", "kind": "purchasing"},
+                   {"id": "M", "account_id": "A", "name": "总经办", "kind": "management"}]
+    people = [person("coach", stance=3, department="P"), person("ceo", roles=["decider"], department="M"),
+              person("cfo", roles=["decider"], department="M")]
+    G = graph(people, departments=departments, influence=[("coach", "ceo", 1, "advice")])
+    management = coach_coverage(G)["by_department"]["management"]
+    assert management["coaches"] == [] and management["covering_coaches"] == ["coach"]
+    assert management["covered_deciders"] == ["ceo"] and management["coverage"] == 0.5
+    assert coach_coverage(G)["by_department"]["purchasing"]["coverage"] is None
 
 
 # ----- gaps ------------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 A coach (stance 3) *reaches* a decider within ``hops`` steps along influence edges
 (not rival) and reporting lines in either direction, never through someone who opposes
-us; a coach who is a decider covers themself.
+us; a coach who is a decider covers themself. Per line (purchasing, design, user …) the
+coverage is the share of that line's deciders reached by any coach, from whatever line:
+a purchasing coach who reaches the president covers the management line. A line without
+deciders has no coverage (None, shown "n/a"), not 0 %.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ def coach_coverage(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, Any]:
     dict
         ``coaches``, ``deciders``, ``covered_deciders`` (ids), ``coverage`` (0..1; 0 when
         there is no decider), ``reach`` (coach id → decider ids it reaches),
-        ``by_department`` (kind → the same counts) and ``by_opportunity``.
+        ``by_department`` (line → ``coaches`` of that line, its ``deciders``, the
+        ``covered_deciders`` any coach reaches, ``covering_coaches``, and ``coverage``:
+        None for a line without deciders) and ``by_opportunity``.
 
     Examples
     --------
@@ -70,11 +75,19 @@ def coach_coverage(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, Any]:
     result["reach"] = {split_key(c)[1]: _ids(sorted(reach[c])) for c in sorted(reach)}
     kinds = [k.value for k in THREE_LINES] + [k.value for k in DepartmentKind if k not in THREE_LINES]
     by_kind = {}
+    everyone = list(reach)
     for kind in kinds:
         members = [c for c in own if department_kind(G, c) == kind]
         if members or kind in (k.value for k in THREE_LINES):
-            by_kind[kind] = summary(sorted(c for c in members if c in reach),
-                                    sorted(c for c in members if c in decider_nodes))
+            line_deciders = sorted(c for c in members if c in decider_nodes)
+            # a line's deciders count as covered when any coach reaches them, whatever
+            # the coach's own line; a line without deciders has no coverage to speak of
+            row = summary(everyone, line_deciders)
+            row["coaches"] = _ids(sorted(c for c in members if c in reach))
+            row["covering_coaches"] = _ids(sorted(c for c in everyone if reach[c] & set(line_deciders)))
+            if not line_deciders:
+                row["coverage"] = None
+            by_kind[kind] = row
     result["by_department"] = by_kind
     by_opportunity = {}
     for opp in sorted(n for n, d in G.nodes(data=True) if d["kind"] == "opportunity"):

@@ -72,7 +72,8 @@ def paths(account: str, to: str, source: str | None, k: int, reports_to_weight: 
 @json_option
 def coverage(account: str, hops: int, as_json: bool) -> None:
     """Coach coverage of ACCOUNT: the coaches, the deciders they reach within --hops,
-    per department line and per opportunity."""
+    per department line (that line's deciders reached by any coach; "n/a" for a line
+    without deciders) and per opportunity."""
     with open_cli_store() as store:
         report = reports.coverage_report(store, account, hops=hops)
     if as_json:
@@ -85,11 +86,12 @@ def coverage(account: str, hops: int, as_json: bool) -> None:
     uncovered = [c for c in report["deciders"] if c not in report["covered_deciders"]]
     if uncovered:
         out.print(f"Deciders no coach covers: {', '.join(_named(names, c) for c in uncovered)}")
-    table = Table("line / opportunity", "coaches", "deciders", "covered", "coverage")
+    table = Table("line / opportunity", "coaches in it", "deciders", "covered by any coach", "coverage")
     for name, row in [*((escape(k), v) for k, v in report["by_department"].items()),
                       *((f"opportunity {_named(names, k)}", v) for k, v in report["by_opportunity"].items())]:
         table.add_row(name, str(len(row["coaches"])), str(len(row["deciders"])),
-                      str(len(row["covered_deciders"])), f"{row['coverage']:.0%}")
+                      str(len(row["covered_deciders"])),
+                      "n/a" if row["coverage"] is None else f"{row['coverage']:.0%}")
     out.print(table)
 
 
