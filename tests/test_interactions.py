@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builders import SMALL, write_csv, write_workbook
-from graph.analysis.cadence import CadencePolicy, TierCadence, cadence_breaches, default_policy, load_policy
+from graph.analysis.cadence import DEFAULT_PEERS, CadencePolicy, TierCadence, cadence_breaches, default_policy, load_policy
 from graph.analysis.gaps import find_gaps
 from graph.analysis.history import strength_report
 from graph.analysis.next_moves import next_moves
@@ -184,16 +184,20 @@ def test_inferred_influence_only_when_asked():
 
 # ----- cadence by tier, around the boundary day -----------------------------------------------------
 POLICY = CadencePolicy({"A": TierCadence(executive_days=90, account_manager_days=30)})
+# a policy that has the account manager meet the customer's executives too
+AM_TOO = CadencePolicy({"A": TierCadence(executive_days=90, account_manager_days=30)},
+                       {**DEFAULT_PEERS, "executive": ("executive", "account_manager")})
 
 
 @pytest.mark.parametrize("days_ago, overdue", [(29, None), (30, None), (31, 1), (45, 15)])
 def test_account_manager_cadence_breaks_the_day_after_the_limit(days_ago, overdue):
     G = small_graph([row(days_ago, "visit")], last=None)
-    found = [b for b in cadence_breaches(G, today=DAY, policy=POLICY) if b["kind"] == "account_manager"]
+    found = [b for b in cadence_breaches(G, today=DAY, policy=AM_TOO) if b["kind"] == "decider"]
     if overdue is None:
         assert found == []
     else:
-        assert found[0]["days_overdue"] == overdue and found[0]["contacts"] == ["C"] and found[0]["team"] == ["T"]
+        assert found[0]["days_overdue"] == overdue and found[0]["contacts"] == ["C"]
+        assert found[0]["team"] == ["T", "X"] and found[0]["roles"] == ["executive", "account_manager"]
         assert found[0]["last"] == (DAY - dt.timedelta(days=days_ago)).isoformat()
 
 
@@ -211,7 +215,7 @@ def test_executive_cadence_on_a_tier_a_account(days_ago, breach):
 def test_next_moves_propose_the_meetings_the_cadence_asks_for():
     # the account manager met decider Li 45 days ago (limit 30); our VP met them 100 days ago (limit 90)
     G = small_graph([row(45, "visit"), row(100, "executive_visit", team=("X",))], last=None)
-    moves = next_moves(G, today=DAY, cadence_policy=POLICY, top=10)
+    moves = next_moves(G, today=DAY, cadence_policy=AM_TOO, top=10)
     meetings = {(m["team"], m["contact"]): [g["type"] for g in m["closes"]] for m in moves if m["team"]}
     assert "cadence_breach" in meetings[("X", "C")]  # our executive with their executive decider
     assert "cadence_breach" in meetings[("T", "C")]  # the account manager with the decider
@@ -224,8 +228,10 @@ def test_next_moves_propose_the_meetings_the_cadence_asks_for():
 def test_never_met_is_a_breach_and_an_untiered_account_is_not_judged():
     G = small_graph([])
     # our executive never met them; the account manager last did on 2026-01-10 (264 days, limit 30)
-    assert {b["kind"]: b["days_overdue"] for b in cadence_breaches(G, today=DAY)} == {"executive": None,
-                                                                                     "account_manager": 234}
+    # by default an executive decider is met by our executives only (对等交流)
+    assert {b["kind"]: b["days_overdue"] for b in cadence_breaches(G, today=DAY)} == {"executive": None}
+    G.nodes["contact:C"]["level"] = "director"  # a director decider: the account manager's to meet
+    assert {b["kind"]: b["days_overdue"] for b in cadence_breaches(G, today=DAY)} == {"decider": 234}
     G.nodes["account:A"]["tier"] = None
     assert cadence_breaches(G, today=DAY) == []
 
@@ -241,6 +247,30 @@ def test_the_policy_file_is_validated(tmp_path):
         load_policy(bad)
     with pytest.raises(PowermapError, match="cannot read"):
         load_policy(tmp_path / "missing.toml")
+    peers = tmp_path / "peers.toml"
+    peers.write_text('[tiers.A]\nexecutive_days = 60\naccount_manager_days = 14\n[peers]\ndirector = ["executive"]\n')
+    policy = load_policy(peers)
+    assert policy.meets("director") == ("executive",) and policy.meets("staff") == DEFAULT_PEERS["staff"]
+    peers.write_text('[tiers.A]\nexecutive_days = 60\naccount_manager_days = 14\n[peers]\ndirector = ["boss"]\n')
+    with pytest.raises(PowermapError, match="peers.director must be a non-empty list of our roles"):
+        load_policy(peers)
+
+
+def test_peer_levels_decide_who_of_ours_is_to_meet_whom():
+    def account(level):  # a tier-A decider; our solution manager met them 10 days ago
+        return build_account_graph(
+            "A", accounts=[{"id": "A", "name": "Acme", "tier": "A"}], departments=[],
+            contacts=[{"id": "C", "account_id": "A", "name": "Li", "roles": ("decider",), "level": level}],
+            team=[{"id": "S", "name": "Zhou", "role": "solution_manager"}, {"id": "X", "name": "VP", "role": "executive"}],
+            relationships=[{"team_id": "S", "contact_id": "C", "strength": 0.6,
+                            "last_interaction": (DAY - dt.timedelta(days=10)).isoformat()}],
+            influence=[], opportunities=[], opportunity_members=[])
+    # a director's peers are the account, solution or delivery manager: the visit counts
+    assert cadence_breaches(account("director"), today=DAY) == []
+    # a chairman is our executive's to meet: the solution manager's visit does not count,
+    # and nobody asks the account manager to call on them
+    (breach,) = cadence_breaches(account("executive"), today=DAY)
+    assert (breach["kind"], breach["team"], breach["last"]) == ("executive", ["X"], None)
 
 
 # ----- workbook / CSV import -------------------------------------------------------------------------

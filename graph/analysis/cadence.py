@@ -1,22 +1,30 @@
-"""Visit cadence by account tier: are we meeting the customer as often as its tier requires?
+"""Visit cadence by account tier and peer level: are the right people of ours meeting the
+customer's people as often as its tier requires?
 
 A :class:`CadencePolicy` (a TOML file; the default ships as ``cadence_policy.toml``)
-sets per tier A/B/C the most days allowed between
+says **who meets whom by level** (对等交流, peer-level contact) and, per tier A/B/C, the
+most days allowed between
 
 * **executive** interactions: one of our executives (role executive or rank 1-2) with
-  the account's executives or deciders — one finding per account;
-* **account-manager** interactions: an account manager with each decider — one
-  finding per decider.
+  the account's people at the levels our executives are to meet (by default the
+  customer's executives) — one finding per account;
+* **decider** interactions: each decider at a level met by others than only our
+  executives, with one of our people of a role the policy names for that level (by
+  default the account manager, solution manager or delivery manager meet directors and
+  managers; the account manager or sales meet staff) — one finding per decider. Of
+  those, the ones who own the account (or one above it) count when there are any.
 
-An account with a tier is judged with the people in it and in the parts below it that
-have no tier of their own. Dates are the relationship edges' ``last_interaction``, which
-reflect the interaction history. An interaction exactly the limit ago is on time; a day
-more is a breach, one day overdue. No interaction on record is a breach too
-(``last`` and ``days_overdue`` None).
+By default an executive decider is met by our executives only, never handed to the
+account manager. An account with a tier is judged with the people in it and in the
+parts below it that have no tier of their own. Dates are the relationship edges'
+``last_interaction``, which reflect the interaction history. An interaction exactly the
+limit ago is on time; a day more is a breach, one day overdue. No interaction on record
+is a breach too (``last`` and ``days_overdue`` None).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from dataclasses import dataclass
@@ -29,28 +37,49 @@ import networkx as nx
 from graph.analysis import _views as v
 from graph.exceptions import PowermapError
 from graph.subgraph import EdgeType, NodeKind, split_key
-from graph.vocabulary import Tier
+from graph.vocabulary import Level, TeamRole, Tier
 
 __all__ = ["TierCadence", "CadencePolicy", "default_policy", "load_policy", "cadence_breaches"]
 
 
 @dataclass(frozen=True)
 class TierCadence:
-    """The most days allowed between interactions for one tier."""
+    """The most days allowed between interactions for one tier: ``executive_days`` for our
+    executives with the account's executives, ``account_manager_days`` for each decider
+    with their peers on our side (the account manager, by default, for directors and below)."""
 
     executive_days: int
     account_manager_days: int
 
 
+#: Who of ours meets the customer's people of each level, by default (对等交流).
+DEFAULT_PEERS: dict[str, tuple[str, ...]] = {
+    Level.EXECUTIVE.value: (TeamRole.EXECUTIVE.value,),
+    Level.DIRECTOR.value: (TeamRole.ACCOUNT_MANAGER.value, TeamRole.SOLUTION_MANAGER.value,
+                           TeamRole.DELIVERY_MANAGER.value),
+    Level.MANAGER.value: (TeamRole.ACCOUNT_MANAGER.value, TeamRole.SOLUTION_MANAGER.value,
+                          TeamRole.DELIVERY_MANAGER.value),
+    Level.STAFF.value: (TeamRole.ACCOUNT_MANAGER.value, TeamRole.SALES.value),
+}
+
+
 @dataclass(frozen=True)
 class CadencePolicy:
-    """Tier (``A``, ``B``, ``C``) → :class:`TierCadence`; a tier left out is not checked."""
+    """Tier (``A``, ``B``, ``C``) → :class:`TierCadence`; a tier left out is not checked.
+    ``peers``: customer level → the roles of ours who meet people of that level (a level
+    left out keeps :data:`DEFAULT_PEERS`)."""
 
     tiers: dict[str, TierCadence]
+    peers: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=lambda: dict(DEFAULT_PEERS))
+
+    def meets(self, level: str | None) -> tuple[str, ...]:
+        """The roles of ours who meet a customer contact of ``level`` (staff when unknown)."""
+        return self.peers.get(level or Level.STAFF.value) or DEFAULT_PEERS[Level.STAFF.value]
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "policy") -> CadencePolicy:
-        """Read ``[tiers.A] executive_days = 90, account_manager_days = 30`` …
+        """Read ``[tiers.A] executive_days = 90, account_manager_days = 30`` … and the
+        optional ``[peers]`` table: ``director = ["account_manager", "solution_manager"]`` …
 
         Raises
         ------
@@ -75,7 +104,22 @@ class CadencePolicy:
                     raise PowermapError(f"{source}: tiers.{tier}.{key} must be a whole number of days (1 or more)")
                 numbers[key] = value
             out[tier] = TierCadence(**numbers)
-        return cls(out)
+        return cls(out, _peers(data.get("peers", {}), source))
+
+
+def _peers(table: object, source: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(table, dict):
+        raise PowermapError(f"{source}: [peers] must be a table of level = [roles]")
+    peers = dict(DEFAULT_PEERS)
+    levels, roles = {lv.value for lv in Level}, {r.value for r in TeamRole}
+    for level, value in table.items():
+        if level not in levels:
+            raise PowermapError(f"{source}: unknown level {level!r} in [peers] (use {', '.join(sorted(levels))})")
+        if not isinstance(value, list) or not value or not all(isinstance(r, str) and r in roles for r in value):
+            raise PowermapError(f"{source}: peers.{level} must be a non-empty list of our roles "
+                                f"({', '.join(sorted(roles))})")
+        peers[level] = tuple(value)
+    return peers
 
 
 def default_policy() -> CadencePolicy:
@@ -83,6 +127,8 @@ def default_policy() -> CadencePolicy:
 
     >>> default_policy().tiers["A"]
     TierCadence(executive_days=90, account_manager_days=30)
+    >>> default_policy().meets("executive"), default_policy().meets("director")[0]
+    (('executive',), 'account_manager')
     """
     text = resources.files("graph.analysis").joinpath("cadence_policy.toml").read_text(encoding="utf-8")
     return CadencePolicy.from_toml(text, source="the default cadence policy")
@@ -113,26 +159,27 @@ def cadence_breaches(G: nx.MultiDiGraph, *, today: dt.date | None = None,
     Returns
     -------
     list of dict
-        ``kind`` (``executive`` or ``account_manager``), ``account``, ``account_name``,
-        ``tier``, ``contacts`` (the people it is about), ``team`` (ours who should meet
-        them), ``last`` (ISO date or None), ``days_since``, ``limit``, ``days_overdue``
-        (None when there was never an interaction); most overdue first.
+        ``kind`` (``executive`` or ``decider``), ``account``, ``account_name``,
+        ``tier``, ``contacts`` (the people it is about), ``roles`` (the roles of ours who
+        are to meet them), ``team`` (ours who should meet them), ``last`` (ISO date or
+        None), ``days_since``, ``limit``, ``days_overdue`` (None when there was never an
+        interaction); most overdue first.
 
     Examples
     --------
     >>> from graph.subgraph import build_account_graph
     >>> G = build_account_graph("A", accounts=[{"id": "A", "name": "Acme", "tier": "A"}], departments=[],
-    ...     contacts=[{"id": "d", "account_id": "A", "name": "Li", "roles": ("decider",), "level": "executive"}],
+    ...     contacts=[{"id": "d", "account_id": "A", "name": "Li", "roles": ("decider",), "level": "director"}],
     ...     team=[{"id": "am", "name": "Wu", "role": "account_manager"}],
     ...     relationships=[{"team_id": "am", "contact_id": "d", "last_interaction": "2026-01-01"}],
     ...     influence=[], opportunities=[], opportunity_members=[])
     >>> [(b["kind"], b["days_overdue"]) for b in cadence_breaches(G, today=dt.date(2026, 2, 1))]
-    [('executive', None), ('account_manager', 1)]
+    [('decider', 1)]
     """
     today = today or dt.date.today()
     policy = policy or default_policy()
     executives = set(v.our_executives(G))
-    managers = [t for t in v.team(G) if G.nodes[t].get("role") == "account_manager"]
+    team = v.team(G)
     last: dict[tuple[str, str], dt.date] = {}
     for t, c, e in v.relationships(G):
         if e.get("last_interaction"):
@@ -140,27 +187,34 @@ def cadence_breaches(G: nx.MultiDiGraph, *, today: dt.date | None = None,
             if date > last.get((t, c), dt.date.min):
                 last[(t, c)] = date
     deciders = set(v.deciders(G))
+    executive_role = TeamRole.EXECUTIVE.value
     breaches = []
     for account, tier, people in _judged_accounts(G):
         rule = policy.tiers.get(tier)
         if rule is None:
             continue
         name = G.nodes[account]["name"]
-        senior = sorted(c for c in people if c in deciders or v.is_executive(G, c))
+        senior = sorted(c for c in people if executive_role in policy.meets(G.nodes[c].get("level")))
         if senior:
             dates = [last[(t, c)] for t in executives for c in senior if (t, c) in last]
             breach = _breach(max(dates) if dates else None, rule.executive_days, today)
             if breach:
                 breaches.append({"kind": "executive", "account": split_key(account)[1], "account_name": name,
                                  "tier": tier, "contacts": [split_key(c)[1] for c in senior],
+                                 "roles": [executive_role],
                                  "team": sorted(split_key(t)[1] for t in executives), **breach})
-        owners = [t for t in managers if _owns(G, t, account)] or managers
         for d in sorted(c for c in people if c in deciders):
+            roles = policy.meets(G.nodes[d].get("level"))
+            if roles == (executive_role,):
+                continue  # met by our executives: the account's executive finding
+            fits = [t for t in team if G.nodes[t].get("role") in roles
+                    or (executive_role in roles and t in executives)]
+            owners = [t for t in fits if _owns(G, t, account)] or fits
             dates = [last[(t, d)] for t in owners if (t, d) in last]
             breach = _breach(max(dates) if dates else None, rule.account_manager_days, today)
             if breach:
-                breaches.append({"kind": "account_manager", "account": split_key(account)[1], "account_name": name,
-                                 "tier": tier, "contacts": [split_key(d)[1]],
+                breaches.append({"kind": "decider", "account": split_key(account)[1], "account_name": name,
+                                 "tier": tier, "contacts": [split_key(d)[1]], "roles": list(roles),
                                  "team": sorted(split_key(t)[1] for t in owners), **breach})
     never = float("inf")
     return sorted(breaches, key=lambda b: (-(b["days_overdue"] if b["days_overdue"] is not None else never),

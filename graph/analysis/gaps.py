@@ -339,8 +339,9 @@ class GapFinder:
     def cadence(self) -> None:
         for b in cadence_breaches(self.G, today=self.today, policy=self.cadence_policy):
             severity = {"A": "high", "B": "medium"}.get(b["tier"], "low")
-            who = ("our executives and its executives/deciders" if b["kind"] == "executive"
-                   else f"the account manager and decider {self.name('contact:' + b['contacts'][0])}")
+            who = ("our executives and its executives" if b["kind"] == "executive"
+                   else f"our {' or '.join(r.replace('_', ' ') for r in b['roles'])} and decider "
+                        f"{self.name('contact:' + b['contacts'][0])}")
             when = (f"last met {b['last']}, {b['days_overdue']} days overdue" if b["last"]
                     else "no interaction on record")
             self.add("cadence_breach", severity, [f"{NodeKind.CONTACT}:{c}" for c in b["contacts"]],

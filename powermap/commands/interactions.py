@@ -70,9 +70,10 @@ def strength(account: str, as_of: dt.date | None, as_json: bool) -> None:
 @json_option
 def cadence(account: str | None, all_accounts: bool, policy_file: Path | None, as_of: dt.date | None,
             as_json: bool) -> None:
-    """Breaches of the visit cadence by account tier: executives meeting the account's
-    executives and deciders, account managers meeting each decider, as often as the
-    policy says (who, last date, days overdue)."""
+    """Breaches of the visit cadence by account tier and peer level (对等交流): our
+    executives meeting the account's executives, and each decider below them meeting
+    their peers of ours (the account manager, solution or delivery manager by default),
+    as often as the policy says (who, ours, last date, days overdue)."""
     if bool(account) == all_accounts:
         raise click.UsageError("give an ACCOUNT or --all")
     with open_cli_store() as store:
@@ -83,10 +84,11 @@ def cadence(account: str | None, all_accounts: bool, policy_file: Path | None, a
     if not report["breaches"]:
         out.print(f"No cadence breaches as of {report['as_of']}.")
         return
-    table = Table("account", "tier", "kind", "who", "last", "overdue", title=f"Cadence breaches as of {report['as_of']}")
+    table = Table("account", "tier", "kind", "who", "ours", "last", "overdue",
+                  title=f"Cadence breaches as of {report['as_of']}")
     for b in report["breaches"]:
         table.add_row(escape(b["account_name"]), b["tier"], b["kind"].replace("_", " "),
-                      escape(", ".join(b["contacts"])), b["last"] or "never",
+                      escape(", ".join(b["contacts"])), escape(", ".join(b["team"])), b["last"] or "never",
                       f"{b['days_overdue']} days (limit {b['limit']})" if b["days_overdue"] is not None
                       else f"no interaction (limit {b['limit']})")
     out.print(table)
