@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 
 from graph.analysis import coach_coverage, find_gaps, strongest_paths
-from graph.analysis.next_moves import next_moves
+from graph.analysis.next_moves import MIN_TRIED, next_moves
 from graph.analysis.outcome import decision_unit_outcome
 from graph.analysis.ranking import influence_ranking
 from graph.analysis.rollup import group_rollup
@@ -347,6 +348,66 @@ def test_next_move_is_the_relationship_that_reaches_the_uncovered_decider():
     assert (moves[0]["action"], moves[0]["team"], moves[0]["contact"]) == ("new_relationship", "vp", "boss")
     assert {c["type"] for c in moves[0]["closes"]} >= {"uncovered_decider", "no_executive_peer"}
     assert [g.key for g in find_gaps(G, today=TODAY)] == before  # the graph is left as it was
+
+
+def _deal(people, members, *, dmu="consensus", stage="Negotiation", value=100, **kw):
+    return graph(people, opportunities=[{"id": "O", "account_id": "A", "name": "Deal", "dmu_type": dmu,
+                                         "stage": stage, "value": value}],
+                 members=[{"opportunity_id": "O", "contact_id": c, "role": r, "is_decider": r == "decider"}
+                          for c, r in members], **kw)
+
+
+def test_winning_over_a_swing_voter_gives_the_deal_its_majority_and_says_which_deal():
+    # three deciders: one for us, one against, one undecided whom our account manager knows
+    people = [person("d1", stance=2, roles=["decider"]), person("d2", stance=-1, roles=["decider"]),
+              person("d3", stance=0, roles=["decider"])]
+    G = _deal(people, [("d1", "decider"), ("d2", "decider"), ("d3", "decider")],
+              relationships=[("am", c, 0.8, TODAY.isoformat()) for c in ("d1", "d2", "d3")])
+    moves = next_moves(G, today=TODAY, time_budget=None)
+    win = next(m for m in moves if m["action"] == "raise_stance" and m["contact"] == "d3")
+    assert win["team"] == "am" and win["description"].startswith("AM should win D3 over")
+    assert win["deals"] == [{"opportunity": "O", "name": "Deal", "stake": 1.0, "support_before": 0.0,
+                             "support_after": 1.0}]
+    assert win["support_gain"] == 1.0 and win["gain"] > 0
+
+
+def test_moves_are_spread_with_a_cap_per_person():
+    # four executives nobody of ours knows (our VP's to meet) and a design-line decider (the solution manager's)
+    departments = [{"id": "D", "account_id": "A", "name": "设计院", "kind": "design"}]
+    people = [*(person(f"e{i}", level="executive", roles=["decider"], stance=1) for i in range(4)),
+              person("designer", roles=["decider"], stance=1, department="D")]
+    G = graph(people, departments=departments,
+              team=[("am", "account_manager", 3), ("vp", "executive", 1), ("sm", "solution_manager", 3)])
+    capped = next_moves(G, today=TODAY, top=4, per_person=2, time_budget=None)
+    # the VP's third meeting (gain 6) gives way: nobody gets more than two, and the solution
+    # manager's one move (gain 3) comes in before anyone's second would have
+    assert [(m["team"], m["gain"]) for m in capped] == [("vp", 6.0), ("vp", 6.0), ("sm", 3.0)]
+    uncapped = next_moves(G, today=TODAY, top=4, per_person=None, time_budget=None)
+    assert [m["team"] for m in uncapped] == ["vp"] * 4
+    first = next_moves(G, today=TODAY, top=2, per_person=2, time_budget=None)
+    assert [m["team"] for m in first] == ["vp", "sm"]  # everyone's best before anyone's second
+
+
+def test_a_time_budget_still_tries_the_most_promising_candidates():
+    people = [person(f"d{i}", roles=["decider"]) for i in range(40)]
+    G = graph(people)
+    unbounded, bounded = {}, {}
+    next_moves(G, today=TODAY, time_budget=None, stats=unbounded)
+    next_moves(G, today=TODAY, time_budget=0.0, stats=bounded)
+    assert unbounded["tried"] == unbounded["candidates"] > MIN_TRIED
+    assert bounded == {"candidates": unbounded["candidates"], "tried": MIN_TRIED}
+
+
+def test_touching_a_subsidiary_does_not_open_the_gap_of_the_part_below_it():
+    accounts = [{"id": "G", "name": "Group", "parent_id": None, "kind": "group"},
+                {"id": "S", "name": "Sub", "parent_id": "G", "kind": "subsidiary"},
+                {"id": "W", "name": "Window", "parent_id": "S", "kind": "window"}]
+    people = [person("g", account="G", stance=3), person("s", account="S", level="executive"),
+              person("w", account="W", roles=["decider"])]
+    G = graph(people, accounts=accounts, relationships=[("am", "g", 1.0, TODAY.isoformat())])
+    move = next(m for m in next_moves(G, today=TODAY, time_budget=None, top=10) if m["contact"] == "s")
+    assert "untouched_subsidiary" in {g["type"] for g in move["closes"]}
+    assert move["opens"] == []  # the window was untouched before too
 
 
 def test_rollup_adds_up_the_hierarchy():

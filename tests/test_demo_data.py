@@ -104,3 +104,22 @@ def test_demo_carries_a_year_of_interactions_that_tell_the_same_story(workbook_s
     untouched = {d["id"] for _, d in G.nodes(data=True) if d["kind"] == "contact" and d["account_id"] in
                  ("A-CQ", "A-CQ-W1")}
     assert untouched and not untouched & {c for r in wb for c in r["contact_ids"]}
+
+
+def test_next_moves_on_the_demo_spread_over_the_iron_triangle_and_serve_deals(workbook_store):
+    import datetime as dt
+
+    from graph.analysis.next_moves import next_moves
+
+    G = workbook_store.account_subgraph("A-G1", as_of=dt.date(2026, 11, 1))
+    stats = {}
+    moves = next_moves(G, today=dt.date(2026, 11, 1), time_budget=None, stats=stats)
+    assert stats["tried"] == stats["candidates"] > 16  # every candidate the gaps and deals suggest
+    owners = {G.nodes[f"team:{m['team']}"]["role"] for m in moves}
+    assert {"solution_manager", "delivery_manager"} <= owners
+    assert all(m["team"] for m in moves)  # every move has an owner, win-overs included
+    assert max(Counter(m["team"] for m in moves).values()) <= 2
+    assert any(d["opportunity"] == "O2" for m in moves for d in m["deals"])  # the coach-less deal
+    wins = [m for m in moves if m["action"] == "raise_stance" and m["deals"]]
+    assert wins and all(m["support_gain"] != 0 for m in wins)
+    assert not [g for m in moves for g in m["opens"] if g["type"] == "untouched_subsidiary"]

@@ -125,6 +125,7 @@ class MoveOut(_Open):
     description: str
     gain: float
     support_gain: float
+    deals: list[dict[str, Any]]
     closes: list[dict[str, Any]]
     opens: list[dict[str, Any]]
 
@@ -132,6 +133,8 @@ class MoveOut(_Open):
 class MovesOut(_Open):
     account: str
     moves: list[MoveOut]
+    candidates: int
+    tried: int
 
 
 class RollupOut(_Open):
@@ -260,11 +263,14 @@ def influence(request: Request, account_id: str, store: StoreDep, state: StateDe
 @router.get("/{account_id}/next-moves", response_model=MovesOut, summary="Next best relationships",
             responses=errors(401, 404, 422))
 def next_moves(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
-               top: Annotated[int, Query(ge=1, le=50)] = 5) -> Response:
-    """The actions that close the most gaps and add the most support."""
+               top: Annotated[int, Query(ge=1, le=50)] = 5,
+               per_person: Annotated[int, Query(ge=1, le=50, description="The most actions for one of ours.")] = 2
+               ) -> Response:
+    """The actions that close the most gaps and add the most support to the deals, each
+    with its owner and the deals it serves."""
     return _cached(request, who, lambda: json_response(
         reports.next_moves_json(visible_account(store, who, account_id), top=top, today=as_of,
-                                cadence_policy=request.app.state.cadence_policy)))
+                                cadence_policy=request.app.state.cadence_policy, per_person=per_person)))
 
 
 @router.get("/{account_id}/rollup", response_model=RollupOut, summary="Group roll-up",

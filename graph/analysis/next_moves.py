@@ -1,27 +1,42 @@
-"""Next best relationship: the few actions that close the most gaps.
+"""Next best relationship: the few actions that close the most gaps and win the deals.
 
-Two kinds of candidate action are tried:
+Two kinds of candidate action are tried, each with an **owner** on our side:
 
 * **new relationship** — one of our people starts (or, when stale, renews) a
-  relationship with a contact. Who is proposed follows the iron triangle: our executive
-  for customer executives (executive peers), the solution manager for the design line,
-  the delivery manager for the user line, the account manager otherwise; a breach of
-  the visit cadence of the account's tier proposes the meeting it asks for (our
-  executive with the most senior of its people, the owning account manager with the
-  decider);
-* **raise stance** — win a contact over by one step (opposes → neutral → supports …).
+  relationship with a contact. Who is proposed follows the iron triangle and peer-level
+  practice (对等交流): our executive for customer executives, the solution manager for the
+  design line, the delivery manager for the user, quality and logistics lines, the
+  account manager otherwise; a breach of the visit cadence proposes the meeting it asks
+  for (our executive with the most senior of its people, the decider's peer of ours);
+* **win over** — one step up a contact's stance (opposes → neutral → supports …), by the
+  one of ours who knows them best (else by their peer of ours, as above).
 
-Candidates come from the people named in the gaps and the account's most influential
-people. Each is applied to the graph, the gaps and the opportunities' support indexes
-are computed again, and the action is undone. Gain = closed gaps weighted by severity
-(high 3, medium 2, low 1) minus opened ones, plus twice the rise of the mean support
-index.
+Candidates come from the gaps (each gap credits the action most likely to close it) and
+from the deals: every open opportunity's undecided or opposed deciders and, in a
+consensus unit, its swing voters. Every candidate is tried, the most promising first,
+until all are tried or ``time_budget`` seconds have passed (at least
+:data:`MIN_TRIED` are always tried). Each is applied to the graph, the gaps it can
+affect and every deal's support index are computed again, and the action is undone.
+
+The gain weighs what is at stake: a closed gap counts its severity (high 3, medium 2,
+low 1), times ``1 + stake`` of the weightiest open deal it bears on (its own deal, a deal
+its people are in, or a deal of its account); an opened gap counts against; and each
+deal's support counts ``(1 + 2 × stake) × (2 × rise of the index + 3 × steps of better
+verdict)``, so a win-over that gives a consensus unit its majority weighs most. A deal's **stake**
+(0..1) is its stage (late stages weigh more, closed deals nothing) times its value
+relative to the account's largest deal; the unit's type (authority, consensus,
+advisory) decides whose stance moves the deal's index. Each move names the deals it
+serves. The chosen moves are spread over our people (the iron triangle, our executive,
+sales): each one's best move comes before anyone's second, and nobody gets more than
+``per_person``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,19 +45,33 @@ import networkx as nx
 from graph.analysis import _views as v
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.gaps import FAMILY, Gap, GapFinder, sort_gaps
-from graph.analysis.outcome import StanceModel, decision_unit_outcome
+from graph.analysis.outcome import DecisionUnit, StanceModel, decision_unit_outcome, verdict
 from graph.subgraph import EdgeType, NodeKind, node_key, split_key
 from graph.vocabulary import COACH
 
-__all__ = ["next_moves"]
+__all__ = ["next_moves", "deal_stakes", "MIN_TRIED"]
 
 _WEIGHT = {"high": 3, "medium": 2, "low": 1}
-_LINE_ROLE = {"design": "solution_manager", "user": "delivery_manager"}
+_LINE_ROLE = {"design": "solution_manager", "user": "delivery_manager", "quality": "delivery_manager",
+              "logistics": "delivery_manager"}
+_VERDICTS = ("at risk", "open", "leaning our way", "likely win")
+#: At least this many candidates are tried whatever the time budget.
+MIN_TRIED = 24
+#: Stage words → how close the deal is to being decided (closed deals are at stake no more).
+_STAGES = ((re.compile(r"clos|won|lost|赢单|输单|丢单|结束|关闭", re.I), 0.0),
+           (re.compile(r"negotiat|review|contract|commit|award|商务|谈判|合同|决策|签约|定标", re.I), 1.0),
+           (re.compile(r"propos|solution|evaluat|quot|bid|tender|方案|评估|报价|投标|招标", re.I), 0.8),
+           (re.compile(r"prospect|qualif|need|discover|lead|需求|线索|立项|初步|确认", re.I), 0.6))
+_UNKNOWN_STAGE = 0.7
+
+Candidate = tuple[str, str | None, str, str | None]  # description, team member, contact, verb (None: relate)
 
 
 def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None, new_strength: float = 0.6,
-               max_candidates: int = 16, cadence_policy: CadencePolicy | None = None) -> list[dict[str, Any]]:
-    """Rank candidate actions by how much they close gaps and raise support.
+               time_budget: float | None = 0.15, per_person: int | None = 2,
+               cadence_policy: CadencePolicy | None = None,
+               stats: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Rank candidate actions by the gaps they close and the deals' support they add.
 
     Parameters
     ----------
@@ -54,51 +83,44 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
         The day staleness is measured from.
     new_strength : float
         The strength assumed for a new or renewed relationship.
-    max_candidates : int
-        How many candidate actions to evaluate (the most promising first).
+    time_budget : float or None
+        Seconds to spend trying candidates (the most promising first; at least
+        :data:`MIN_TRIED` are tried); None tries every one.
+    per_person : int or None
+        The most actions one of our people is given (None: no cap).
     cadence_policy : CadencePolicy, optional
         The visit cadence by tier whose breaches count as gaps (default: the shipped policy).
+    stats : dict, optional
+        Filled with ``candidates`` (how many were found) and ``tried``.
 
     Returns
     -------
     list of dict
-        ``action`` (``new_relationship`` or ``raise_stance``), ``team`` (our person, for
-        relationships), ``contact``, ``description``, ``gain``, ``closes`` (the gaps it
-        closes: type, severity, explanation and key), ``opens`` and ``support_gain``.
+        ``action`` (``new_relationship`` or ``raise_stance``), ``team`` (the owner: our
+        person who is to act), ``contact``, ``description``, ``gain``, ``closes`` (the
+        gaps it closes: type, severity, explanation and key), ``opens``, ``support_gain``
+        (the rise of the deals' support indexes, summed) and ``deals`` (the deals it
+        serves, at stake first: ``opportunity``, ``name``, ``stake``, ``support_before``,
+        ``support_after``).
     """
+    started = time.perf_counter()
     today = today or dt.date.today()
     finder = GapFinder(G, today=today, cadence_policy=cadence_policy)
     base_gaps = finder.run()
     stances = StanceModel(G)
-    base_support = _support(G, stances)
+    deals = _Deals(G, stances)
     executives = set(v.our_executives(G))
+    candidates = _candidates(G, base_gaps, today, deals)
     moves = []
-    for candidate in _candidates(G, base_gaps, today)[:max_candidates]:
-        description, team_key, contact = candidate
-        if team_key:
-            families = {"reach", "untouched"}
-            R = finder.reach.graph
-            strength = max(new_strength, R.edges[team_key, contact]["strength"] if R.has_edge(team_key, contact)
-                           else 0.0)
-            undo = _relate(G, team_key, contact, new_strength, today)
-            try:
-                reach = finder.reach.with_edges([(team_key, contact, -math.log(strength))])
-                after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
-                                  cadence_policy=cadence_policy).run(families)
-            finally:
-                undo()
-            # a new or renewed relationship closes its own staleness, from an executive the
-            # executive-peer gap, and a cadence breach naming both people (a meeting today):
-            # no need to recompute those families
-            ours, theirs = split_key(team_key)[1], split_key(contact)[1]
-            after += [g for g in base_gaps if g.type == "stale_relationship"
-                      and not (g.contacts == (theirs,) and g.team == (ours,))]
-            after += [g for g in base_gaps if g.type == "no_executive_peer"
-                      and not (team_key in executives and g.contacts == (theirs,))]
-            after += [g for g in base_gaps if g.type == "cadence_breach"
-                      and not (ours in g.team and theirs in g.contacts)]
-            families |= {"stale", "peers", "cadence"}
-            support = base_support  # relationships do not move stances
+    for n, candidate in enumerate(candidates):
+        if time_budget is not None and n >= MIN_TRIED and time.perf_counter() - started > time_budget:
+            break
+        description, team_key, contact, verb = candidate
+        if verb is None:
+            after = _with_relationship(G, finder, base_gaps, team_key, contact, new_strength, today,
+                                       executives, cadence_policy)
+            families = {"reach", "untouched", "stale", "peers", "cadence"}
+            support = deals.base  # relationships do not move stances
         else:
             previous = G.nodes[contact].get("stance")
             stance = _raised(previous)
@@ -110,13 +132,93 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
                     reach = reach.with_edges(_carried_from(G, contact, reach.index))
                 after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
                                   cadence_policy=cadence_policy).run(families)
-                support = _support(G, stances, {contact: stance})
+                support = deals.indexes({contact: stance})
             finally:
                 G.nodes[contact]["stance"] = previous
-        moves.append(_judge(candidate, base_gaps, after, support - base_support, families))
+        moves.append(_judge(G, candidate, base_gaps, after, deals, support, families))
+    if stats is not None:
+        stats.update(candidates=len(candidates), tried=len(moves))
     moves = [m for m in moves if m["gain"] > 0]
     moves.sort(key=lambda m: (-m["gain"], m["contact"], m["team"] or ""))
-    return moves[:top]
+    return _spread(moves, top, per_person)
+
+
+def deal_stakes(G: nx.MultiDiGraph) -> dict[str, float]:
+    """Opportunity node → what is at stake (0..1): its stage times its value relative to
+    the account's largest deal (a quarter of the weight whatever the value).
+
+    >>> from graph.subgraph import build_account_graph
+    >>> G = build_account_graph("A", accounts=[{"id": "A", "name": "A"}], departments=[], contacts=[],
+    ...     team=[], relationships=[], influence=[], opportunity_members=[],
+    ...     opportunities=[{"id": "big", "account_id": "A", "name": "B", "stage": "Negotiation", "value": 100},
+    ...                    {"id": "small", "account_id": "A", "name": "S", "stage": "Qualification", "value": 20},
+    ...                    {"id": "done", "account_id": "A", "name": "D", "stage": "Closed Won", "value": 100}])
+    >>> {split_key(o)[1]: s for o, s in sorted(deal_stakes(G).items())}
+    {'big': 1.0, 'done': 0.0, 'small': 0.24}
+    """
+    opportunities = v.opportunities(G)
+    values = {o: G.nodes[o].get("value") for o in opportunities}
+    largest = max((float(x) for x in values.values() if x), default=0.0)
+    stakes = {}
+    for o in opportunities:
+        stage = str(G.nodes[o].get("stage") or "")
+        factor = next((f for pattern, f in _STAGES if pattern.search(stage)), _UNKNOWN_STAGE) if stage \
+            else _UNKNOWN_STAGE
+        share = float(values[o]) / largest if values[o] and largest else 0.5
+        stakes[o] = round(factor * (0.25 + 0.75 * share), 4)
+    return stakes
+
+
+class _Deals:
+    """The account's opportunities: what is at stake and their support indexes."""
+
+    def __init__(self, G: nx.MultiDiGraph, stances: StanceModel):
+        self.G, self.stances = G, stances
+        self.stakes = deal_stakes(G)
+        self.nodes = sorted(self.stakes)
+        projected = stances.project()
+        self.outcomes = {o: decision_unit_outcome(G, split_key(o)[1], projected=projected) for o in self.nodes}
+        self.units = {o: DecisionUnit(G, split_key(o)[1]) for o in self.nodes}
+        self.base = {o: unit.index(projected) for o, unit in self.units.items()}
+        self.members = {o: set(v.opportunity_members(G, o)) for o in self.nodes}
+        self._member_ids = {o: {split_key(c)[1] for c in m} for o, m in self.members.items()}
+        self._account = {o: G.nodes[o].get("account_id") for o in self.nodes}
+        self._by_id = {split_key(o)[1]: o for o in self.nodes}
+
+    def of_gap(self, gap: Gap) -> list[str]:
+        """The open deals a gap bears on: its own, those its people are in, those of its accounts."""
+        return [o for o in self.nodes if self.stakes[o] > 0 and (
+            self._by_id.get(gap.opportunity or "") == o or not self._member_ids[o].isdisjoint(gap.contacts)
+            or self._account[o] in gap.accounts)]
+
+    def indexes(self, stances: dict[str, int]) -> dict[str, float]:
+        projected = self.stances.project(stances=stances)
+        return {o: unit.index(projected) for o, unit in self.units.items()}
+
+
+def _with_relationship(G, finder: GapFinder, base_gaps: list[Gap], team_key: str, contact: str,
+                       new_strength: float, today: dt.date, executives: set[str],
+                       cadence_policy: CadencePolicy | None) -> list[Gap]:
+    """The gaps with a new (or renewed) relationship ``team_key`` → ``contact``."""
+    R = finder.reach.graph
+    strength = max(new_strength, R.edges[team_key, contact]["strength"] if R.has_edge(team_key, contact) else 0.0)
+    undo = _relate(G, team_key, contact, new_strength, today)
+    try:
+        reach = finder.reach.with_edges([(team_key, contact, -math.log(strength))])
+        after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
+                          cadence_policy=cadence_policy).run({"reach", "untouched"})
+    finally:
+        undo()
+    # a new or renewed relationship closes its own staleness, from an executive the
+    # executive-peer gap, and a cadence breach naming both people (a meeting today): no
+    # need to recompute those families
+    ours, theirs = split_key(team_key)[1], split_key(contact)[1]
+    after += [g for g in base_gaps if g.type == "stale_relationship"
+              and not (g.contacts == (theirs,) and g.team == (ours,))]
+    after += [g for g in base_gaps if g.type == "no_executive_peer"
+              and not (team_key in executives and g.contacts == (theirs,))]
+    after += [g for g in base_gaps if g.type == "cadence_breach" and not (ours in g.team and theirs in g.contacts)]
+    return after
 
 
 def _stance_families(previous: int | None, stance: int) -> set[str]:
@@ -133,32 +235,60 @@ def _stance_families(previous: int | None, stance: int) -> set[str]:
     return families
 
 
-def _judge(candidate: tuple, base: list[Gap], after: list[Gap], support_gain: float, families: set[str]) -> dict:
-    description, team_key, contact = candidate
+def _judge(G: nx.MultiDiGraph, candidate: Candidate, base: list[Gap], after: list[Gap], deals: _Deals,
+           support: dict[str, float], families: set[str]) -> dict:
+    description, team_key, contact, verb = candidate
     before = {g.key: g for g in base if FAMILY[g.type] in families}
     now = {g.key: g for g in after}
     closed = [before[k] for k in before.keys() - now.keys()]
     opened = [now[k] for k in now.keys() - before.keys()]
-    gain = sum(_WEIGHT[g.severity] for g in closed) - sum(_WEIGHT[g.severity] for g in opened) + 2 * support_gain
+    # a part below a subsidiary we just touched was untouched before too (it was reported
+    # as part of its parent): it is not a gap this move opens
+    untouched = set().union(*(g.accounts for g in closed if g.type == "untouched_subsidiary"))
+    opened = [g for g in opened if not (g.type == "untouched_subsidiary" and set(g.accounts) <= untouched)]
+
+    def weight(g: Gap) -> float:
+        return _WEIGHT[g.severity] * (1 + max((deals.stakes[o] for o in deals.of_gap(g)), default=0.0))
+
+    rise = {o: support[o] - deals.base[o] for o in deals.nodes}
+    # a deal's support counts by its stake, and a better verdict (open → leaning our way …) most
+    steps = {o: _VERDICTS.index(verdict(support[o])) - _VERDICTS.index(verdict(deals.base[o])) for o in deals.nodes}
+    gain = sum(weight(g) for g in closed) - sum(weight(g) for g in opened) \
+        + sum((1 + 2 * deals.stakes[o]) * (2 * rise[o] + 3 * steps[o]) for o in deals.nodes)
+    served = {o for g in closed for o in deals.of_gap(g)}
+    served |= {o for o in deals.nodes if abs(rise[o]) >= 0.005 or (contact in deals.members[o] and deals.stakes[o] > 0)}
     return {
-        "action": "new_relationship" if team_key else "raise_stance",
+        "action": "new_relationship" if verb is None else "raise_stance",
         "team": split_key(team_key)[1] if team_key else None, "contact": split_key(contact)[1],
-        "description": description, "gain": round(gain, 3), "support_gain": round(support_gain, 3),
+        "description": description, "gain": round(gain, 3), "support_gain": round(sum(rise.values()), 3),
+        "deals": [{"opportunity": split_key(o)[1], "name": G.nodes[o].get("name"), "stake": deals.stakes[o],
+                   "support_before": round(deals.base[o], 2), "support_after": round(support[o], 2)}
+                  for o in sorted(served, key=lambda o: (-deals.stakes[o], o))],
         "closes": [_brief(g) for g in sort_gaps(closed)], "opens": [_brief(g) for g in sort_gaps(opened)],
     }
 
 
+def _spread(moves: list[dict], top: int, per_person: int | None) -> list[dict]:
+    """The best ``top`` moves spread over our people: everyone's best move first (the
+    better ones first), then everyone's second … at most ``per_person`` each (None: the
+    best moves whoever owns them)."""
+    if per_person is None:
+        return moves[:top]
+    by_owner: dict[str | None, list[dict]] = {}
+    for m in moves:
+        by_owner.setdefault(m["team"], []).append(m)
+    chosen: list[dict] = []
+    for round_ in range(per_person):
+        offered = sorted((ms[round_] for ms in by_owner.values() if len(ms) > round_),
+                         key=lambda m: (-m["gain"], m["contact"], m["team"] or ""))
+        chosen += offered[:top - len(chosen)]
+        if len(chosen) == top:
+            break
+    return sorted(chosen, key=lambda m: (-m["gain"], m["contact"], m["team"] or ""))
+
+
 def _brief(gap: Gap) -> dict:
     return {"type": gap.type, "severity": gap.severity, "explanation": gap.explanation, "key": gap.key}
-
-
-def _support(G: nx.MultiDiGraph, model: StanceModel, stances: dict | None = None) -> float:
-    opportunities = v.opportunities(G)
-    if not opportunities:
-        return 0.0
-    projected = model.project(stances=stances)
-    return sum(decision_unit_outcome(G, split_key(o)[1], projected=projected)["support_index"]
-               for o in opportunities) / len(opportunities)
 
 
 def _carried_from(G: nx.MultiDiGraph, contact: str, nodes: dict) -> list[tuple[str, str, float]]:
@@ -173,8 +303,8 @@ def _raised(stance: int | None) -> int:
     return 0 if stance is None else min(stance + 1, COACH)
 
 
-def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tuple[str, str | None, str]]:
-    """(description, team member or None, contact), the most promising first.
+def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Deals) -> list[Candidate]:
+    """Every candidate action, the most promising first.
 
     Each gap credits the action most likely to close it: a relationship with the decider
     nobody reaches (or reaches only through one person), with the executive who has no
@@ -182,7 +312,8 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tup
     winning over the opposed decider, the person of unknown stance, the likeliest
     supporter of a line or a coach-less unit; a cadence breach credits the meeting it
     asks for (the breach's own team member, the most senior first, with its most senior
-    person).
+    person). Each open deal credits winning over its deciders who are not for us and its
+    swing voters, and a relationship with them when none of ours has one, by its stake.
     """
     own = set(v.contacts(G))
     relate: dict[str, float] = {}
@@ -204,7 +335,7 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tup
         return ranked[0] if ranked else None
 
     for gap in gaps:
-        w = _WEIGHT[gap.severity]
+        w = _WEIGHT[gap.severity] * (1 + max((deals.stakes[o] for o in deals.of_gap(gap)), default=0.0))
         people = [key(c) for c in gap.contacts]
         if gap.type in ("uncovered_decider", "gatekeeper_only", "single_point_of_failure", "no_executive_peer",
                         "stale_relationship"):
@@ -228,6 +359,18 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tup
             for c in sorted(pool, key=lambda c: (_seniority(G, c), -_weight_of(G, c), c))[:2]:
                 credit(relate, c, w)
     known = {(t, c): d for t, c, d in v.relationships(G)}
+    for o in deals.nodes:  # the deals: deciders not for us, swing voters
+        stake = deals.stakes[o]
+        if stake <= 0:
+            continue
+        outcome = deals.outcomes[o]
+        swing = {key(s["id"]) for s in outcome["swing_voters"]}
+        for m in outcome["members"]:
+            c = key(m["id"])
+            if (m["is_decider"] and m["side"] != "for") or c in swing:
+                credit(win, c, 2 * (1 + 2 * stake) * (1.5 if c in swing else 1.0))
+                if not any(t_c[1] == c for t_c in known):
+                    credit(relate, c, 1 + 2 * stake)
     team, executives = v.team(G), v.our_executives(G)
     relationships: dict[tuple[str, str], list] = {}  # (ours, theirs) → [weight, description]
     for c, w in relate.items():
@@ -245,13 +388,16 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date) -> list[tup
             relationships[(t, c)][0] += w
         else:
             relationships[(t, c)] = [w, f"{v.name(G, t)} should meet {v.name(G, c)} ({why} cadence)"]
-    scored: list[tuple[float, tuple[str, str | None, str]]] = [
-        (w + 0.1 * _weight_of(G, c), (description, t, c)) for (t, c), (w, description) in relationships.items()]
+    scored: list[tuple[float, Candidate]] = [
+        (w + 0.1 * _weight_of(G, c), (description, t, c, None)) for (t, c), (w, description) in relationships.items()]
     for c, w in win.items():
+        t = _winner(G, c, known, team, executives)
+        if t is None:
+            continue
         stance = v.stance(G, c)
-        target = _raised(stance)
         scored.append((w + 0.1 * _weight_of(G, c),
-                       (f"win {v.name(G, c)} over from {_stance_word(stance)} to {_stance_word(target)}", None, c)))
+                       (f"{v.name(G, t)} should win {v.name(G, c)} over from {_stance_word(stance)} to "
+                        f"{_stance_word(_raised(stance))}", t, c, "win")))
     scored.sort(key=lambda x: (-x[0], x[1][2], x[1][1] or ""))
     return [candidate for _, candidate in scored]
 
@@ -266,6 +412,15 @@ def _seniority(G: nx.MultiDiGraph, c: str) -> int:
     return {"executive": 0, "director": 1, "manager": 2}.get(G.nodes[c].get("level"), 3)
 
 
+def _winner(G: nx.MultiDiGraph, contact: str, known: dict, team: list[str], executives: list[str]) -> str | None:
+    """Who of ours is to win ``contact`` over: the one who knows them best, else their peer."""
+    ties = [(d.get("strength") if d.get("strength") is not None else 0.5, t) for (t, c), d in known.items()
+            if c == contact]
+    if ties:
+        return max(ties, key=lambda x: (x[0], -(G.nodes[x[1]].get("rank") or 99), x[1]))[1]
+    return _who_should_meet(G, contact, team, executives)
+
+
 def _who_should_meet(G: nx.MultiDiGraph, contact: str, team: list[str], executives: list[str]) -> str | None:
     if not team:
         return None
@@ -276,10 +431,23 @@ def _who_should_meet(G: nx.MultiDiGraph, contact: str, team: list[str], executiv
     account_id = G.nodes[contact].get("account_id")
     for role in (wanted, "account_manager"):
         fits = [t for t in team if G.nodes[t].get("role") == role]
-        owners = [t for t in fits if account_id in (G.nodes[t].get("accounts") or ())]
+        owners = [t for t in fits if _owns(G, t, account_id)]
         if owners or fits:
             return sorted(owners or fits)[0]
     return sorted(team)[0]
+
+
+def _owns(G: nx.MultiDiGraph, team: str, account_id: str | None) -> bool:
+    """The team member is assigned the account or one above it."""
+    assigned = set(G.nodes[team].get("accounts") or ())
+    seen = set()
+    while account_id and account_id not in seen:
+        if account_id in assigned:
+            return True
+        seen.add(account_id)
+        key = node_key(NodeKind.ACCOUNT, account_id)
+        account_id = G.nodes[key].get("parent_id") if key in G else None
+    return False
 
 
 def _relate(G: nx.MultiDiGraph, t: str, c: str, strength: float, today: dt.date) -> Callable[[], None]:

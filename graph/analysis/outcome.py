@@ -41,7 +41,7 @@ from graph.exceptions import OpportunityNotFound
 from graph.subgraph import EdgeType, NodeKind, node_key, split_key
 from graph.vocabulary import STANCE_LABELS, BuyingRole, DecisionUnitType, DepartmentKind, InfluenceKind
 
-__all__ = ["decision_unit_outcome", "project_stances", "StanceModel", "verdict", "side"]
+__all__ = ["decision_unit_outcome", "DecisionUnit", "project_stances", "StanceModel", "verdict", "side"]
 
 OPENNESS, UNKNOWN_OPENNESS, MANAGER_WEIGHT = 0.5, 0.8, 0.5
 
@@ -151,42 +151,21 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
     >>> decision_unit_outcome(unit("consensus"), "O")["votes"]
     {'for': ['a'], 'against': ['boss'], 'undecided': [], 'needed': 1}
     """
-    key = node_key(NodeKind.OPPORTUNITY, opportunity)
-    if key not in G:
-        raise OpportunityNotFound(opportunity)
-    data = G.nodes[key]
-    dmu = data.get("dmu_type") or DecisionUnitType.CONSENSUS.value
-    members = opportunity_members(G, key)
+    unit = DecisionUnit(G, opportunity)
+    data, dmu, members, deciders = unit.data, unit.dmu, unit.members, unit.deciders
     projected = projected if projected is not None else project_stances(G, steps=steps, openness=openness)
-    deciders = sorted(m for m, e in members.items() if e.get("is_decider") or e.get("role") == "decider")
-
-    def influence(c: str) -> float:
-        value = G.nodes[c].get("influence")
-        return 0.5 if value is None else max(float(value), 0.05)
-
+    index = unit.index(projected)
+    weights = unit.weights
     reasons: list[tuple[float, str]] = []
     votes = _votes(deciders, projected)
     swing: list[dict[str, Any]] = []
-    if dmu == DecisionUnitType.AUTHORITY.value and deciders:
-        weights = {d: influence(d) for d in deciders}
-        index = _weighted(weights, projected)
-    elif dmu == DecisionUnitType.ADVISORY.value and deciders:
-        weights = _advisory_weights(G, members, deciders, influence)
-        index = _weighted(weights, projected)
-    elif deciders:
-        weights = {d: 1.0 for d in deciders}
-        ordered = sorted(projected[d] for d in deciders)
-        index = ordered[(len(ordered) - 1) // 2]  # the stance a strict majority holds at least
+    if unit.by_majority:
         swing = [_swing_voter(G, d, projected) for d in deciders if side(projected[d]) == "undecided"]
         reasons.append((98.0, _tally(votes, len(deciders))))
         if dmu != DecisionUnitType.CONSENSUS.value:
             reasons.append((99.0, f"no decider is marked in this {dmu} unit, so it is read as a consensus"))
-    else:
-        weights = {m: influence(m) for m in members}
-        index = _weighted(weights, projected)
+    elif not deciders:
         reasons.append((99.0, "no decider is marked: the members' influence-weighted stance stands in for the vote"))
-    total = sum(weights.values()) or 1.0
-    weights = {c: w / total for c, w in weights.items()}
     if not data.get("dmu_type"):
         reasons.append((99.0, "the decision-unit type is not recorded; read as consensus"))
 
@@ -219,9 +198,41 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
             "swing_voters": swing, "members": rows, "reasons": [text for _, text in reasons[:5]]}
 
 
-def _weighted(weights: dict[str, float], projected: dict[str, float]) -> float:
-    total = sum(weights.values()) or 1.0
-    return sum(w * projected[c] for c, w in weights.items()) / total
+class DecisionUnit:
+    """One opportunity's decision unit: its members, deciders, type and who weighs how
+    much; :meth:`index` reads the support index off any projection of stances."""
+
+    def __init__(self, G: nx.MultiDiGraph, opportunity: str):
+        key = node_key(NodeKind.OPPORTUNITY, opportunity)
+        if key not in G:
+            raise OpportunityNotFound(opportunity)
+        self.data = G.nodes[key]
+        self.dmu = self.data.get("dmu_type") or DecisionUnitType.CONSENSUS.value
+        self.members = opportunity_members(G, key)
+        self.deciders = sorted(m for m, e in self.members.items() if e.get("is_decider") or e.get("role") == "decider")
+
+        def influence(c: str) -> float:
+            value = G.nodes[c].get("influence")
+            return 0.5 if value is None else max(float(value), 0.05)
+
+        self.by_majority = False
+        if self.dmu == DecisionUnitType.AUTHORITY.value and self.deciders:
+            weights = {d: influence(d) for d in self.deciders}
+        elif self.dmu == DecisionUnitType.ADVISORY.value and self.deciders:
+            weights = _advisory_weights(G, self.members, self.deciders, influence)
+        elif self.deciders:
+            weights, self.by_majority = {d: 1.0 for d in self.deciders}, True
+        else:
+            weights = {m: influence(m) for m in self.members}
+        total = sum(weights.values()) or 1.0
+        self.weights = {c: w / total for c, w in weights.items()}
+
+    def index(self, projected: dict[str, float]) -> float:
+        """The support index (-1..3) for these projected stances."""
+        if self.by_majority:  # the stance a strict majority of the deciders holds at least
+            ordered = sorted(projected[d] for d in self.deciders)
+            return ordered[(len(ordered) - 1) // 2]
+        return sum(w * projected[c] for c, w in self.weights.items())
 
 
 def _votes(deciders: list[str], projected: dict[str, float]) -> dict[str, Any]:

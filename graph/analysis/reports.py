@@ -72,9 +72,10 @@ def outcome_json(G: nx.MultiDiGraph, opportunity_id: str, *, steps: int = 3) -> 
 
 
 def next_moves_json(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None,
-                    cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
-    return {"account": G.graph["account_id"],
-            "moves": next_moves(G, top=top, today=today, cadence_policy=cadence_policy)}
+                    cadence_policy: CadencePolicy | None = None, **options: Any) -> dict[str, Any]:
+    stats: dict[str, int] = {}
+    moves = next_moves(G, top=top, today=today, cadence_policy=cadence_policy, stats=stats, **options)
+    return {"account": G.graph["account_id"], "moves": moves, **stats}
 
 
 def rollup_json(G: nx.MultiDiGraph, *, today: dt.date | None = None,
@@ -181,9 +182,9 @@ def outcome_report(store: GraphStore, opportunity_id: str, *, steps: int = 3) ->
 
 
 def next_moves_report(store: GraphStore, account_id: str, *, top: int = 5, today: dt.date | None = None,
-                      cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
+                      cadence_policy: CadencePolicy | None = None, **options: Any) -> dict[str, Any]:
     return next_moves_json(store.account_subgraph(account_id, as_of=today), top=top, today=today,
-                           cadence_policy=cadence_policy)
+                           cadence_policy=cadence_policy, **options)
 
 
 def rollup_report(store: GraphStore, account_id: str, *, today: dt.date | None = None,

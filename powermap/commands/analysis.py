@@ -214,16 +214,23 @@ def outcome(opportunity: str, steps: int, as_json: bool) -> None:
 @app.command("next-moves")
 @click.argument("account")
 @click.option("--top", type=click.IntRange(1), default=5, show_default=True, help="How many actions.")
+@click.option("--per-person", type=click.IntRange(1), default=2, show_default=True,
+              help="The most actions given to any one of our people (spreads the work over the iron triangle).")
+@click.option("--budget-ms", type=click.IntRange(1), default=150, show_default=True,
+              help="Milliseconds to spend trying candidate actions, the most promising first.")
 @as_of_option
 @policy_option
 @json_option
-def next_moves_command(account: str, top: int, as_of: dt.date | None, policy_file: Path | None,
-                       as_json: bool) -> None:
+def next_moves_command(account: str, top: int, per_person: int, budget_ms: int, as_of: dt.date | None,
+                       policy_file: Path | None, as_json: bool) -> None:
     """The next relationships to build, meetings the visit cadence asks for, or people to
-    win over in ACCOUNT, ranked by the gaps they close and the support they add."""
+    win over in ACCOUNT, each with its owner on our side and the deals it serves, ranked
+    by the gaps they close and the deals' support they add (weighed by what each deal
+    puts at stake: value, stage and how its unit decides)."""
     with open_cli_store() as store:
         report = reports.next_moves_report(store, account, top=top, today=as_of,
-                                           cadence_policy=cadence_policy(policy_file))
+                                           cadence_policy=cadence_policy(policy_file), per_person=per_person,
+                                           time_budget=budget_ms / 1000)
     if as_json:
         print_json(report)
         return
@@ -231,10 +238,17 @@ def next_moves_command(account: str, top: int, as_of: dt.date | None, policy_fil
         out.print("No single action closes a gap.")
     for n, move in enumerate(report["moves"], start=1):
         out.print(f"{n}. [bold]{escape(move['description'])}[/] (gain {move['gain']:.1f})")
+        for deal in move["deals"]:
+            change = (f"support {deal['support_before']:+.2f} → {deal['support_after']:+.2f}"
+                      if deal["support_after"] != deal["support_before"] else f"support {deal['support_before']:+.2f}")
+            out.print(f"     serves {escape(deal['opportunity'])} {escape(deal['name'] or '')} ({change})")
         for gap in move["closes"]:
             out.print(f"     closes {gap['severity']} {gap_label(gap['type']).lower()}: {escape(gap['explanation'])}")
         for gap in move["opens"]:
             out.print(f"     [dim]opens {gap['severity']} {gap_label(gap['type']).lower()}: {escape(gap['explanation'])}[/]")
+    if report.get("candidates"):
+        more = " (--budget-ms gives it more time)" if report["tried"] < report["candidates"] else ""
+        out.print(f"[dim]{report['tried']} of {report['candidates']} candidate actions tried{more}[/]")
 
 
 # ----- rollup ----------------------------------------------------------------------------
