@@ -339,9 +339,10 @@ class GapFinder:
     def cadence(self) -> None:
         for b in cadence_breaches(self.G, today=self.today, policy=self.cadence_policy):
             severity = {"A": "high", "B": "medium"}.get(b["tier"], "low")
+            roles = [r.replace("_", " ") for r in b["roles"]]
             who = ("our executives and its executives" if b["kind"] == "executive"
-                   else f"our {' or '.join(r.replace('_', ' ') for r in b['roles'])} and decider "
-                        f"{self.name('contact:' + b['contacts'][0])}")
+                   else f"decider {self.name('contact:' + b['contacts'][0])} and our "
+                        + (f"{', '.join(roles[:-1])} or {roles[-1]}" if len(roles) > 1 else roles[0]))
             when = (f"last met {b['last']}, {b['days_overdue']} days overdue" if b["last"]
                     else "no interaction on record")
             self.add("cadence_breach", severity, [f"{NodeKind.CONTACT}:{c}" for c in b["contacts"]],
