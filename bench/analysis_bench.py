@@ -68,11 +68,18 @@ def account_bench(contacts: int, edges: int, repeat: int) -> None:
             ("gaps", lambda: find_gaps(G, today=TODAY)),
             ("influence ranking", lambda: influence_ranking(G)),
             ("outcome (consensus unit)", lambda: decision_unit_outcome(G, "O1")),
-            ("next moves (top 5)", lambda: next_moves(G, today=TODAY)),
+            ("next moves (top 5, default time budget)", lambda: next_moves(G, today=TODAY)),
             ("rollup", lambda: group_rollup(G, today=TODAY)),
         ]
         for name, fn in rows:
             print(f"  {name:42s} {median_ms(fn, repeat):8.1f} ms")
+        stats: dict[str, int] = {}
+        next_moves(G, today=TODAY, stats=stats)
+        full = {}
+        t = time.perf_counter()
+        next_moves(G, today=TODAY, time_budget=None, stats=full)
+        print(f"  next moves tried {stats['tried']} of {stats['candidates']} candidates within the default "
+              f"budget; all {full['candidates']} take {(time.perf_counter() - t) * 1000:.0f} ms")
         store.close()
 
 

@@ -44,10 +44,21 @@ class Reach:
     def with_edges(self, edges: Iterable[tuple[str, str, float]]) -> Reach:
         """A new Reach over the same graph plus edges ``(u, v, cost)`` (an existing edge takes
         the new cost; the graph itself is not changed)."""
-        matrix = self.matrix.tolil(copy=True)
+        matrix = self.matrix.copy()
+        rows, cols, costs = [], [], []
         for u, v, cost in edges:
-            matrix[self.index[u], self.index[v]] = cost + _EPS
-        return Reach(self.graph, self.nodes[self.source], self.cutoff, _matrix=matrix.tocsr())
+            r, c = self.index[u], self.index[v]
+            start, end = matrix.indptr[r], matrix.indptr[r + 1]
+            hit = np.flatnonzero(matrix.indices[start:end] == c)
+            if hit.size:  # an existing edge: new cost in place
+                matrix.data[start + hit[0]] = cost + _EPS
+            else:
+                rows.append(r), cols.append(c), costs.append(cost + _EPS)
+        if rows:  # new edges: rebuilt from coordinates (much cheaper than a LIL round trip)
+            coo = matrix.tocoo()
+            matrix = csr_matrix((np.concatenate([coo.data, costs]), (np.concatenate([coo.row, rows]),
+                                 np.concatenate([coo.col, cols]))), shape=matrix.shape)
+        return Reach(self.graph, self.nodes[self.source], self.cutoff, _matrix=matrix)
 
     def reached(self) -> set[str]:
         """Nodes reached within the cutoff (the source excluded)."""
