@@ -380,12 +380,22 @@ def test_moves_are_spread_with_a_cap_per_person():
               team=[("am", "account_manager", 3), ("vp", "executive", 1), ("sm", "solution_manager", 3)])
     capped = next_moves(G, today=TODAY, top=4, per_person=2, time_budget=None)
     # the VP's third meeting (gain 6) gives way: nobody gets more than two, and the solution
-    # manager's one move (gain 3) comes in before anyone's second would have
-    assert [(m["team"], m["gain"]) for m in capped] == [("vp", 6.0), ("vp", 6.0), ("sm", 3.0)]
+    # manager's one move (gain 3) comes in before anyone's second
+    assert [(m["team"], m["gain"]) for m in capped] == [("vp", 6.0), ("sm", 3.0), ("vp", 6.0)]
     uncapped = next_moves(G, today=TODAY, top=4, per_person=None, time_budget=None)
     assert [m["team"] for m in uncapped] == ["vp"] * 4
     first = next_moves(G, today=TODAY, top=2, per_person=2, time_budget=None)
     assert [m["team"] for m in first] == ["vp", "sm"]  # everyone's best before anyone's second
+
+
+def test_a_gap_two_moves_close_is_credited_to_the_first_only():
+    # two of ours could each reach the one decider: the plan takes one, the other adds nothing
+    people = [person("boss", roles=["decider"], stance=1), person("a", stance=1), person("b", stance=1)]
+    G = graph(people, influence=[("a", "boss", 0.9, "advice"), ("b", "boss", 0.9, "advice")],
+              team=[("am", "account_manager", 3), ("sm", "solution_manager", 3)])
+    moves = next_moves(G, today=TODAY, time_budget=None, per_person=None, top=10)
+    reaching = [m for m in moves if "uncovered_decider" in {g["type"] for g in m["closes"]}]
+    assert len(reaching) == 1
 
 
 def test_a_time_budget_still_tries_the_most_promising_candidates():
@@ -402,10 +412,11 @@ def test_touching_a_subsidiary_does_not_open_the_gap_of_the_part_below_it():
     accounts = [{"id": "G", "name": "Group", "parent_id": None, "kind": "group"},
                 {"id": "S", "name": "Sub", "parent_id": "G", "kind": "subsidiary"},
                 {"id": "W", "name": "Window", "parent_id": "S", "kind": "window"}]
-    people = [person("g", account="G", stance=3), person("s", account="S", level="executive"),
-              person("w", account="W", roles=["decider"])]
+    people = [person("g", account="G", stance=3), person("s", account="S", roles=["decider"], stance=1),
+              person("w", account="W", stance=1)]
     G = graph(people, accounts=accounts, relationships=[("am", "g", 1.0, TODAY.isoformat())])
-    move = next(m for m in next_moves(G, today=TODAY, time_budget=None, top=10) if m["contact"] == "s")
+    move = next(m for m in next_moves(G, today=TODAY, time_budget=None, top=10, per_person=None)
+                if m["contact"] == "s")
     assert "untouched_subsidiary" in {g["type"] for g in move["closes"]}
     assert move["opens"] == []  # the window was untouched before too
 

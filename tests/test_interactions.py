@@ -213,13 +213,19 @@ def test_executive_cadence_on_a_tier_a_account(days_ago, breach):
 
 
 def test_next_moves_propose_the_meetings_the_cadence_asks_for():
-    # the account manager met decider Li 45 days ago (limit 30); our VP met them 100 days ago (limit 90)
+    # the account manager met executive decider Li 45 days ago; our VP met them 100 days ago (limit 90)
     G = small_graph([row(45, "visit"), row(100, "executive_visit", team=("X",))], last=None)
-    moves = next_moves(G, today=DAY, cadence_policy=AM_TOO, top=10)
+    moves = next_moves(G, today=DAY, cadence_policy=POLICY, top=10)
     meetings = {(m["team"], m["contact"]): [g["type"] for g in m["closes"]] for m in moves if m["team"]}
     assert "cadence_breach" in meetings[("X", "C")]  # our executive with their executive decider
-    assert "cadence_breach" in meetings[("T", "C")]  # the account manager with the decider
+    assert not any("cadence_breach" in closes for (t, _), closes in meetings.items() if t == "T")  # peers only
     assert any("cadence" in m["description"] for m in moves)
+    # a policy that also has the account manager meet executives: one meeting of our VP
+    # closes both breaches, so the plan does not add the account manager's
+    both = next_moves(G, today=DAY, cadence_policy=AM_TOO, top=10)
+    closing = [m for m in both if any(g["type"] == "cadence_breach" for g in m["closes"])]
+    assert [(m["team"], m["contact"]) for m in closing] == [("X", "C")]
+    assert len([g for g in closing[0]["closes"] if g["type"] == "cadence_breach"]) == 2
     relaxed = CadencePolicy({"A": TierCadence(executive_days=365, account_manager_days=365)})
     assert not [m for m in next_moves(G, today=DAY, cadence_policy=relaxed, top=10)
                 if any(g["type"] == "cadence_breach" for g in m["closes"])]

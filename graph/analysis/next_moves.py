@@ -26,9 +26,11 @@ verdict)``, so a win-over that gives a consensus unit its majority weighs most. 
 (0..1) is its stage (late stages weigh more, closed deals nothing) times its value
 relative to the account's largest deal; the unit's type (authority, consensus,
 advisory) decides whose stance moves the deal's index. Each move names the deals it
-serves. The chosen moves are spread over our people (the iron triangle, our executive,
-sales): each one's best move comes before anyone's second, and nobody gets more than
-``per_person``.
+serves. The moves form a plan, chosen step by step: the move that adds most to those
+already chosen (a gap an earlier move closes is credited to that move only, and its
+``gain`` and ``closes`` say what it adds), spread over our people (the iron triangle,
+our executive, sales): each one's best move comes before anyone's second, and nobody
+gets more than ``per_person``.
 """
 
 from __future__ import annotations
@@ -246,6 +248,12 @@ def _judge(G: nx.MultiDiGraph, candidate: Candidate, base: list[Gap], after: lis
     # as part of its parent): it is not a gap this move opens
     untouched = set().union(*(g.accounts for g in closed if g.type == "untouched_subsidiary"))
     opened = [g for g in opened if not (g.type == "untouched_subsidiary" and set(g.accounts) <= untouched)]
+    # reaching an account we did not reach at all makes it hang on that one thread: still
+    # single-threaded, neither closed nor opened
+    still = {g.accounts for g in opened if g.type == "single_threaded"} & \
+        {g.accounts for g in closed if g.type == "single_threaded"}
+    closed = [g for g in closed if not (g.type == "single_threaded" and g.accounts in still)]
+    opened = [g for g in opened if not (g.type == "single_threaded" and g.accounts in still)]
 
     def weight(g: Gap) -> float:
         return _WEIGHT[g.severity] * (1 + max((deals.stakes[o] for o in deals.of_gap(g)), default=0.0))
@@ -265,26 +273,37 @@ def _judge(G: nx.MultiDiGraph, candidate: Candidate, base: list[Gap], after: lis
                    "support_before": round(deals.base[o], 2), "support_after": round(support[o], 2)}
                   for o in sorted(served, key=lambda o: (-deals.stakes[o], o))],
         "closes": [_brief(g) for g in sort_gaps(closed)], "opens": [_brief(g) for g in sort_gaps(opened)],
+        "_closed": {g.key: (weight(g), _brief(g)) for g in closed},
     }
 
 
 def _spread(moves: list[dict], top: int, per_person: int | None) -> list[dict]:
-    """The best ``top`` moves spread over our people: everyone's best move first (the
-    better ones first), then everyone's second … at most ``per_person`` each (None: the
-    best moves whoever owns them)."""
-    if per_person is None:
-        return moves[:top]
-    by_owner: dict[str | None, list[dict]] = {}
-    for m in moves:
-        by_owner.setdefault(m["team"], []).append(m)
+    """A plan of ``top`` moves: step by step the move that adds most to the moves already
+    chosen (a gap an earlier move closes counts for that move only), everyone's first move
+    before anyone's second, at most ``per_person`` each (None: no cap)."""
     chosen: list[dict] = []
-    for round_ in range(per_person):
-        offered = sorted((ms[round_] for ms in by_owner.values() if len(ms) > round_),
-                         key=lambda m: (-m["gain"], m["contact"], m["team"] or ""))
-        chosen += offered[:top - len(chosen)]
-        if len(chosen) == top:
+    closed: set[str] = set()
+    load: dict[str | None, int] = {}
+    left = list(moves)
+    while left and len(chosen) < top:
+        best, best_key = None, None
+        for m in left:
+            n = load.get(m["team"], 0)
+            if per_person is not None and n >= per_person:
+                continue
+            gain = m["gain"] - sum(w for k, (w, _) in m["_closed"].items() if k in closed)
+            key = (n if per_person is not None else 0, -round(gain, 6), m["contact"], m["team"] or "")
+            if gain > 0 and (best_key is None or key < best_key):
+                best, best_key = m, key
+        if best is None:
             break
-    return sorted(chosen, key=lambda m: (-m["gain"], m["contact"], m["team"] or ""))
+        left.remove(best)
+        fresh = {k: brief for k, (_, brief) in best["_closed"].items() if k not in closed}
+        chosen.append({**{k: x for k, x in best.items() if k != "_closed"}, "gain": round(-best_key[1], 3),
+                       "closes": [b for b in best["closes"] if b in fresh.values()]})
+        closed |= fresh.keys()
+        load[best["team"]] = load.get(best["team"], 0) + 1
+    return chosen
 
 
 def _brief(gap: Gap) -> dict:
