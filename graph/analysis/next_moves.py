@@ -28,9 +28,9 @@ relative to the account's largest deal; the unit's type (authority, consensus,
 advisory) decides whose stance moves the deal's index. Each move names the deals it
 serves. The moves form a plan, chosen step by step: the move that adds most to those
 already chosen (a gap an earlier move closes is credited to that move only, and its
-``gain`` and ``closes`` say what it adds), spread over our people (the iron triangle,
-our executive, sales): each one's best move comes before anyone's second, and nobody
-gets more than ``per_person``.
+``gain`` and ``closes`` say what it adds), spread over our people: the best move of each
+of the iron triangle (account, solution and delivery manager) and of our executives
+comes before anyone's second, and nobody gets more than ``per_person``.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ _WEIGHT = {"high": 3, "medium": 2, "low": 1}
 _LINE_ROLE = {"design": "solution_manager", "user": "delivery_manager", "quality": "delivery_manager",
               "logistics": "delivery_manager"}
 _VERDICTS = ("at risk", "open", "leaning our way", "likely win")
+#: The iron triangle and our executives: each gets a move before anyone gets a second.
+_TRIANGLE = {"account_manager", "solution_manager", "delivery_manager", "executive"}
 #: At least this many candidates are tried whatever the time budget.
 MIN_TRIED = 24
 #: Stage words → how close the deal is to being decided (closed deals are at stake no more).
@@ -186,6 +188,7 @@ class _Deals:
         self._member_ids = {o: {split_key(c)[1] for c in m} for o, m in self.members.items()}
         self._account = {o: G.nodes[o].get("account_id") for o in self.nodes}
         self._by_id = {split_key(o)[1]: o for o in self.nodes}
+        self.executives = set(v.our_executives(G))
 
     def of_gap(self, gap: Gap) -> list[str]:
         """The open deals a gap bears on: its own, those its people are in, those of its accounts."""
@@ -264,7 +267,7 @@ def _judge(G: nx.MultiDiGraph, candidate: Candidate, base: list[Gap], after: lis
     gain = sum(weight(g) for g in closed) - sum(weight(g) for g in opened) \
         + sum((1 + 2 * deals.stakes[o]) * (2 * rise[o] + 3 * steps[o]) for o in deals.nodes)
     served = {o for g in closed for o in deals.of_gap(g)}
-    served |= {o for o in deals.nodes if abs(rise[o]) >= 0.005 or (contact in deals.members[o] and deals.stakes[o] > 0)}
+    served |= {o for o in deals.nodes if abs(rise[o]) >= 0.05 or (contact in deals.members[o] and deals.stakes[o] > 0)}
     return {
         "action": "new_relationship" if verb is None else "raise_stance",
         "team": split_key(team_key)[1] if team_key else None, "contact": split_key(contact)[1],
@@ -274,13 +277,15 @@ def _judge(G: nx.MultiDiGraph, candidate: Candidate, base: list[Gap], after: lis
                   for o in sorted(served, key=lambda o: (-deals.stakes[o], o))],
         "closes": [_brief(g) for g in sort_gaps(closed)], "opens": [_brief(g) for g in sort_gaps(opened)],
         "_closed": {g.key: (weight(g), _brief(g)) for g in closed},
+        "_owner_role": "executive" if team_key in deals.executives else G.nodes[team_key].get("role"),
     }
 
 
 def _spread(moves: list[dict], top: int, per_person: int | None) -> list[dict]:
     """A plan of ``top`` moves: step by step the move that adds most to the moves already
-    chosen (a gap an earlier move closes counts for that move only), everyone's first move
-    before anyone's second, at most ``per_person`` each (None: no cap)."""
+    chosen (a gap an earlier move closes counts for that move only), the first move of each
+    of the iron triangle and our executives before anyone's second, at most ``per_person``
+    each (None: no cap, no spreading)."""
     chosen: list[dict] = []
     closed: set[str] = set()
     load: dict[str | None, int] = {}
@@ -292,18 +297,19 @@ def _spread(moves: list[dict], top: int, per_person: int | None) -> list[dict]:
             if per_person is not None and n >= per_person:
                 continue
             gain = m["gain"] - sum(w for k, (w, _) in m["_closed"].items() if k in closed)
-            key = (n if per_person is not None else 0, -round(gain, 6), m["contact"], m["team"] or "")
+            first = per_person is not None and n == 0 and m["_owner_role"] in _TRIANGLE
+            key = (0 if first else 1, -round(gain, 6), m["contact"], m["team"] or "")
             if gain > 0 and (best_key is None or key < best_key):
                 best, best_key = m, key
         if best is None:
             break
         left.remove(best)
         fresh = {k: brief for k, (_, brief) in best["_closed"].items() if k not in closed}
-        chosen.append({**{k: x for k, x in best.items() if k != "_closed"}, "gain": round(-best_key[1], 3),
+        chosen.append({**{k: x for k, x in best.items() if not k.startswith("_")}, "gain": round(-best_key[1], 3),
                        "closes": [b for b in best["closes"] if b in fresh.values()]})
         closed |= fresh.keys()
         load[best["team"]] = load.get(best["team"], 0) + 1
-    return chosen
+    return sorted(chosen, key=lambda m: -m["gain"])  # listed by what each adds
 
 
 def _brief(gap: Gap) -> dict:
