@@ -23,21 +23,31 @@ def edges(name: str) -> list[tuple[str, str]]:
     return [(a, b) for a, b, tie in rows if tie == "1"]
 
 
+def import_organisation(store, folder, account: tuple[str, str], departments: list[list], contacts: list[list],
+                        advice: list[tuple[str, str]]):
+    """Write an organisation as workbook-format CSV files, import it, return its subgraph.
+    ``contacts``: [id, department id, name, title, reports_to]; ``advice``: (a, b) = a goes
+    to b for advice, so b influences a."""
+    write_csv(folder / "accounts.csv", [["id", "name"], list(account)])
+    write_csv(folder / "departments.csv", [["id", "account_id", "name"]] + [[d, account[0], n] for d, n in departments])
+    write_csv(folder / "contacts.csv", [["id", "account_id", "department_id", "name", "title", "reports_to"]] +
+              [[c, account[0], d, n, t, r] for c, d, n, t, r in contacts])
+    write_csv(folder / "influence.csv", [["source_id", "target_id", "weight", "kind"]] +
+              [[b, a, 1, "advice"] for a, b in advice])
+    import_paths([folder], store)
+    return store.account_subgraph(account[0])
+
+
 @pytest.fixture
 def krackhardt(store, tmp_path):
     attributes = list(csv.DictReader(open(DATA / "Krack-High-Tec-Attributes.csv")))
     boss = dict(edges("ReportsTo"))
-    write_csv(tmp_path / "accounts.csv", [["id", "name"], ["K", "Krackhardt high-tech firm"]])
-    write_csv(tmp_path / "departments.csv", [["id", "account_id", "name"]] +
-              [[f"dept{d}", "K", f"Department {d}"] for d in sorted({a["DEPT"] for a in attributes})])
-    write_csv(tmp_path / "contacts.csv", [["id", "account_id", "department_id", "name", "title", "reports_to"]] +
-              [[a["ID"], "K", f"dept{a['DEPT']}", f"Manager {a['ID']}", TITLES[a["LEVEL"]], boss.get(a["ID"], "")]
-               for a in attributes])
-    # "a goes to b for advice": b influences a
-    write_csv(tmp_path / "influence.csv", [["source_id", "target_id", "weight", "kind"]] +
-              [[b, a, 1, "advice"] for a, b in edges("Advice")])
-    import_paths([tmp_path], store)
-    return store.account_subgraph("K")
+    return import_organisation(
+        store, tmp_path, ("K", "Krackhardt high-tech firm"),
+        [[f"dept{d}", f"Department {d}"] for d in sorted({a["DEPT"] for a in attributes})],
+        [[a["ID"], f"dept{a['DEPT']}", f"Manager {a['ID']}", TITLES[a["LEVEL"]], boss.get(a["ID"], "")]
+         for a in attributes],
+        edges("Advice"))
 
 
 def test_import_keeps_every_tie(krackhardt):
@@ -81,16 +91,11 @@ def lazega_data() -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
 def lazega(store, tmp_path):
     advice, attributes = lazega_data()
     status, practice = attributes["status"], attributes["practice"]
-    write_csv(tmp_path / "accounts.csv", [["id", "name"], ["SGR", "SG&R law firm"]])
-    write_csv(tmp_path / "departments.csv", [["id", "account_id", "name"], ["lit", "SGR", "Litigation"],
-                                             ["corp", "SGR", "Corporate"]])
-    write_csv(tmp_path / "contacts.csv", [["id", "account_id", "department_id", "name", "title"]] +
-              [[str(i + 1), "SGR", "lit" if practice[i] == "1" else "corp", f"Lawyer {i + 1}",
-                "Partner" if status[i] == "1" else "Associate"] for i in range(71)])
-    write_csv(tmp_path / "influence.csv", [["source_id", "target_id", "weight", "kind"]] +
-              [[b, a, 1, "advice"] for a, b in advice])
-    import_paths([tmp_path], store)
-    return store.account_subgraph("SGR")
+    return import_organisation(
+        store, tmp_path, ("SGR", "SG&R law firm"), [["lit", "Litigation"], ["corp", "Corporate"]],
+        [[str(i + 1), "lit" if practice[i] == "1" else "corp", f"Lawyer {i + 1}",
+          "Partner" if status[i] == "1" else "Associate", ""] for i in range(71)],
+        advice)
 
 
 def test_lazega_import_keeps_every_advice_tie(lazega):
