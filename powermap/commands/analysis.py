@@ -86,7 +86,8 @@ def coverage(account: str, hops: int, as_json: bool) -> None:
     uncovered = [c for c in report["deciders"] if c not in report["covered_deciders"]]
     if uncovered:
         out.print(f"Deciders no coach covers: {', '.join(_named(names, c) for c in uncovered)}")
-    table = Table("line / opportunity", "coaches in it", "deciders", "covered by any coach", "coverage")
+    table = Table("line / opportunity", "coaches", "deciders", "covered", "coverage",
+                  caption="coaches: those in the line; covered: its deciders any coach reaches; n/a: no deciders")
     for name, row in [*((escape(k), v) for k, v in report["by_department"].items()),
                       *((f"opportunity {_named(names, k)}", v) for k, v in report["by_opportunity"].items())]:
         table.add_row(name, str(len(row["coaches"])), str(len(row["deciders"])),
