@@ -29,11 +29,17 @@ def test_every_analysis_answers(api):
     assert api.get("/accounts/G1/coverage").json()["coaches"] == ["C1"]
     ranking = api.get("/accounts/G1/influence?top=2").json()["ranking"]
     assert len(ranking) == 2 and ranking[0]["score"] >= ranking[1]["score"]
-    assert isinstance(api.get("/accounts/G1/next-moves?top=3").json()["moves"], list)
+    moves = api.get("/accounts/G1/next-moves?top=3&per_person=1").json()
+    assert moves["tried"] <= moves["candidates"] and all(m["team"] for m in moves["moves"])
+    assert len({m["team"] for m in moves["moves"]}) == len(moves["moves"])  # one move per person
+    assert all(isinstance(r["tied_with"], list) for r in ranking)
     rollup = api.get("/accounts/G1/rollup").json()
     assert rollup["id"] == "G1" and rollup["accounts"][0]["id"] == "S1"
     outcome = api.get("/opportunities/O1/outcome").json()
     assert outcome["dmu_type"] == "consensus" and {m["id"] for m in outcome["members"]} == {"C1", "C2"}
+    # the one decider (C1, a coach) is the majority
+    assert outcome["votes"] == {"for": ["C1"], "against": [], "undecided": [], "needed": 0}
+    assert outcome["swing_voters"] == [] and {m["side"] for m in outcome["members"]} <= {"for", "against", "undecided"}
 
 
 def test_unknown_ids_are_404_problems(api):
