@@ -10,7 +10,7 @@ from graph.analysis import _views as v
 from graph.analysis.cadence import CadencePolicy, cadence_breaches
 from graph.exceptions import AccountNotFound
 from graph.store import GraphStore
-from graph.subgraph import split_key
+from graph.subgraph import NodeKind, node_key, split_key
 
 __all__ = ["interactions_report", "strength_report", "cadence_report"]
 
@@ -73,15 +73,19 @@ def strength_report(store: GraphStore, account_id: str, *, as_of: dt.date | None
 def cadence_report(store: GraphStore, account_id: str | None = None, *, today: dt.date | None = None,
                    policy: CadencePolicy | None = None) -> dict[str, Any]:
     """Breaches of the visit cadence in one account (and the parts below it) or, with no
-    account, in every top-level account; most overdue first within each account."""
+    account, in every top-level account; most overdue first within each account; ``names``:
+    id → "name (title)" of the people they name."""
     today = today or dt.date.today()
     roots = [account_id] if account_id else [a["id"] for a in store.list_accounts() if a["parent_id"] is None]
-    breaches = []
+    breaches, names = [], {}
     for root in roots:
         G = store.account_subgraph(root, as_of=today)
-        breaches += [{**b, "root": root} for b in cadence_breaches(G, today=today, policy=policy)]
+        found = cadence_breaches(G, today=today, policy=policy)
+        breaches += [{**b, "root": root} for b in found]
+        for kind, field in ((NodeKind.CONTACT, "contacts"), (NodeKind.TEAM, "team")):
+            names.update({i: v.name(G, node_key(kind, i)) for b in found for i in b[field]})
     by_kind: dict[str, int] = {}
     for b in breaches:
         by_kind[b["kind"]] = by_kind.get(b["kind"], 0) + 1
     return {"account": account_id, "as_of": today.isoformat(), "breaches": breaches,
-            "counts": {"total": len(breaches), "by_kind": by_kind}}
+            "counts": {"total": len(breaches), "by_kind": by_kind}, "names": names}

@@ -86,9 +86,11 @@ def cadence(account: str | None, all_accounts: bool, policy_file: Path | None, a
         return
     table = Table("account", "tier", "kind", "who", "ours", "last", "overdue",
                   title=f"Cadence breaches as of {report['as_of']}")
+    names = report["names"]
     for b in report["breaches"]:
         table.add_row(escape(b["account_name"]), b["tier"], b["kind"].replace("_", " "),
-                      escape(", ".join(b["contacts"])), escape(", ".join(b["team"])), b["last"] or "never",
+                      escape(", ".join(names.get(c, c) for c in b["contacts"])),
+                      escape(", ".join(names.get(t, t) for t in b["team"])), b["last"] or "never",
                       f"{b['days_overdue']} days (limit {b['limit']})" if b["days_overdue"] is not None
                       else f"no interaction (limit {b['limit']})")
     out.print(table)
