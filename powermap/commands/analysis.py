@@ -145,8 +145,10 @@ def gaps(account: str | None, all_accounts: bool, as_of: dt.date | None, stale_d
 @click.option("--top", type=click.IntRange(1), help="Show only the first N people.")
 @json_option
 def influence(account: str, top: int | None, as_json: bool) -> None:
-    """Who really matters in ACCOUNT: formal position, informal influence, their
-    combined score; hidden influencers and brokers flagged."""
+    """Who really matters in ACCOUNT: formal position (the org chart and the level of the
+    title; the level alone where no reporting lines were entered), informal influence
+    (being consulted), their combined score; hidden influencers (sought, formally low),
+    brokers (in between on who listens to whom) and equal scores ("tied with") flagged."""
     with open_cli_store() as store:
         report = reports.influence_report(store, account, top=top)
     if as_json:
