@@ -458,8 +458,8 @@ _LEVEL_RULES: tuple[tuple[Level, re.Pattern[str]], ...] = tuple((level, re.compi
     (Level.EXECUTIVE,
      r"董事长|董事|总裁|总经理|副总|首席|厂长|社长|会长|总工程师|总工|总会计师|总经济师|总法律顾问|监事|"
      r"^(执行|财务|资讯|知识|营运|技术|管理|行销|营销|投资|法务)长$|"
-     r"managing director|executive director|general manager|general counsel|chief|president|chair(man|woman)?\b|"
-     r"\bc[a-z]{1,2}o\b|\b[se]?vp\b|\bgm\b|(plant|factory|mill|works) (manager|director)|founder|owner|"
+     r"managing director|executive director|general manager|general counsel|chief|president|\bchair(man|woman)?\b|"
+     r"\bc[a-z]{1,2}o\b|\b[se]?vp\b|\bgm\b|(plant|factory|mill|works) (manager|director)|\b(co-?)?founder\b|^(co-?)?owner$|"
      r"\bpartner\b(?!\s*(manager|account|relations|success|marketing|sales|program|development|channel))"),
     (Level.DIRECTOR, r"院长|处长|协理|中心主任|director|\bhead\b|of counsel|^(senior )?principal$|"
                      r"principal,|principal (?!engineer|consultant|architect|scientist|analyst|designer|"

@@ -92,6 +92,9 @@ def test_bilingual_table_levels_where_kam_practice_is_clear():
     ("Principal Engineer", "manager"), ("Partner Manager", "manager"), ("Channel Partner Manager", "manager"),
     # compounds take their highest part
     ("副总裁兼采购总监", "executive"), ("Director & Cnsl", "director"),
+    # words inside other titles
+    ("Product Owner", "staff"), ("Owner", "executive"), ("Co-founder & CEO", "executive"),
+    ("Wheelchair Technician", "staff"), ("Chair", "executive"),
 ])
 def test_level_rules_for_abbreviations_firms_and_pairs(title, level):
     assert infer_level(title).value == level
