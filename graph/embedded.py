@@ -276,9 +276,15 @@ class EmbeddedStore(GraphStore):
             relationships = self._select("relationships", f"contact_id {in_c}", {"c": cids})
             owned = self._query(f"SELECT team_id, account_id FROM team_account WHERE account_id {in_acc}",
                                 {"acc": acc})
+            # filed in the tree; or with a contact of the subgraph, filed elsewhere (the participant
+            # index) or, for a manager outside the tree, under the manager's own account
+            external = json.dumps([c["id"] for c in contacts if c["account_id"] not in tree])
             interactions = self._select(
                 "interactions", f"account_id {in_acc} OR id IN (SELECT interaction_id FROM interaction_participant "
-                f"WHERE side = 'contact' AND person_id {in_c})", {"acc": acc, "c": cids})
+                f"WHERE side = 'contact' AND person_id {in_c}) OR id IN (SELECT i.id FROM contact m "
+                "JOIN interaction i ON i.account_id = m.account_id WHERE m.id IN (SELECT value FROM json_each(:e)) "
+                "AND instr(';' || i.contact_ids || ';', ';' || m.id || ';') > 0)",
+                {"acc": acc, "c": cids, "e": external})
             team_ids = json.dumps(sorted({r["team_id"] for r in relationships} | {r["team_id"] for r in owned}
                                          | {t for r in interactions for t in r["team_ids"]}))
             opportunities = self._select("opportunities", f"account_id {in_acc}", {"acc": acc})

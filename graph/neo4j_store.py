@@ -209,7 +209,7 @@ class Neo4jStore(GraphStore):
 
     def subgraph_rows(self, account_id: str) -> dict[str, list[dict[str, Any]]] | None:
         records = self._read(cypher.SUBGRAPH, account_id=account_id)
-        if not records:
+        if not records or not records[0]["accounts"]:  # collect() over no account still gives one row
             return None
         r = records[0]
         rows: dict[str, list[dict[str, Any]]] = {

@@ -8,8 +8,9 @@ import pytest
 
 from graph.embedded import EmbeddedStore
 
-#: the HTTP API's fixtures (``api``, ``receiver``) for every test module
-pytest_plugins = ("apikit",)
+#: the HTTP API's fixtures (``api``, ``receiver``) and the Neo4j server's (``neo4j_server``,
+#: ``neo4j_store``, ``neo4j_env``) for every test module
+pytest_plugins = ("apikit", "neo4j_support")
 
 REPO = Path(__file__).resolve().parent.parent
 

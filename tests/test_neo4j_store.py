@@ -3,7 +3,7 @@
 Offline (always): rows go into Neo4j parameters and come back from node and relationship
 properties exactly as the embedded store returns them; required values are enforced; a
 server that cannot be reached or refuses the password is one sentence and exit code 4.
-With a server (``NEO4J_URI``): a write that fails in a later batch leaves nothing behind,
+Against the session's Neo4j server (neo4j_support): a write that fails in a later batch leaves nothing behind,
 the demo data gives identical account graphs in both stores, migration both ways.
 """
 
@@ -25,7 +25,7 @@ from graph.model import TABLES, Contact, Influence
 from graph.neo4j_store import Neo4jStore, _from_edge, _from_node, _to_params
 from graph import cypher
 from conftest import REPO
-from neo4j_support import NEO4J_URI, needs_neo4j, neo4j_test_store
+from neo4j_support import neo4j_test_store
 from powermap.cli import main
 from test_store_contract import world
 
@@ -137,10 +137,9 @@ def test_driver_errors_become_store_unavailable(error, message):
     assert str(raised.value) == message and raised.value.__cause__ is error
 
 
-# ----- against a real server (NEO4J_URI) -----------------------------------------------------------
-@needs_neo4j
-def test_a_write_failing_in_a_later_batch_leaves_nothing_behind():
-    with neo4j_test_store(batch_size=1) as store:
+# ----- against the real server --------------------------------------------------------------------
+def test_a_write_failing_in_a_later_batch_leaves_nothing_behind(neo4j_server):
+    with neo4j_test_store(neo4j_server, batch_size=1) as store:
         store.write(Batch.from_records(world()))
         before = store.counts()
         new = [Contact(id=f"new{i}", account_id="S", name="ok") for i in range(3)]
@@ -149,15 +148,15 @@ def test_a_write_failing_in_a_later_batch_leaves_nothing_behind():
         assert store.counts() == before and store.get("contacts", "new0") is None
 
 
-@needs_neo4j
-def test_the_demo_data_gives_identical_graphs_and_analyses_in_both_stores(tmp_path):
+def test_the_demo_data_gives_identical_graphs_and_analyses_in_both_stores(tmp_path, neo4j_store):
     import datetime as dt
 
     from graph.analysis import coach_coverage, find_gaps
     from importers import import_paths
     from powermap.wiring import DEMO_DIR
 
-    with neo4j_test_store() as neo, EmbeddedStore(tmp_path / "demo.db") as embedded:
+    neo = neo4j_store
+    with EmbeddedStore(tmp_path / "demo.db") as embedded:
         for store in (neo, embedded):
             import_paths([DEMO_DIR / "demo.xlsx"], store)
         assert neo.counts() == embedded.counts()
@@ -171,16 +170,15 @@ def test_the_demo_data_gives_identical_graphs_and_analyses_in_both_stores(tmp_pa
             assert find_gaps(a, today=today) == find_gaps(b, today=today), account["id"]
 
 
-@needs_neo4j
-def test_migrate_embedded_to_neo4j_and_back(tmp_path, capsys):
+def test_migrate_embedded_to_neo4j_and_back(tmp_path, capsys, neo4j_env):
     source, back = str(tmp_path / "source.db"), str(tmp_path / "back.db")
     assert main(["--db", source, "demo", "--no-serve"]) == 0
     with EmbeddedStore(source) as store:
         store.save_snapshot("2026Q3", b"\x00snapshot")
-    with neo4j_test_store():  # empty before, cleared after
-        assert main(["migrate", "--from", source, "--to", NEO4J_URI]) == 0
-        assert main(["migrate", "--from", NEO4J_URI, "--to", back]) == 0
-        assert main(["migrate", "--from", source, "--to", NEO4J_URI]) == 2  # the target is not empty
+    uri = neo4j_env.uri  # empty before, cleared after
+    assert main(["migrate", "--from", source, "--to", uri]) == 0
+    assert main(["migrate", "--from", uri, "--to", back]) == 0
+    assert main(["migrate", "--from", source, "--to", uri]) == 2  # the target is not empty
     with EmbeddedStore(source) as a, EmbeddedStore(back) as b:
         assert b.counts() == a.counts() and b.load_snapshot("2026Q3") == b"\x00snapshot"
         for table in TABLES:
@@ -188,23 +186,21 @@ def test_migrate_embedded_to_neo4j_and_back(tmp_path, capsys):
                 a.list_records(table, limit=10_000))
 
 
-@needs_neo4j
-def test_schema_setup_is_idempotent_and_reference_columns_are_drawn():
-    with neo4j_test_store() as store:
-        store.setup_schema()
-        store.setup_schema()
-        store.write(Batch.from_records(world()))
-        store.write(Batch.from_records([Contact(id="eng", account_id="S", name="Tom", reports_to="ceo")]))
-        records = store._driver.execute_query(
-            "MATCH (c:Contact)-[:REPORTS_TO]->(m:Contact) RETURN c.id AS c, m.id AS m ORDER BY c",
-            database_=store.database).records
-        assert [(r["c"], r["m"]) for r in records] == [("buyer", "ceo"), ("eng", "ceo")]
+def test_schema_setup_is_idempotent_and_reference_columns_are_drawn(neo4j_store):
+    store = neo4j_store
+    store.setup_schema()
+    store.setup_schema()
+    store.write(Batch.from_records(world()))
+    store.write(Batch.from_records([Contact(id="eng", account_id="S", name="Tom", reports_to="ceo")]))
+    records = store._driver.execute_query(
+        "MATCH (c:Contact)-[:REPORTS_TO]->(m:Contact) RETURN c.id AS c, m.id AS m ORDER BY c",
+        database_=store.database).records
+    assert [(r["c"], r["m"]) for r in records] == [("buyer", "ceo"), ("eng", "ceo")]
 
 
-@needs_neo4j
-def test_a_wrong_password_is_one_sentence(monkeypatch, capsys, fresh_settings):
+def test_a_wrong_password_is_one_sentence(neo4j_env, monkeypatch, capsys, fresh_settings):
     monkeypatch.setenv("NEO4J_PASSWORD", "certainly-not-the-password")
-    assert main(["--store", "neo4j", "--neo4j-uri", NEO4J_URI, "stats"]) == 4
+    assert main(["--store", "neo4j", "--neo4j-uri", neo4j_env.uri, "stats"]) == 4
     assert "refused the user name or password" in capsys.readouterr().err
 
 
