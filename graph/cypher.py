@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -116,6 +117,11 @@ class Statement:
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def parameters(self) -> frozenset[str]:
+        """The ``$names`` the statement uses."""
+        return frozenset(re.findall(r"\$(\w+)", self.text))
 
 
 #: Every statement of this module by name: what the linter checks.
@@ -339,6 +345,13 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
         "accounts": (
             d("accounts.child", f"MATCH (child:{A}) WHERE child.parent_id = $id RETURN child.id AS child LIMIT 1"),
             d("accounts.reports_to", clear_reports),
+            # its contacts leave the interactions filed under other accounts, its id our people's lists
+            d("accounts.interactions_elsewhere",
+              _leave_interactions("contact_ids", f"MATCH (gone:{C}) WHERE gone.account_id = $id")),
+            d("accounts.team", f"""
+              MATCH (t:{T}) WHERE $id IN t.accounts
+              WITH t, [x IN t.accounts WHERE x <> $id] AS left
+              SET t.accounts = CASE WHEN size(left) = 0 THEN null ELSE left END, t.updated_at = $now"""),
             d("accounts.contacts", f"MATCH (c:{C}) WHERE c.account_id = $id DETACH DELETE c"),
             d("accounts.opportunities", f"MATCH (o:{O}) WHERE o.account_id = $id DETACH DELETE o"),
             d("accounts.interactions", f"MATCH (i:{I}) WHERE i.account_id = $id DETACH DELETE i"),
@@ -349,7 +362,7 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
         ),
         "contacts": (
             d("contacts.reports_to", f"MATCH (m:{C}) WHERE m.reports_to = $id SET m.reports_to = null"),
-            d("contacts.interactions", _leave_interactions("contact_ids", C)),
+            d("contacts.interactions", _leave_interactions("contact_ids", f"MATCH (gone:{C} {{id: $id}})")),
             d("contacts.node", f"MATCH (n:{C} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
         ),
         "departments": (
@@ -357,7 +370,7 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
             d("departments.sub_departments", f"MATCH (sub:{D}) WHERE sub.parent_id = $id SET sub.parent_id = null"),
             d("departments.node", f"MATCH (n:{D} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
         ),
-        "team": (d("team.interactions", _leave_interactions("team_ids", T)),
+        "team": (d("team.interactions", _leave_interactions("team_ids", f"MATCH (gone:{T} {{id: $id}})")),
                  d("team.node", f"MATCH (n:{T} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
         "interactions": (
             d("interactions.node", f"MATCH (n:{I} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
@@ -375,18 +388,23 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
     return statements
 
 
-def _leave_interactions(column: str, label: str) -> str:
-    """Take the deleted person ``$id`` out of the interactions they took part in."""
+def _leave_interactions(column: str, gone: str) -> str:
+    """Take the people ``gone`` matches (deleted next) out of the interactions they took part in
+    (``column`` and the sender), each such interaction updated at ``$now``."""
     return f"""
-        MATCH (i:{I})-[:{R['PARTICIPANT']}]->(:{label} {{id: $id}})
-        WITH i, [x IN i.{column} WHERE x <> $id] AS left
+        {gone}
+        MATCH (i:{I})-[:{R['PARTICIPANT']}]->(gone)
+        WITH i, collect(gone.id) AS ids
+        WITH i, ids, [x IN i.{column} WHERE NOT x IN ids] AS left
         SET i.{column} = CASE WHEN size(left) = 0 THEN null ELSE left END,
-            i.sender_id = CASE WHEN i.sender_id = $id THEN null ELSE i.sender_id END
+            i.sender_id = CASE WHEN i.sender_id IN ids THEN null ELSE i.sender_id END,
+            i.updated_at = $now
         """
 
 
 #: table → statements run in order in one transaction (node tables: ``$id``; edge tables:
-#: ``$source``, ``$target`` and the key properties). The last returns ``deleted``; for
+#: ``$source``, ``$target`` and the key properties; ``$now`` where records are updated, see
+#: :attr:`Statement.parameters`). The last returns ``deleted``; for
 #: accounts the first returns a ``child`` when the account has sub-accounts.
 DELETE: dict[str, tuple[Statement, ...]] = _delete()
 

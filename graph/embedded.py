@@ -171,7 +171,7 @@ class EmbeddedStore(GraphStore):
                 db.execute("UPDATE department SET parent_id = NULL WHERE parent_id IN "
                            "(SELECT id FROM department WHERE account_id = ?)", values)
                 db.execute("DELETE FROM department WHERE account_id = ?", values)
-                db.execute("DELETE FROM team_account WHERE account_id = ?", values)
+                _leave_team_accounts(db, values[0])
                 db.execute("DELETE FROM interaction_participant WHERE interaction_id IN "
                            "(SELECT id FROM interaction WHERE account_id = ?)", values)
                 db.execute("DELETE FROM interaction WHERE account_id = ?", values)
@@ -411,6 +411,17 @@ def _leave_interactions(db: sqlite3.Connection, side: str, people: list[str]) ->
             left = ";".join(p for p in _split(row[0] if row else None) if p != person) or None
             db.execute(f"UPDATE interaction SET {column} = ?, updated_at = ?, sender_id = CASE WHEN sender_id = ? "
                        "THEN NULL ELSE sender_id END WHERE id = ?", (left, now, person, iid))
+
+
+def _leave_team_accounts(db: sqlite3.Connection, account_id: str) -> None:
+    """Take a deleted account out of our people's ``accounts`` (each one changed is updated now)."""
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    owners = db.execute("SELECT id, accounts FROM team_member WHERE id IN "
+                        "(SELECT team_id FROM team_account WHERE account_id = ?)", (account_id,)).fetchall()
+    for team_id, accounts in owners:
+        left = ";".join(a for a in _split(accounts) if a != account_id) or None
+        db.execute("UPDATE team_member SET accounts = ?, updated_at = ? WHERE id = ?", (left, now, team_id))
+    db.execute("DELETE FROM team_account WHERE account_id = ?", (account_id,))
 
 
 def _delete_contacts(db: sqlite3.Connection, contact_ids: list[str]) -> None:

@@ -143,17 +143,22 @@ class Neo4jStore(GraphStore):
             edge = cypher.EDGES[table]
             params = {"source": values[0], "target": values[1], **dict(zip(edge.key_properties, values[2:]))}
 
+        params["now"] = _now()
+
+        def run(tx: neo4j.ManagedTransaction, statement: cypher.Statement) -> neo4j.Result:
+            return tx.run(statement.text, {k: v for k, v in params.items() if k in statement.parameters})
+
         def work(tx: neo4j.ManagedTransaction) -> bool:
             statements = cypher.DELETE[table]
             if table == "accounts":
-                child = tx.run(statements[0].text, params).single()
+                child = run(tx, statements[0]).single()
                 if child is not None:
                     raise PowermapError(f"account {values[0]!r} has sub-accounts (e.g. {child['child']!r}); "
                                         "delete them first")
                 statements = statements[1:]
             for statement in statements[:-1]:
-                tx.run(statement.text, params).consume()
-            return tx.run(statements[-1].text, params).single(strict=True)["deleted"] > 0
+                run(tx, statement).consume()
+            return run(tx, statements[-1]).single(strict=True)["deleted"] > 0
 
         return self._write(work)
 
@@ -309,10 +314,20 @@ class Neo4jStore(GraphStore):
                                               database_=self.database).records
 
     def _write(self, work: Callable[[neo4j.ManagedTransaction], Any]) -> Any:
+        def once_when_too_large(tx: neo4j.ManagedTransaction) -> Any:
+            try:
+                return work(tx)
+            except neo4j_errors.TransientError as err:
+                # transient for the driver, which would run the whole write again (for ~30 s);
+                # the same write cannot fit the next time: fail once
+                if _over_memory_limit(err):
+                    raise _too_large(err) from err
+                raise
+
         with self._errors():
             with self._driver.session(database=self.database,
                                       bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
-                return session.execute_write(work)
+                return session.execute_write(once_when_too_large)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -331,11 +346,24 @@ class Neo4jStore(GraphStore):
             if code == "Neo.ClientError.Database.DatabaseNotFound":
                 raise StoreUnavailable(
                     f"Neo4j at {self.address} has no database {self.database!r} (check NEO4J_DATABASE)") from err
-            if "Memory" in code:
-                raise PowermapError(
-                    f"the write is too large for one Neo4j transaction ({code}); nothing was written. "
-                    "Raise the server's db.memory.transaction.max and heap, or import in parts") from err
+            if code == "Neo.ClientError.Security.AuthenticationRateLimit":
+                raise StoreUnavailable(
+                    f"Neo4j at {self.address} refused the login after too many wrong passwords and locks the "
+                    "user out for a while (check NEO4J_USER and NEO4J_PASSWORD, then try again later)") from err
+            if _over_memory_limit(err):
+                raise _too_large(err) from err
             raise
+
+
+def _over_memory_limit(err: neo4j_errors.Neo4jError) -> bool:
+    """The transaction hit the server's memory limit (``Neo.TransientError.General.MemoryPoolOutOfMemoryError``)."""
+    return "Memory" in (err.code or "")
+
+
+def _too_large(err: neo4j_errors.Neo4jError) -> PowermapError:
+    return PowermapError(
+        f"the write is too large for one Neo4j transaction ({err.code}); nothing was written. "
+        "Raise the server's db.memory.transaction.max and heap, or import in parts")
 
 
 # ----- rows in and out ------------------------------------------------------------------------------

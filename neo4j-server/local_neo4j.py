@@ -81,8 +81,10 @@ def build(say: Callable[[str], None] = lambda text: None) -> None:
 
 
 def java_command(home: Path, *, port: int, password: str | None = None, heap: str = DEFAULT_HEAP,
-                 pagecache_mb: int = DEFAULT_PAGECACHE_MB, stop_on_stdin_eof: bool = False) -> list[str]:
-    """The ``java …`` command line of a server on 127.0.0.1:``port`` keeping its files in ``home``."""
+                 pagecache_mb: int = DEFAULT_PAGECACHE_MB, stop_on_stdin_eof: bool = False,
+                 settings: dict[str, str] | None = None) -> list[str]:
+    """The ``java …`` command line of a server on 127.0.0.1:``port`` keeping its files in ``home``;
+    ``settings``: more Neo4j settings (name → value), e.g. ``{"db.memory.transaction.max": "64m"}``."""
     classpath = os.pathsep.join([str(TARGET / "classes"), str(TARGET / "lib" / "*")])
     command = [_tool("java"), f"-Xmx{heap}", *JVM_FLAGS, "-cp", classpath, MAIN_CLASS,
                "--home", str(home), "--port", str(port), "--pagecache-mb", str(pagecache_mb)]
@@ -90,6 +92,8 @@ def java_command(home: Path, *, port: int, password: str | None = None, heap: st
         command += ["--password", password]
     if stop_on_stdin_eof:
         command += ["--stop-on-stdin-eof", "true"]
+    for name, value in (settings or {}).items():
+        command += ["--setting", f"{name}={value}"]
     return command
 
 
@@ -113,7 +117,7 @@ class LocalNeo4j:
     @classmethod
     def start(cls, home: Path, *, port: int | None = None, password: str | None = None,
               heap: str = DEFAULT_HEAP, pagecache_mb: int = DEFAULT_PAGECACHE_MB,
-              timeout: float = 300.0) -> LocalNeo4j:
+              settings: dict[str, str] | None = None, timeout: float = 300.0) -> LocalNeo4j:
         """Build if needed, start a server in ``home`` and wait until Bolt answers.
 
         The server also stops when this process dies (it watches the pipe to its standard input),
@@ -123,7 +127,7 @@ class LocalNeo4j:
         home = Path(home).resolve()
         home.mkdir(parents=True, exist_ok=True)
         command = java_command(home, port=port or free_port(), password=password, heap=heap,
-                               pagecache_mb=pagecache_mb, stop_on_stdin_eof=True)
+                               pagecache_mb=pagecache_mb, stop_on_stdin_eof=True, settings=settings)
         log = open(home / "launcher.log", "ab")
         try:
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)

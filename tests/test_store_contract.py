@@ -319,6 +319,47 @@ def test_deleting_people_takes_them_out_of_interactions_and_an_account_takes_its
     assert any_store.get("interactions", "I1") is None
 
 
+def stamp_after_this_second() -> str:
+    """The current time as the stores stamp ``updated_at`` (whole seconds, UTC), once the clock
+    has moved to a second no earlier write can share (waits at most one second)."""
+    def now() -> str:
+        return __import__("datetime").datetime.now(__import__("datetime").timezone.utc).isoformat(timespec="seconds")
+
+    start = now()
+    while now() == start:
+        __import__("time").sleep(0.02)
+    return now()
+
+
+def updated_at(store, table: str, key: str) -> str:
+    return next(r["updated_at"] for r in store.list_records(table, limit=1000) if r["key"] == key)
+
+
+def test_a_deleted_contact_leaves_its_interactions_updated(any_store):
+    any_store.write(Batch.from_records([*world(), visit(sender_id="eng", type="email")]))
+    since = stamp_after_this_second()
+    assert any_store.delete("contacts", "eng") is True
+    assert updated_at(any_store, "interactions", "I1") >= since  # changed: readers polling updated_since see it
+    assert updated_at(any_store, "interactions", "I-X") < since  # untouched
+    assert [r["id"] for r in any_store.list_records("interactions", updated_since=since)] == ["I1"]
+
+
+def test_a_deleted_account_takes_its_contacts_out_of_other_accounts_interactions_and_our_lists(any_store):
+    filed_at_g = visit(id="I-G", account_id="G", type="email", team_ids={"exec"}, contact_ids={"ceo", "eng"},
+                       sender_id="eng")
+    any_store.write(Batch.from_records([*world(), visit(), filed_at_g]))
+    since = stamp_after_this_second()
+    assert any_store.delete("accounts", "S") is True
+    left = any_store.get("interactions", "I-G")
+    assert left.contact_ids == frozenset({"ceo"}) and left.sender_id is None
+    assert updated_at(any_store, "interactions", "I-G") >= since
+    assert any_store.get("interactions", "I1") is None  # filed under S: gone with it
+    assert any_store.get("team", "am").accounts == frozenset({"G"})
+    assert updated_at(any_store, "team", "am") >= since and updated_at(any_store, "team", "exec") < since
+    assert any_store.account_subgraph("G").has_node("team:am")
+    assert {r["id"] for r in any_store.list_records("team", account_ids=["S"])} == set()
+
+
 def test_interactions_page_and_scope_like_every_table(any_store):
     any_store.write(Batch.from_records([*world(), visit()]))
     assert [r["id"] for r in any_store.list_records("interactions", limit=1)] == ["I-X"]

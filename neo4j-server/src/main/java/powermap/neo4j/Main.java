@@ -8,9 +8,11 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import org.neo4j.configuration.Config;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
@@ -19,6 +21,7 @@ import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.config.Setting;
 import org.neo4j.io.ByteUnit;
 
 /**
@@ -29,8 +32,10 @@ import org.neo4j.io.ByteUnit;
  * handshake, and shuts the DBMS down cleanly on Ctrl-C or SIGTERM.
  *
  * <p>Usage: {@code Main --home DIR [--port 7687] [--password SECRET] [--pagecache-mb 128]
- *     [--stop-on-stdin-eof true]}; with the last, it also stops when its standard input closes
- *     (the process that started it is gone), so a test run that dies leaves no server behind.
+ *     [--stop-on-stdin-eof true] [--setting NAME=VALUE]…}. With {@code --stop-on-stdin-eof} it also
+ *     stops when its standard input closes (the process that started it is gone), so a test run that
+ *     dies leaves no server behind; each {@code --setting} is one more Neo4j setting (after the
+ *     ones above, so it may override them; the tests use it for a server that locks out users).
  */
 public final class Main {
     private static final String USER = "neo4j";
@@ -43,6 +48,7 @@ public final class Main {
         String password = null;
         long pageCacheMb = 128;
         boolean stopOnStdinEof = false;
+        Map<String, String> settings = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (i + 1 >= args.length) {
@@ -55,6 +61,13 @@ public final class Main {
                 case "--password" -> password = value;
                 case "--pagecache-mb" -> pageCacheMb = Long.parseLong(value);
                 case "--stop-on-stdin-eof" -> stopOnStdinEof = Boolean.parseBoolean(value);
+                case "--setting" -> {
+                    int equals = value.indexOf('=');
+                    if (equals < 1) {
+                        fail("--setting needs NAME=VALUE, e.g. db.memory.transaction.max=64m");
+                    }
+                    settings.put(value.substring(0, equals), value.substring(equals + 1));
+                }
                 default -> fail("unknown option " + name);
             }
         }
@@ -69,7 +82,7 @@ public final class Main {
 
         CountDownLatch stopped = new CountDownLatch(1);
         try {
-            DatabaseManagementService dbms = start(home, port, pageCacheMb);
+            DatabaseManagementService dbms = start(home, port, pageCacheMb, settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.err.println("[neo4j] stopping");
                 dbms.shutdown();
@@ -92,8 +105,9 @@ public final class Main {
     }
 
     /** The DBMS with Bolt on 127.0.0.1:port only, authentication on, nothing else listening. */
-    private static DatabaseManagementService start(Path home, int port, long pageCacheMb) {
-        return new DatabaseManagementServiceBuilder(home)
+    private static DatabaseManagementService start(Path home, int port, long pageCacheMb,
+                                                   Map<String, String> settings) {
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
@@ -110,8 +124,13 @@ public final class Main {
                 // the databases are checkpointed and closed before Bolt stops; without these two, Bolt
                 // then idles 2 x 5 s before the process may exit
                 .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ZERO)
-                .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ZERO)
-                .build();
+                .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ZERO);
+        Config parsed = Config.newBuilder().setRaw(settings).build();  // checks the names and values
+        for (String name : settings.keySet()) {
+            Setting<Object> setting = parsed.getSetting(name);
+            builder.setConfig(setting, parsed.get(setting));
+        }
+        return builder.build();
     }
 
     /** Waits until the Bolt connector answers a version handshake with a version it speaks. */
