@@ -22,6 +22,8 @@ What a test (or a script built on these) uses:
 - ``neo4j_env`` (fixture): the server's ``NEO4J_*`` variables set in this process's
   environment (and the settings cache cleared), for tests of the CLI and the API; the database
   is emptied after the test.
+- ``local_neo4j_server(home, settings={…})``: a server of one's own (context manager), for
+  a test that needs other server settings (tests/test_neo4j_limits.py) or several servers.
 - ``NEO4J`` marks a parameter: ``pytest.param("neo4j", marks=NEO4J)``; every test using
   ``neo4j_server`` is marked ``neo4j`` automatically.
 """
@@ -37,7 +39,8 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["Neo4jServer", "NEO4J", "neo4j_test_store", "local_neo4j_launcher", "external_neo4j_server"]
+__all__ = ["Neo4jServer", "NEO4J", "neo4j_test_store", "local_neo4j_server", "local_neo4j_launcher",
+           "external_neo4j_server"]
 
 REPO = Path(__file__).resolve().parent.parent
 #: the mark of a test (or a parameter) that needs the Neo4j server
@@ -83,6 +86,22 @@ def local_neo4j_launcher():
     return local_neo4j
 
 
+@contextmanager
+def local_neo4j_server(home: Path, **options) -> Iterator[Neo4jServer]:
+    """A local server in ``home`` for as long as the block runs (``options``: those of
+    ``LocalNeo4j.start``, e.g. ``settings={"db.memory.transaction.max": "8m"}``); a server that
+    cannot be built or started fails the test with the reason."""
+    launcher = local_neo4j_launcher()
+    try:
+        server = launcher.LocalNeo4j.start(home, **options)
+    except launcher.LauncherError as err:
+        pytest.fail(f"the Neo4j tests need a Neo4j server and the local one could not start: {err}\n"
+                    "(set NEO4J_URI to use another server, or deselect them with -m 'not neo4j')",
+                    pytrace=False)
+    with server:
+        yield Neo4jServer(server.uri, server.user, server.password, None, local=True)
+
+
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory) -> Iterator[Neo4jServer]:
     """The session's Neo4j server: ``NEO4J_URI``'s, or a local one started now and stopped at the end."""
@@ -90,15 +109,8 @@ def neo4j_server(tmp_path_factory) -> Iterator[Neo4jServer]:
     if external is not None:
         yield external
         return
-    launcher = local_neo4j_launcher()
-    try:
-        server = launcher.LocalNeo4j.start(tmp_path_factory.mktemp("neo4j"))
-    except launcher.LauncherError as err:
-        pytest.fail(f"the Neo4j tests need a Neo4j server and the local one could not start: {err}\n"
-                    "(set NEO4J_URI to use another server, or deselect them with -m 'not neo4j')",
-                    pytrace=False)
-    with server:
-        yield Neo4jServer(server.uri, server.user, server.password, None, local=True)
+    with local_neo4j_server(tmp_path_factory.mktemp("neo4j")) as server:
+        yield server
 
 
 def _open(server: Neo4jServer, **overrides):

@@ -173,15 +173,20 @@ def test_delete_account_with_sub_accounts_is_refused(any_store):
     assert any_store.counts()["accounts"] == 2
 
 
+def contacts_frame(n: int, account_id: str) -> pd.DataFrame:
+    """``n`` contacts of one account as an import hands them to the store."""
+    return pd.DataFrame({"id": [f"c{i}" for i in range(n)], "account_id": account_id, "department_id": None,
+                         "name": "n", "title": None, "level": "staff", "reports_to": None, "roles": [()] * n,
+                         "stance": None, "influence": None, "competitor": None, "last_contact": None,
+                         "email": None, "phone": None, "birthday": None, "notes": None}, dtype=object)
+
+
 def test_large_batch_reports_progress(any_store):
     n = 120_000
-    frame = pd.DataFrame({"id": [f"c{i}" for i in range(n)], "account_id": "X", "department_id": None,
-                          "name": "n", "title": None, "level": "staff", "reports_to": None, "roles": [()] * n,
-                          "stance": None, "influence": None, "competitor": None, "last_contact": None,
-                          "email": None, "phone": None, "birthday": None, "notes": None}, dtype=object)
     any_store.write(Batch.from_records([Account(id="X", name="x")]))
     seen = []
-    any_store.write(Batch({"contacts": frame}), progress=lambda done, total: seen.append((done, total)))
+    any_store.write(Batch({"contacts": contacts_frame(n, "X")}),
+                    progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (n, n) and len(seen) > 1
     assert any_store.counts()["contacts"] == n
 
