@@ -16,7 +16,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(request, tmp_path):
+    """A real embedded store file; with ``@BOTH_STORES`` (neo4j_support) also an empty Neo4j store."""
+    if getattr(request, "param", "embedded") == "neo4j":
+        from neo4j_support import neo4j_test_store
+
+        with neo4j_test_store(request.getfixturevalue("neo4j_server")) as s:
+            yield s
+        return
     with EmbeddedStore(tmp_path / "powermap.db") as s:
         yield s
 

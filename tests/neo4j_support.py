@@ -24,6 +24,7 @@ What a test (or a script built on these) uses:
   is emptied after the test.
 - ``local_neo4j_server(home, settings={…})``: a server of one's own (context manager), for
   a test that needs other server settings (tests/test_neo4j_limits.py) or several servers.
+- ``@BOTH_STORES`` runs a test that takes conftest's ``store`` on the embedded store and on Neo4j.
 - ``NEO4J`` marks a parameter: ``pytest.param("neo4j", marks=NEO4J)``; every test using
   ``neo4j_server`` is marked ``neo4j`` automatically.
 """
@@ -39,12 +40,14 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["Neo4jServer", "NEO4J", "neo4j_test_store", "local_neo4j_server", "local_neo4j_launcher",
+__all__ = ["Neo4jServer", "NEO4J", "BOTH_STORES", "neo4j_test_store", "local_neo4j_server", "local_neo4j_launcher",
            "external_neo4j_server"]
 
 REPO = Path(__file__).resolve().parent.parent
 #: the mark of a test (or a parameter) that needs the Neo4j server
 NEO4J = pytest.mark.neo4j
+#: runs a test taking the ``store`` fixture once on each store: the embedded one and Neo4j
+BOTH_STORES = pytest.mark.parametrize("store", ["embedded", pytest.param("neo4j", marks=NEO4J)], indirect=True)
 
 
 @dataclass(frozen=True)

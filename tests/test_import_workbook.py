@@ -1,4 +1,6 @@
-"""Importing powermap's workbook format from real .xlsx and CSV files."""
+"""Importing powermap's workbook format from real .xlsx and CSV files. What the store takes part
+in — atomicity, idempotency, upserts of the supplied columns only, references and cycles through
+stored records — runs on both stores (``@BOTH_STORES``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import pytest
 from builders import SMALL, write_csv, write_workbook
 from graph.exceptions import ImportRejected
 from importers import import_frames, import_paths
+from neo4j_support import BOTH_STORES
 
 
 def problems_of(excinfo) -> list[str]:
@@ -57,6 +60,7 @@ def test_csv_folder_in_every_encoding_chinese_excel_writes(store, tmp_path, enco
     assert (contact.name, contact.level.value, contact.stance) == ("王建国", "director", 1)
 
 
+@BOTH_STORES
 def test_error_report_names_file_row_and_column_and_writes_nothing(store, tmp_path):
     import_paths([write_workbook(tmp_path / "base.xlsx", SMALL)], store)
     before = store.counts()
@@ -79,6 +83,7 @@ def test_error_report_names_file_row_and_column_and_writes_nothing(store, tmp_pa
     assert store.counts() == before
 
 
+@BOTH_STORES
 def test_an_error_in_the_last_row_writes_nothing(store, tmp_path):
     rows = [["id", "account_id", "name", "stance"]] + [[f"C{i}", "A", f"p{i}", "1"] for i in range(5000)]
     rows[-1][3] = "9"
@@ -125,6 +130,7 @@ def test_reporting_cycle_in_the_import_is_refused(store, tmp_path):
     assert cycles[2] == "reporting cycle: a → b → c → a" and cycles[6] == "reporting cycle: e → e"
 
 
+@BOTH_STORES
 def test_cycle_closed_through_the_store_is_refused(store, tmp_path):
     write_csv(tmp_path / "accounts.csv", [["id", "name"], ["A", "Acme"]])
     write_csv(tmp_path / "contacts.csv", [["id", "account_id", "name", "reports_to"],
@@ -137,12 +143,14 @@ def test_cycle_closed_through_the_store_is_refused(store, tmp_path):
     assert excinfo.value.problems[0].message == "reporting cycle: boss → mid → boss"
 
 
+@BOTH_STORES
 def test_account_hierarchy_cycle_is_refused(store, tmp_path):
     write_csv(tmp_path / "accounts.csv", [["id", "name", "parent_id"], ["A", "a", "B"], ["B", "b", "A"]])
     with pytest.raises(ImportRejected, match="2 problems"):
         import_paths([tmp_path], store)
 
 
+@BOTH_STORES
 def test_reimporting_changes_nothing_and_newer_file_updates_in_place(store, tmp_path):
     path = write_workbook(tmp_path / "a.xlsx", SMALL)
     import_paths([path], store)
@@ -155,6 +163,7 @@ def test_reimporting_changes_nothing_and_newer_file_updates_in_place(store, tmp_
     assert store.get("contacts", "C3").stance == 2
 
 
+@BOTH_STORES
 def test_incremental_import_may_reference_records_already_in_the_store(store, tmp_path):
     import_paths([write_workbook(tmp_path / "a.xlsx", SMALL)], store)
     write_csv(tmp_path / "relationships.csv", [["team_id", "contact_id", "strength"], ["T2", "C3", "0.5"]])
@@ -162,6 +171,7 @@ def test_incremental_import_may_reference_records_already_in_the_store(store, tm
     assert store.get("relationships", ("T2", "C3")).strength == 0.5
 
 
+@BOTH_STORES
 def test_dry_run_validates_and_writes_nothing(store, tmp_path):
     report = import_paths([write_workbook(tmp_path / "a.xlsx", SMALL)], store, dry_run=True)
     assert report.rows["contacts"] == 3 and report.result is None
@@ -175,6 +185,7 @@ def test_file_that_is_not_a_workbook_is_reported(store, tmp_path):
     assert "not a readable .xlsx workbook" in excinfo.value.problems[0].message
 
 
+@BOTH_STORES
 def test_pandas_entry_point_applies_the_same_validation(store):
     accounts = pd.DataFrame({"编号": ["A"], "名称": ["Acme"]})
     contacts = pd.DataFrame({"id": ["c1", "c2"], "account_id": ["A", "A"], "name": ["x", "y"],
@@ -188,6 +199,7 @@ def test_pandas_entry_point_applies_the_same_validation(store):
     assert store.get("contacts", "c1").is_coach
 
 
+@BOTH_STORES
 def test_a_file_with_fewer_columns_updates_only_those(store, tmp_path):
     import_paths([write_workbook(tmp_path / "a.xlsx", SMALL)], store)
     write_csv(tmp_path / "contacts.csv", [["id", "account_id", "name", "stance"], ["C2", "S1", "李明", "2"]])
