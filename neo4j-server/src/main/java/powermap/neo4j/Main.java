@@ -21,6 +21,7 @@ import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.graphdb.config.Setting;
 import org.neo4j.io.ByteUnit;
 
@@ -89,8 +90,7 @@ public final class Main {
                 System.err.println("[neo4j] stopped");
                 stopped.countDown();
             }, "neo4j-shutdown"));
-            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
-                    "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+            setPassword(dbms, password);
             awaitBolt(port, Duration.ofSeconds(120));
         } catch (Exception err) {
             err.printStackTrace();
@@ -131,6 +131,18 @@ public final class Main {
             builder.setConfig(setting, parsed.get(setting));
         }
         return builder.build();
+    }
+
+    /** Sets the password of user neo4j (kept databases may already have it: that is fine). */
+    private static void setPassword(DatabaseManagementService dbms, String password) {
+        try {
+            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+                    "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (QueryExecutionException err) {
+            if (!String.valueOf(err.getMessage()).contains("Old password and new password cannot be the same")) {
+                throw err;
+            }
+        }
     }
 
     /** Waits until the Bolt connector answers a version handshake with a version it speaks. */
