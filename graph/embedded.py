@@ -343,7 +343,7 @@ class EmbeddedStore(GraphStore):
 
         tables = {}
         for table, spec in TABLES.items():
-            rows = self._select(table, "1 = 1")
+            rows = self._select(table, "1 = 1 ORDER BY " + ", ".join(spec.key))  # key order, as Neo4j's dump
             if rows:
                 tables[table] = pd.DataFrame(rows, columns=list(spec.columns), dtype=object)
         return Batch(tables)

@@ -268,6 +268,9 @@ class Neo4jStore(GraphStore):
                 rows = [_from_node(table, r["row"]) for r in records]
             else:
                 rows = [_from_edge(table, r["row"], r["source"], r["target"]) for r in records]
+            # in key order, compared in Python (by code point, as the embedded store's SQL does;
+            # Cypher's ORDER BY compares UTF-16 units): snapshots of equal graphs are equal
+            rows.sort(key=lambda row: tuple(row[k] for k in spec.key))
             if rows:
                 tables[table] = pd.DataFrame(rows, columns=list(spec.columns), dtype=object)
         return Batch(tables)

@@ -130,7 +130,7 @@ class GraphStore(ABC):
 
     @abstractmethod
     def dump(self) -> Batch:
-        """Every record of the store as one batch (for snapshots and migration)."""
+        """Every record of the store as one batch (for snapshots and migration), each table in key order."""
 
     @abstractmethod
     def save_snapshot(self, label: str, data: bytes) -> None:
