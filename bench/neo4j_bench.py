@@ -1,28 +1,36 @@
-"""Neo4j benchmark: import rows per second and the time to fetch a 500-contact account.
+"""Neo4j benchmark, beside the embedded store's figures from the same run.
 
-    NEO4J_URI=bolt://localhost:7687 NEO4J_PASSWORD=… python bench/neo4j_bench.py
-    NEO4J_URI=… python bench/neo4j_bench.py --contacts 1000000 --fetches 500
+    python bench/neo4j_bench.py                      # starts a local Neo4j (./dev neo4j's) itself
+    NEO4J_URI=bolt://… NEO4J_PASSWORD=… python bench/neo4j_bench.py   # or uses that server
+    python bench/neo4j_bench.py --contacts 1000000 --heap 4g
 
-It needs a server and an EMPTY database (``NEO4J_DATABASE``, or the server's default):
-it imports the synthetic portfolio of ``bench/import_bench.py`` (C contacts, about 3·C
-edges) exactly as ``powermap import`` does (read the CSV files, validate against the
-store, write in one transaction), adds one account with 500 contacts, their reporting
-lines, influence edges, our team's relationships and three opportunities, fetches that
-account's subgraph ``--fetches`` times, prints the figures, and deletes everything it
-wrote (unless ``--keep``).
+Without ``NEO4J_URI`` it starts the local Neo4j Community server of ``neo4j-server/`` in a
+temporary folder (default heap 1g, page cache 128 MiB: ``./dev neo4j``'s defaults) and
+measures how long Bolt takes to answer and the server's resident memory (idle after the
+start, and its peak at the end). With ``NEO4J_URI`` it needs an EMPTY database.
 
-Targets (issue 4): at least 50,000 rows/s on a local Neo4j 5 with default memory
-settings, and a median subgraph fetch under 30 ms. A whole import is one transaction,
-so the server holds it in memory until the commit: a default-sized heap takes the
-default 100,000 contacts; for a million raise ``server.memory.heap.max_size`` and
-``db.memory.transaction.total.max``.
+Then, for each store — a fresh embedded file and Neo4j — it imports the synthetic portfolio
+of ``bench/import_bench.py`` (C contacts, about 3·C edges) exactly as ``powermap import``
+does (read the CSV files, validate against the store, write in one transaction), adds one
+account with 500 contacts, their reporting lines, influence edges, our team's relationships
+and three opportunities, and times that account's subgraph fetch (``--fetches`` times), its
+gap report through the library (fetch + analysis) and ``powermap gaps`` as a command (a new
+process each time: start-up, connection, fetch, analysis, JSON). It deletes what it wrote
+(unless ``--keep``) and stops the server it started.
+
+Targets (issue 11): at least 50,000 rows/s for the import of 100,000 contacts + 300,000
+edges, a median 500-contact subgraph fetch under 30 ms. A whole import is one
+transaction, so the server holds it in memory until the commit: a 1g heap takes the
+default 100,000 contacts; for a million raise ``--heap``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,73 +77,157 @@ def five_hundred_contact_account(contacts: int = 500) -> Batch:
     return Batch.from_records(records)
 
 
-def _timed(fetch, account_id: str) -> float:
-    start = time.perf_counter()
-    fetch(account_id)
-    return (time.perf_counter() - start) * 1000
+AS_OF = dt.date(2026, 11, 1)
+
+
+def _median_ms(work, times: int) -> tuple[float, float]:
+    """Median and 95th percentile of ``times`` runs of ``work()``, in milliseconds."""
+    runs = []
+    for _ in range(times):
+        start = time.perf_counter()
+        work()
+        runs.append((time.perf_counter() - start) * 1000)
+    runs.sort()
+    return statistics.median(runs), runs[max(0, -(-len(runs) * 95 // 100) - 1)]
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """Resident memory now and at its peak (VmRSS, VmHWM) of a process, in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def _import(store, folder: Path) -> dict[str, float]:
+    """``powermap import``'s three steps on ``folder``, timed."""
+    from importers import read_paths
+    from importers.validate import validate
+
+    t0 = time.perf_counter()
+    tables, _ = read_paths([folder])
+    t1 = time.perf_counter()
+    batch = validate(tables, store)
+    t2 = time.perf_counter()
+    store.write(batch)
+    t3 = time.perf_counter()
+    return {"rows": len(batch), "read": t1 - t0, "validate": t2 - t1, "write": t3 - t2, "total": t3 - t0}
+
+
+def _cli_gaps_ms(store_args: list[str], env: dict[str, str], times: int) -> float:
+    """Median wall time of ``powermap gaps BENCH-500 --json`` as a new process."""
+    command = [sys.executable, "-m", "powermap", *store_args, "gaps", ACCOUNT, "--as-of", AS_OF.isoformat(), "--json"]
+    runs = []
+    for _ in range(times):
+        start = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        runs.append((time.perf_counter() - start) * 1000)
+        if done.returncode:
+            sys.exit(f"neo4j_bench: {' '.join(command)} failed: {done.stderr.strip()}")
+    return statistics.median(runs)
+
+
+def measure(name: str, store, folder: Path, store_args: list[str], env: dict[str, str], args) -> dict[str, float]:
+    """Every figure of one store (which must be empty)."""
+    from graph.analysis import reports
+
+    print(f"{name}: importing {args.contacts:,} contacts …", file=sys.stderr, flush=True)
+    figures = _import(store, folder)
+    counts = store.counts()
+    figures["contacts"] = counts["contacts"]
+    figures["edges"] = counts["reports_to"] + counts["influences"] + counts["relationships"]
+    store.write(five_hundred_contact_account())
+    store.account_subgraph(ACCOUNT)  # warm caches (and Neo4j's query plan cache)
+    print(f"{name}: timing the {ACCOUNT} account …", file=sys.stderr, flush=True)
+    figures["fetch_rows"] = _median_ms(lambda: store.subgraph_rows(ACCOUNT), args.fetches)
+    figures["fetch_graph"] = _median_ms(lambda: store.account_subgraph(ACCOUNT), args.fetches)
+    figures["gaps"] = _median_ms(lambda: reports.gaps_report(store, ACCOUNT, today=AS_OF), args.gaps)
+    figures["gaps_cli"] = _cli_gaps_ms(store_args, env, args.cli_runs)
+    return figures
+
+
+def _print(figures: dict[str, dict[str, float]]) -> None:
+    names = list(figures)
+    print(f"{'':46}" + "".join(f"{n:>22}" for n in names))
+
+    def line(label: str, cell) -> None:
+        print(f"{label:46}" + "".join(f"{cell(figures[n]):>22}" for n in names))
+
+    line("rows imported", lambda f: f"{f['rows']:,}")
+    line("contacts / edges stored", lambda f: f"{f['contacts']:,} / {f['edges']:,}")
+    line("read / validate / write (s)", lambda f: f"{f['read']:.1f} / {f['validate']:.1f} / {f['write']:.1f}")
+    line("import total (s)", lambda f: f"{f['total']:.1f}")
+    line("import rows/s (goal Neo4j >= 50,000)", lambda f: f"{f['rows'] / f['total']:,.0f}")
+    line("write-only rows/s", lambda f: f"{f['rows'] / f['write']:,.0f}")
+    line("500-contact fetch, rows: median / p95 ms", lambda f: "{:.1f} / {:.1f}".format(*f["fetch_rows"]))
+    line("  + networkx graph (goal < 30 ms median)", lambda f: "{:.1f} / {:.1f}".format(*f["fetch_graph"]))
+    line("gaps, library (fetch + analysis) ms", lambda f: "{:.1f} / {:.1f}".format(*f["gaps"]))
+    line("`powermap gaps` as a new process, median ms", lambda f: f"{f['gaps_cli']:.0f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=100_000, help="contacts in the portfolio (default 100,000)")
-    parser.add_argument("--fetches", type=int, default=200, help="subgraph fetches to time (default 200)")
-    parser.add_argument("--keep", action="store_true", help="leave the data in the database")
+    parser.add_argument("--fetches", type=int, default=100, help="subgraph fetches to time (default 100)")
+    parser.add_argument("--gaps", type=int, default=20, help="gap reports to time through the library (default 20)")
+    parser.add_argument("--cli-runs", type=int, default=3, help="`powermap gaps` processes to time (default 3)")
+    parser.add_argument("--heap", default="1g", help="heap of the local server it starts (default 1g)")
+    parser.add_argument("--keep", action="store_true", help="leave the data in the Neo4j database")
     args = parser.parse_args()
-    if not os.environ.get("NEO4J_URI"):
-        sys.exit("NEO4J_URI is not set: this benchmark needs a Neo4j 5 server and an empty database "
-                 "(NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE)")
 
+    from graph.embedded import EmbeddedStore
     from graph.exceptions import PowermapError
-    from importers import read_paths
-    from importers.validate import validate
     from powermap.settings import Settings
     from powermap.wiring import open_store
 
-    settings = Settings()
-    try:
-        store = open_store(settings, store="neo4j")
-    except PowermapError as error:
-        sys.exit(f"neo4j_bench: {error}")
-    if nodes := store.node_count():
-        sys.exit(f"neo4j_bench: the database holds {nodes:,} nodes; point NEO4J_URI / NEO4J_DATABASE "
-                 "at an empty one (the benchmark writes and deletes its own data)")
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
+    server, env = None, {**os.environ, "PYTHONPATH": str(ROOT)}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        if not os.environ.get("NEO4J_URI"):
+            sys.path.insert(0, str(ROOT / "neo4j-server"))
+            import local_neo4j
+
+            local_neo4j.build(lambda text: print(text, file=sys.stderr, flush=True))
+            print(f"starting a local Neo4j (heap {args.heap}) …", file=sys.stderr, flush=True)
+            started = time.perf_counter()
+            server = local_neo4j.LocalNeo4j.start(tmp / "neo4j", heap=args.heap)
+            startup = time.perf_counter() - started
+            time.sleep(5)  # let the start settle before reading its idle memory
+            idle, _ = _memory_mb(server.process.pid)
+            print(f"local Neo4j server: Bolt answered {startup:.1f} s after `java` started; "
+                  f"{idle:,.0f} MB resident when idle")
+            env.update({"NEO4J_URI": server.uri, "NEO4J_USER": server.user, "NEO4J_PASSWORD": server.password})
+            os.environ.update({k: env[k] for k in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD")})
+        try:
+            settings = Settings()
+            try:
+                neo4j = open_store(settings, store="neo4j")
+            except PowermapError as error:
+                sys.exit(f"neo4j_bench: {error}")
+            if nodes := neo4j.node_count():
+                sys.exit(f"neo4j_bench: the database holds {nodes:,} nodes; point NEO4J_URI / NEO4J_DATABASE "
+                         "at an empty one (the benchmark writes and deletes its own data)")
+            folder = tmp / "portfolio"
+            folder.mkdir()
             print(f"generating a portfolio of {args.contacts:,} contacts …", file=sys.stderr, flush=True)
             generate(folder, args.contacts)
-            print(f"importing into {settings.neo4j_uri} (batches of {store.batch_size:,} rows, one transaction) …",
-                  file=sys.stderr, flush=True)
-            t0 = time.perf_counter()
-            tables, _ = read_paths([folder])
-            t1 = time.perf_counter()
-            batch = validate(tables, store)
-            t2 = time.perf_counter()
-            store.write(batch)
-            t3 = time.perf_counter()
-        counts = store.counts()
-        rows = len(batch)
-        print(f"rows imported: {rows:,} ({counts['contacts']:,} contacts, "
-              f"{counts['reports_to'] + counts['influences'] + counts['relationships']:,} edges)")
-        print(f"read {t1 - t0:.1f} s · validate {t2 - t1:.1f} s · write {t3 - t2:.1f} s · total {t3 - t0:.1f} s")
-        print(f"throughput: {rows / (t3 - t0):,.0f} rows/s for the whole import, "
-              f"{rows / (t3 - t2):,.0f} rows/s for the write (target: 50,000 rows/s)")
-
-        store.write(five_hundred_contact_account())
-        G = store.account_subgraph(ACCOUNT)  # warm the query cache
-        contacts = sum(1 for _, d in G.nodes(data=True) if d["kind"] == "contact")
-        print(f"subgraph of a {contacts}-contact account: {G.number_of_nodes():,} nodes, "
-              f"{G.number_of_edges():,} edges; {args.fetches} fetches each:")
-        for what, fetch in (("one round trip (subgraph_rows)", store.subgraph_rows),
-                            ("round trip + networkx graph (account_subgraph)", store.account_subgraph)):
-            times = sorted(_timed(fetch, ACCOUNT) for _ in range(args.fetches))
-            print(f"  {what}: median {statistics.median(times):.1f} ms, "
-                  f"p95 {times[max(0, int(len(times) * 0.95) - 1)]:.1f} ms (target: median under 30 ms)")
-    finally:
-        if not args.keep:
-            print("deleting the benchmark's data …", file=sys.stderr, flush=True)
-            store.clear()
-        store.close()
+            figures = {}
+            db = tmp / "bench.db"
+            with EmbeddedStore(db) as embedded:
+                embedded.strength_policy = neo4j.strength_policy
+                figures["embedded"] = measure("embedded", embedded, folder, ["--db", str(db)], env, args)
+            try:
+                figures["neo4j"] = measure("neo4j", neo4j, folder, ["--store", "neo4j"], env, args)
+            finally:
+                if not args.keep:
+                    print("deleting the benchmark's data from Neo4j …", file=sys.stderr, flush=True)
+                    neo4j.clear()
+                neo4j.close()
+            _print(figures)
+            if server is not None:
+                now, peak = _memory_mb(server.process.pid)
+                print(f"local Neo4j server: {now:,.0f} MB resident at the end, {peak:,.0f} MB at its peak")
+        finally:
+            if server is not None:
+                server.stop()
 
 
 if __name__ == "__main__":

@@ -17,8 +17,16 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from builders import write_csv
@@ -115,10 +123,12 @@ def questions(store_ids: dict) -> list[list[str]]:
 
 # ----- running the CLI on each store ---------------------------------------------------------------
 class Stores:
-    """``run(*args)`` on the embedded file and on Neo4j; answers as (exit code, JSON or stderr)."""
+    """The same command on the embedded file and on Neo4j (or on a second embedded file,
+    ``other``); answers as (exit code, JSON or stderr)."""
 
-    def __init__(self, db: Path, capsys):
+    def __init__(self, db: Path, capsys, *, other: Path | None = None):
         self.db, self.capsys = str(db), capsys
+        self.other = ["--db", str(other)] if other else ["--store", "neo4j"]
 
     def _main(self, prefix: list[str], args: list[str]) -> tuple[int, object]:
         code = main([*prefix, *args])
@@ -131,7 +141,7 @@ class Stores:
         return self._main(["--db", self.db], list(args))
 
     def neo4j(self, *args: str):
-        return self._main(["--store", "neo4j"], list(args))
+        return self._main(self.other, list(args))
 
     def both(self, *args: str):
         return self.embedded(*args), self.neo4j(*args)
@@ -141,6 +151,22 @@ class Stores:
         from powermap.wiring import open_store
 
         return open_store(get_settings(), db=self.db, store=which)
+
+
+def map_differences(stores: Stores, roots: list[str], folder: Path) -> list[str]:
+    """Each map (org chart, influence, group; of every top-level account) whose page differs."""
+    found = []
+    for account in roots:
+        for kind in ("org", "influence", "group"):
+            pages = []
+            for which, prefix in (("embedded", ["--db", stores.db]), ("neo4j", ["--store", "neo4j"])):
+                page = folder / f"{which}-{account}-{kind}.html"
+                assert main([*prefix, "map", account, "--kind", kind, "-o", str(page)]) == 0
+                pages.append(page.read_bytes())
+            stores.capsys.readouterr()
+            if pages[0] != pages[1]:
+                found.append(f"powermap map {account} --kind {kind}: the pages differ")
+    return found
 
 
 def differences(stores: Stores, asked: list[list[str]]) -> list[str]:
@@ -232,6 +258,8 @@ def test_both_stores_give_the_same_answers(dataset, neo4j_env, tmp_path, capsys,
     ids = ids_to_ask(stores)
     asked = questions(ids)
     assert differences(stores, asked) == []
+    (tmp_path / "maps").mkdir()
+    assert map_differences(stores, ids["roots"], tmp_path / "maps") == []
 
     # snapshots hold the same records; what changed since reads the same
     (code_a, taken_a), (code_b, taken_b) = stores.both("snapshot", "--label", "before", "--json")
@@ -246,3 +274,75 @@ def test_both_stores_give_the_same_answers(dataset, neo4j_env, tmp_path, capsys,
     stores.both("snapshot", "--label", "after", "--json")
     assert snapshot_tables(stores, "embedded", "after") == snapshot_tables(stores, "neo4j", "after")
     assert differences(stores, [["diff", "before", "after"]]) == []
+
+
+def test_migrate_to_neo4j_and_back_keeps_every_answer(neo4j_env, tmp_path, capsys, monkeypatch):
+    """``powermap migrate`` embedded → Neo4j → embedded: each copy answers as the original."""
+    monkeypatch.chdir(tmp_path)
+    original, back = tmp_path / "original.db", tmp_path / "back.db"
+    assert main(["--db", str(original), "import", str(REPO / "demo" / "demo.xlsx"), "--json"]) == 0
+    assert main(["--db", str(original), "snapshot", "--label", "2026Q3", "--json"]) == 0
+    change = tmp_path / "change"
+    change.mkdir()
+    write_csv(change / "contacts.csv", [["id", "account_id", "name", "stance"], ["C0002", "A-G1", "吴婷莉", "3"]])
+    assert main(["--db", str(original), "import", str(change), "--json"]) == 0
+    assert main(["migrate", "--from", str(original), "--to", "neo4j", "--json"]) == 0
+    assert main(["migrate", "--from", "neo4j", "--to", str(back), "--json"]) == 0
+    capsys.readouterr()
+    on_neo4j = Stores(original, capsys)
+    asked = [*questions(ids_to_ask(on_neo4j)), ["diff", "2026Q3"]]
+    for which, stores in (("neo4j", on_neo4j), ("copied back", Stores(original, capsys, other=back))):
+        assert differences(stores, asked) == [], which
+    assert snapshot_tables(on_neo4j, "embedded", "2026Q3") == snapshot_tables(on_neo4j, "neo4j", "2026Q3")
+
+
+def test_the_api_served_from_neo4j_answers_as_the_cli_on_the_embedded_store(neo4j_env, tmp_path, capsys):
+    """``powermap --store neo4j serve`` as its own process: the maps and pages come over HTTP,
+    and its gap report is the one the embedded store gives."""
+    db = tmp_path / "embedded.db"
+    for prefix in (["--db", str(db)], ["--store", "neo4j"]):
+        assert main([*prefix, "import", str(REPO / "demo" / "demo.xlsx"), "--json"]) == 0
+    capsys.readouterr()
+    # as of today on both sides: the API derives strengths as of today even with as_of (the CLI
+    # as of --as-of), a difference between the API and the CLI, not between the stores
+    assert main(["--db", str(db), "gaps", "A-G1", "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    with served_from_neo4j(tmp_path) as (base, cookies):
+        gaps = httpx.get(f"{base}/accounts/A-G1/gaps", cookies=cookies, timeout=60)
+        assert gaps.status_code == 200 and gaps.json() == expected
+        for path, text in (("/", "华东重工集团"), ("/accounts/A-G1/map", "雷勇"), ("/accounts/A-G1/influence", "雷勇"),
+                           ("/groups/A-G1/map", "华东重工合肥基地"), ("/opportunities/O1/map", "vis-network"),
+                           ("/accounts/A-G1/gap-report", "uncovered_decider")):
+            page = httpx.get(base + path, cookies=cookies, headers={"Accept": "text/html"}, timeout=60)
+            assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), path
+            assert text in page.text, path
+
+
+@contextmanager
+def served_from_neo4j(folder: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """``powermap --store neo4j serve`` on a free port (the environment names the server); the
+    base URL and the session cookie its sign-in link gives."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "POWERMAP_API_DB": str(folder / "served.api.db")}
+    command = [sys.executable, "-m", "powermap", "--store", "neo4j", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=folder)
+    try:
+        link = server.stdout.readline().strip()
+        assert link.startswith(f"http://127.0.0.1:{port}/login?key="), server.stderr.read()
+        base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=5).json()["status"] == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not come up"
+            time.sleep(0.2)
+        signed_in = httpx.get(link, timeout=30, follow_redirects=False)
+        assert signed_in.status_code == 303
+        yield base, dict(signed_in.cookies)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
