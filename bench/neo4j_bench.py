@@ -91,14 +91,23 @@ def _median_ms(work, times: int) -> tuple[float, float]:
     return statistics.median(runs), runs[max(0, -(-len(runs) * 95 // 100) - 1)]
 
 
+def _cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) a process has used so far; 0 when not known (a remote server)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _memory_mb(pid: int) -> tuple[float, float]:
     """Resident memory now and at its peak (VmRSS, VmHWM) of a process, in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def _import(store, folder: Path) -> dict[str, float]:
-    """``powermap import``'s three steps on ``folder``, timed."""
+def _import(store, folder: Path, *, ceiling: bool = False, server_pid: int | None = None) -> dict[str, float]:
+    """``powermap import``'s three steps on ``folder``, timed (and, with ``ceiling``, the
+    simplest Cypher write of its contacts before it)."""
     from importers import read_paths
     from importers.validate import validate
 
@@ -107,9 +116,35 @@ def _import(store, folder: Path) -> dict[str, float]:
     t1 = time.perf_counter()
     batch = validate(tables, store)
     t2 = time.perf_counter()
+    figures = {"ceiling": _plain_create_rows_per_s(store, batch)} if ceiling else {}
+    t2b, cpu = time.perf_counter(), (_cpu_seconds(server_pid), time.process_time())
     store.write(batch)
     t3 = time.perf_counter()
-    return {"rows": len(batch), "read": t1 - t0, "validate": t2 - t1, "write": t3 - t2, "total": t3 - t0}
+    figures["cpu"] = (_cpu_seconds(server_pid) - cpu[0] if server_pid else None, time.process_time() - cpu[1])
+    return {**figures, "rows": len(batch), "read": t1 - t0, "validate": t2 - t1, "write": t3 - t2b,
+            "total": t3 - t2b + t2 - t0}
+
+
+#: the least any Cypher write of a contact costs: a plain CREATE (the constraint and indexes
+#: still maintained), no MERGE, no change detection, no links; rolled back
+PLAIN_CREATE = "UNWIND $rows AS row CREATE (n:Contact) SET n = row"
+
+
+def _plain_create_rows_per_s(store, batch) -> float:
+    """Rows/s of :data:`PLAIN_CREATE` over the import's contacts in one transaction, batches as
+    the store's, rolled back: the machine's ceiling for any Cypher import of these rows."""
+    from graph.neo4j_store import _chunks, _to_params
+
+    rows = [_to_params("contacts", row) for row in batch.rows("contacts")]
+    with store._driver.session(database=store.database) as session:
+        tx = session.begin_transaction()
+        try:
+            start = time.perf_counter()
+            for chunk in _chunks(iter(rows), store.batch_size):
+                tx.run(PLAIN_CREATE, rows=chunk).consume()
+            return len(rows) / (time.perf_counter() - start)
+        finally:
+            tx.rollback()
 
 
 def _cli_gaps_ms(store_args: list[str], env: dict[str, str], times: int) -> float:
@@ -125,12 +160,13 @@ def _cli_gaps_ms(store_args: list[str], env: dict[str, str], times: int) -> floa
     return statistics.median(runs)
 
 
-def measure(name: str, store, folder: Path, store_args: list[str], env: dict[str, str], args) -> dict[str, float]:
+def measure(name: str, store, folder: Path, store_args: list[str], env: dict[str, str], args,
+            server_pid: int | None = None) -> dict[str, float]:
     """Every figure of one store (which must be empty)."""
     from graph.analysis import reports
 
     print(f"{name}: importing {args.contacts:,} contacts …", file=sys.stderr, flush=True)
-    figures = _import(store, folder)
+    figures = _import(store, folder, ceiling=name == "neo4j", server_pid=server_pid)
     counts = store.counts()
     figures["contacts"] = counts["contacts"]
     figures["edges"] = counts["reports_to"] + counts["influences"] + counts["relationships"]
@@ -157,6 +193,10 @@ def _print(figures: dict[str, dict[str, float]]) -> None:
     line("import total (s)", lambda f: f"{f['total']:.1f}")
     line("import rows/s (goal Neo4j >= 50,000)", lambda f: f"{f['rows'] / f['total']:,.0f}")
     line("write-only rows/s", lambda f: f"{f['rows'] / f['write']:,.0f}")
+    line("write: CPU s of the server / of this process", lambda f: (
+        f"{f['cpu'][0]:.1f} / " if f["cpu"][0] is not None else "- / ") + f"{f['cpu'][1]:.1f}")
+    line("  rows per server CPU-second", lambda f: f"{f['rows'] / f['cpu'][0]:,.0f}" if f["cpu"][0] else "-")
+    line("  ceiling: plain UNWIND … CREATE of the contacts", lambda f: f"{f['ceiling']:,.0f}" if "ceiling" in f else "-")
     line("500-contact fetch, rows: median / p95 ms", lambda f: "{:.1f} / {:.1f}".format(*f["fetch_rows"]))
     line("  + networkx graph (goal < 30 ms median)", lambda f: "{:.1f} / {:.1f}".format(*f["fetch_graph"]))
     line("gaps, library (fetch + analysis) ms", lambda f: "{:.1f} / {:.1f}".format(*f["gaps"]))
@@ -215,7 +255,8 @@ def main() -> None:
                 embedded.strength_policy = neo4j.strength_policy
                 figures["embedded"] = measure("embedded", embedded, folder, ["--db", str(db)], env, args)
             try:
-                figures["neo4j"] = measure("neo4j", neo4j, folder, ["--store", "neo4j"], env, args)
+                figures["neo4j"] = measure("neo4j", neo4j, folder, ["--store", "neo4j"], env, args,
+                                           server.process.pid if server else None)
             finally:
                 if not args.keep:
                     print("deleting the benchmark's data from Neo4j …", file=sys.stderr, flush=True)
