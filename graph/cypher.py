@@ -482,8 +482,9 @@ SUBGRAPH = _define("subgraph", f"""
     WITH tree, ids, inside,
          COLLECT {{
            UNWIND inside AS c
-           MATCH (c)-[:{R['REPORTS_TO']}]->(m:{C})
-           WHERE NOT m.account_id IN ids
+           // a pattern comprehension expands from each contact; a MATCH let the planner scan
+           // the account_id index of every contact once per contact (250,000 rows for 500)
+           UNWIND [(c)-[:{R['REPORTS_TO']}]->(m:{C}) WHERE NOT m.account_id IN ids | m] AS m
            RETURN DISTINCT m
          }} AS external
     WITH tree, ids, external, inside + external AS contacts,
