@@ -30,6 +30,7 @@ from api.routes import ROUTERS
 from api.schemas import ImportBody
 from api.security import SESSION_COOKIE
 from api.settings import ApiSettings, get_api_settings
+from api.sqlite_state import SqliteApiState
 from api.state import ApiState
 from graph.store import GraphStore
 
@@ -120,6 +121,7 @@ class BodyLimit:
 
 
 def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], GraphStore] | None = None,
+               open_state: Callable[[], ApiState] | None = None,
                watchers: Iterable[Watcher] | None = None) -> FastAPI:
     """The powermap HTTP API.
 
@@ -130,6 +132,10 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
     open_store : callable, optional
         Opens the graph store when the app starts (the composition root passes the
         configured one); default: the embedded store at ``settings.db``.
+    open_state : callable, optional
+        Opens the API's own state when the app starts (the composition root puts it in the
+        Neo4j database of a Neo4j store, where every server shares it); default: the SQLite
+        file ``settings.state_path``.
     watchers : iterable of Watcher, optional
         What turns writes into events; default: ``[StanceWatcher(), GapWatcher()]``.
     """
@@ -144,7 +150,7 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
             from graph.embedded import EmbeddedStore
 
             store = EmbeddedStore(settings.db)
-        state = ApiState(settings.state_path)
+        state = open_state() if open_state is not None else SqliteApiState(settings.state_path)
         dispatcher = Dispatcher(state, attempts=settings.webhook_attempts, backoff=settings.webhook_backoff_seconds,
                                 max_backoff=settings.webhook_max_backoff_seconds,
                                 timeout=settings.webhook_timeout_seconds,

@@ -1,9 +1,12 @@
 """A small cache of analysis responses: an analysis of a 500-person account costs tens of
 milliseconds of one core, and CRMs and pages ask the same question again and again.
 
-An entry lives until any write through the API (which clears the whole cache) or for
-``ttl`` seconds, which bounds how stale an answer can be after a write the API did not
-see (a `powermap import` from the command line, another server on the same Neo4j).
+An entry lives until the graph changes or for ``ttl`` seconds. A write through this
+server clears the whole cache; a write anywhere else (another server on the same Neo4j,
+a ``powermap import``) changes the store's version (:meth:`graph.store.GraphStore.version`),
+which every question reads first: an answer computed under another version is never
+served. ``ttl`` bounds staleness only where the store cannot tell its version (and it
+lets "today" move on for answers that depend on the date).
 """
 
 from __future__ import annotations
@@ -24,13 +27,17 @@ class AnalysisCache:
         self._entries: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
         self._running: dict[Hashable, threading.Event] = {}
         self._generation = 0
+        self._version: Hashable = None
         self._lock = threading.Lock()
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
+    def get_or_compute(self, key: Hashable, compute: Callable[[], bytes], *, version: Hashable = None) -> bytes:
         """The cached answer, or compute it — once: concurrent askers of the same key wait
-        for that one computation instead of repeating it."""
+        for that one computation instead of repeating it. ``version``: the store's version,
+        read before asking; when it differs from the one the entries were computed under,
+        they are all forgotten."""
         while True:
             with self._lock:
+                self._at(version)
                 hit = self._entries.get(key)
                 if hit is not None and time.monotonic() - hit[0] <= self.ttl:
                     self._entries.move_to_end(key)
@@ -38,11 +45,13 @@ class AnalysisCache:
                 running = self._running.get(key)
                 if running is None:
                     running = self._running[key] = threading.Event()
+                    generation = self._generation
                     break
             running.wait(timeout=60)  # another request computes it; then look again
             if self.ttl <= 0:
+                with self._lock:
+                    generation = self._generation
                 break
-        generation = self._generation
         try:
             value = compute()  # outside the lock: other questions need not wait
             with self._lock:
@@ -57,9 +66,11 @@ class AnalysisCache:
                 self._running.pop(key, None)
             running.set()
 
-    def peek(self, key: Hashable) -> bytes | None:
-        """The cached answer if there is a fresh one (nothing is computed)."""
+    def peek(self, key: Hashable, *, version: Hashable = None) -> bytes | None:
+        """The cached answer if there is a fresh one (nothing is computed); ``version`` as
+        for :meth:`get_or_compute`."""
         with self._lock:
+            self._at(version)
             hit = self._entries.get(key)
             if hit is not None and time.monotonic() - hit[0] <= self.ttl:
                 self._entries.move_to_end(key)
@@ -68,5 +79,14 @@ class AnalysisCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
-            self._generation += 1  # an answer computed before the write is not kept
+            self._forget()
+
+    def _at(self, version: Hashable) -> None:
+        """Forget every entry when the store's version is not the one they were computed under."""
+        if version is not None and version != self._version:
+            self._forget()
+            self._version = version
+
+    def _forget(self) -> None:
+        self._entries.clear()
+        self._generation += 1  # an answer being computed before the change is not kept

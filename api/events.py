@@ -39,6 +39,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
 import secrets
 import socket
 import threading
@@ -265,10 +266,19 @@ def refused_receiver(url: str, *, allow_private: bool = False) -> str | None:
 
 
 class Dispatcher:
-    """A background thread that POSTs queued deliveries, retrying with back-off."""
+    """A background thread that POSTs queued deliveries, retrying with back-off.
+
+    Every server runs one; they may share one queue (one API state). Each delivery is
+    claimed in the state before it is sent, one at a time, for ``lease_seconds`` — longer
+    than one attempt can take — so each attempt is made by one server; a server that dies
+    mid-attempt leaves the delivery to another when the lease runs out (it may then be
+    sent twice: receivers deduplicate on ``X-Powermap-Delivery``)."""
 
     def __init__(self, state: ApiState, *, attempts: int, backoff: float, max_backoff: float,
                  timeout: float, allow_private: bool = False):
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        #: connect, write and read may each take ``timeout``
+        self.lease_seconds = 4 * timeout + 30
         self.allow_private = allow_private
         self.state = state
         self.attempts = attempts
@@ -298,10 +308,12 @@ class Dispatcher:
             while not self._stop.is_set():
                 self._wake.clear()
                 try:
-                    for delivery in self.state.due_deliveries():
-                        if self._stop.is_set():
-                            return
-                        self.deliver(client, delivery)
+                    while not self._stop.is_set():
+                        claimed = self.state.claim_due_deliveries(self.owner, lease_seconds=self.lease_seconds,
+                                                                  limit=1)
+                        if not claimed:
+                            break
+                        self.deliver(client, claimed[0])
                     wait = self.state.seconds_to_next_delivery()
                 except Exception:  # noqa: BLE001 - keep the thread alive; the error is logged
                     log.exception("webhook dispatcher error")

@@ -203,11 +203,11 @@ def main() -> None:
         args.tool = "wrk" if shutil.which("wrk") else "python"
     sys.path.insert(0, str(ROOT))
     from api.settings import ApiSettings
-    from api.state import ApiState
+    from api.sqlite_state import SqliteApiState
 
     with tempfile.TemporaryDirectory(prefix="powermap-api-bench-") as folder:
         db, contact_ids, group = build_store(Path(folder), args.contacts)
-        with ApiState(ApiSettings(db=db).state_path) as state:
+        with SqliteApiState(ApiSettings(db=db).state_path) as state:
             key = state.create_key("bench", "read", pii=False)[1]
         port = free_port()
         base = f"http://127.0.0.1:{port}"

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.settings import ApiSettings  # noqa: E402
-from api.state import ApiState  # noqa: E402
+from api.sqlite_state import SqliteApiState  # noqa: E402
 from bench.synthetic import group_account  # noqa: E402
 from graph.analysis import find_gaps, gap_counts  # noqa: E402
 from graph.analysis.coverage import coach_coverage  # noqa: E402
@@ -67,7 +67,7 @@ def main() -> None:
         print(f"store: {counts['accounts']:,} accounts ({args.accounts:,} top-level), {counts['contacts']:,} contacts "
               f"(ready in {time.perf_counter() - start:.1f} s)")
         settings = ApiSettings(db=str(db), api_db=str(folder / "index.api.db"))
-        with ApiState(settings.state_path) as state:
+        with SqliteApiState(settings.state_path) as state:
             key = state.create_key(f"bench-{time.time_ns()}", "read")[1]
         with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
             client.get("/healthz")  # the app is up before anything is timed

@@ -34,6 +34,9 @@ The edge tables are relationships carrying their columns::
     (:Opportunity)-[:INVOLVES {role, is_decider, source_role}]->(:Contact)  opportunity_members
 
 Snapshots are ``(:Snapshot {label, created_at, size, data})`` nodes, ``data`` a byte array.
+One ``(:PowermapGraph {id: 'graph', version})`` node carries the graph's version: every
+write transaction that changes the graph gives it a new random ``version`` before it
+commits, so a reader in any process can tell whether the graph changed since it last looked.
 
 The statements need Neo4j 5.6 or later (``COLLECT {}`` and ``COUNT {}`` subqueries).
 """
@@ -77,6 +80,8 @@ __all__ = [
     "SAVE_SNAPSHOT",
     "LOAD_SNAPSHOT",
     "LIST_SNAPSHOTS",
+    "BUMP_VERSION",
+    "GRAPH_VERSION",
     "CLEAR",
     "NODE_COUNT",
 ]
@@ -92,6 +97,8 @@ class Label(str, enum.Enum):
     OPPORTUNITY = "Opportunity"
     INTERACTION = "Interaction"
     SNAPSHOT = "Snapshot"
+    #: one node whose ``version`` every write transaction replaces (:data:`BUMP_VERSION`)
+    GRAPH = "PowermapGraph"
 
 
 class RelType(str, enum.Enum):
@@ -221,6 +228,9 @@ def _schema() -> tuple[Statement, ...]:
             f"schema.unique.{table}",
             f"CREATE CONSTRAINT powermap_{table}_id IF NOT EXISTS "
             f"FOR (n:{label.value}) REQUIRE n.id IS UNIQUE"))
+    statements.append(_define(
+        "schema.unique.graph",
+        f"CREATE CONSTRAINT powermap_graph_id IF NOT EXISTS FOR (n:{Label.GRAPH.value}) REQUIRE n.id IS UNIQUE"))
     statements.append(_define(
         "schema.unique.snapshots",
         f"CREATE CONSTRAINT powermap_snapshots_label IF NOT EXISTS FOR (n:{S}) REQUIRE n.label IS UNIQUE"))
@@ -624,11 +634,23 @@ LIST_SNAPSHOTS = _define("snapshot.list", f"""
     ORDER BY created_at, label
     """)
 
+# ----- the graph's version ---------------------------------------------------------------------
+#: run last in a write transaction that changed the graph (the node's lock is taken last, so
+#: writers that wait for it hold no lock another writer needs)
+BUMP_VERSION = _define("version.bump", f"""
+    MERGE (g:{Label.GRAPH.value} {{id: 'graph'}})
+    SET g.version = randomUUID()
+    """)
+GRAPH_VERSION = _define("version.read", f"""
+    OPTIONAL MATCH (g:{Label.GRAPH.value} {{id: 'graph'}})
+    RETURN g.version AS version
+    """)
+
 # ----- maintenance (tests, benchmark) ----------------------------------------------------------
 #: delete up to ``$limit`` of powermap's nodes with their relationships; run until it deletes 0
 CLEAR = _define("clear", f"""
     MATCH (n)
-    WHERE n:{A} OR n:{D} OR n:{C} OR n:{T} OR n:{O} OR n:{I} OR n:{S}
+    WHERE n:{A} OR n:{D} OR n:{C} OR n:{T} OR n:{O} OR n:{I} OR n:{S} OR n:{Label.GRAPH.value}
     WITH n LIMIT $limit
     DETACH DELETE n
     RETURN count(*) AS deleted

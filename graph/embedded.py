@@ -365,6 +365,12 @@ class EmbeddedStore(GraphStore):
     def list_snapshots(self) -> list[dict[str, Any]]:
         return self._query("SELECT label, created_at, length(data) AS size FROM snapshot ORDER BY created_at, label")
 
+    def version(self) -> str:
+        """SQLite's ``data_version`` (changes when another connection, e.g. another process,
+        commits) and this connection's count of changed rows."""
+        with self._lock:
+            return f"{self._db.execute('PRAGMA data_version').fetchone()[0]}:{self._db.total_changes}"
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

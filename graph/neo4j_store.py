@@ -127,6 +127,8 @@ class Neo4jStore(GraphStore):
                 result.inserted[table] = inserted
                 result.updated[table] = updated
                 result.unchanged[table] = batch.count(table) - inserted - updated
+            if result.changed:
+                tx.run(cypher.BUMP_VERSION.text).consume()
             return result
 
         return self._write(work)
@@ -158,7 +160,10 @@ class Neo4jStore(GraphStore):
                 statements = statements[1:]
             for statement in statements[:-1]:
                 run(tx, statement).consume()
-            return run(tx, statements[-1]).single(strict=True)["deleted"] > 0
+            deleted = run(tx, statements[-1]).single(strict=True)["deleted"] > 0
+            if deleted:
+                tx.run(cypher.BUMP_VERSION.text).consume()
+            return deleted
 
         return self._write(work)
 
@@ -290,6 +295,11 @@ class Neo4jStore(GraphStore):
     def list_snapshots(self) -> list[dict[str, Any]]:
         return [{"label": r["label"], "created_at": r["created_at"], "size": r["size"]}
                 for r in self._read(cypher.LIST_SNAPSHOTS)]
+
+    def version(self) -> str:
+        """The graph's version node's ``version`` (every write that changes the graph, from
+        any process, replaces it in its transaction); ``""`` before the first such write."""
+        return self._read(cypher.GRAPH_VERSION)[0]["version"] or ""
 
     def close(self) -> None:
         if self._close_driver:

@@ -148,6 +148,13 @@ class GraphStore(ABC):
     def close(self) -> None:
         """Release the store's resources."""
 
+    def version(self) -> str | None:
+        """A value that changes whenever the graph changes, whoever writes it (this process,
+        another server, a ``powermap import``): readers that keep derived answers (the API's
+        analysis cache) compare it before reusing one. None when the store cannot tell;
+        readers then bound staleness by time alone."""
+        return None
+
     # ----- derived ------------------------------------------------------------------
     def account_subgraph(self, account_id: str, *, as_of: dt.date | None = None) -> nx.MultiDiGraph:
         """The account, its descendants, their departments, contacts, our team, the

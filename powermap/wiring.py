@@ -17,7 +17,9 @@ from powermap.settings import Settings
 if TYPE_CHECKING:  # the driver is an optional dependency, imported when a Neo4j store is opened
     import neo4j
 
-__all__ = ["open_store", "open_store_at", "neo4j_driver", "strength_policy", "DEMO_DIR", "NEO4J_SCHEMES"]
+    from api.state import ApiState
+
+__all__ = ["open_store", "open_store_at", "open_api_state", "neo4j_driver", "strength_policy", "DEMO_DIR", "NEO4J_SCHEMES"]
 
 #: The bundled demo data (regenerate with ``python demo/generate.py``).
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -97,14 +99,37 @@ _SCHEMA_READY: set[tuple[str, str | None]] = set()
 
 
 def _open_neo4j(settings: Settings, uri: str | None) -> GraphStore:
-    if not uri:
-        raise StoreUnavailable("the Neo4j store needs NEO4J_URI (or --neo4j-uri), e.g. neo4j://localhost:7687")
     from graph.neo4j_store import Neo4jStore
 
-    password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
-    database = settings.neo4j_database or None
-    store = Neo4jStore(neo4j_driver(uri, settings.neo4j_user, password), database=database,
-                       batch_size=settings.neo4j_batch_size, address=uri,
+    driver, database = _neo4j(settings, uri)
+    store = Neo4jStore(driver, database=database, batch_size=settings.neo4j_batch_size, address=uri,
                        setup_schema=(uri, database) not in _SCHEMA_READY)
     _SCHEMA_READY.add((uri, database))
     return store
+
+
+def _neo4j(settings: Settings, uri: str | None) -> tuple[neo4j.Driver, str | None]:
+    """The driver for ``uri`` with the configured credentials, and the configured database."""
+    if not uri:
+        raise StoreUnavailable("the Neo4j store needs NEO4J_URI (or --neo4j-uri), e.g. neo4j://localhost:7687")
+    password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
+    return neo4j_driver(uri, settings.neo4j_user, password), settings.neo4j_database or None
+
+
+def open_api_state(settings: Settings, *, state_path: str, api_db: str | None = None, store: str | None = None,
+                   neo4j_uri: str | None = None) -> ApiState:
+    """The HTTP API's own state (keys, sessions, audit log, webhooks) for the configured store.
+
+    With a Neo4j store it lives in the same Neo4j database, where every ``powermap serve``
+    on that database shares it — unless ``api_db`` (``POWERMAP_API_DB``) names a SQLite file.
+    With the embedded store it is the SQLite file ``api_db`` or ``state_path`` (beside the store).
+    """
+    if api_db is None and (store or settings.store) == "neo4j":
+        from api.neo4j_state import Neo4jApiState
+
+        uri = neo4j_uri or settings.neo4j_uri
+        driver, database = _neo4j(settings, uri)
+        return Neo4jApiState(driver, database=database, address=uri)
+    from api.sqlite_state import SqliteApiState
+
+    return SqliteApiState(api_db or state_path)

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
-from api.state import ApiState
+from api.sqlite_state import SqliteApiState
 from builders import SMALL, write_workbook
 
 #: name → (scope, pii, accounts)
@@ -67,7 +67,7 @@ class Api:
         return self.app.state.store
 
     @property
-    def state(self) -> ApiState:
+    def state(self) -> SqliteApiState:
         return self.app.state.api_state
 
 
@@ -76,7 +76,7 @@ def make_api(folder: Path, **settings_overrides) -> tuple[ApiSettings, dict[str,
     settings = ApiSettings(db=str(folder / "powermap.db"), webhook_backoff_seconds=0.05, webhook_attempts=3,
                            webhook_timeout_seconds=3, **{"webhook_allow_private": True, **settings_overrides})
     secrets = {}
-    with ApiState(settings.state_path) as state:
+    with SqliteApiState(settings.state_path) as state:
         for name, (scope, pii, accounts) in KEYS.items():
             secrets[name] = state.create_key(name, scope, pii=pii, accounts=accounts)[1]
     return settings, secrets

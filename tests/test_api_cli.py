@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 
-from api.state import ApiState
+from api.sqlite_state import SqliteApiState
 from builders import SMALL, write_workbook
 from conftest import REPO
 from graph.embedded import EmbeddedStore
@@ -26,7 +26,7 @@ def test_keys_create_shows_the_secret_once_and_stores_only_its_hash(run, tmp_pat
     created = json.loads(out)
     assert created["name"] == "crm" and created["key"].startswith("pm_") and len(created["key"]) > 40
     state_file = tmp_path / "cli.api.db"
-    with ApiState(state_file) as state:
+    with SqliteApiState(state_file) as state:
         assert state.authenticate(created["key"]).scope == "write"
     for path in tmp_path.glob("cli.api.db*"):
         assert created["key"].encode() not in path.read_bytes()
@@ -37,7 +37,7 @@ def test_keys_create_shows_the_secret_once_and_stores_only_its_hash(run, tmp_pat
     listed = {k["name"]: k for k in json.loads(out)}
     assert listed["east"]["accounts"] == ["G1", "S1"] and listed["east"]["pii"] and "key" not in listed["east"]
     assert run("keys", "revoke", "crm")[0] == 0
-    with ApiState(state_file) as state:
+    with SqliteApiState(state_file) as state:
         assert state.authenticate(created["key"]) is None
     assert run("keys", "revoke", "crm")[0] == 2
 
@@ -87,8 +87,8 @@ def test_serve_runs_the_api_and_its_link_signs_a_browser_in(tmp_path):
     secret = link.split("key=")[1].split("&")[0]
     log = server.stdout.read() + server.stderr.read()  # uvicorn's access log goes to stdout
     assert "GET /login?key=[redacted]" in log and secret not in log  # the access log hides the key
-    with ApiState(tmp_path / "served.api.db") as state:
-        assert "serve" not in [k.name for k in state.list_keys()]  # the link's key ends with the server
+    with SqliteApiState(tmp_path / "served.api.db") as state:
+        assert not [k.name for k in state.list_keys() if k.name.startswith("serve")]  # ends with the server
 
 
 @pytest.mark.slow
@@ -122,8 +122,8 @@ def test_serve_and_demo_on_a_busy_port_fail_in_one_line_and_leave_the_running_se
         # the first server's link still signs in: its key was neither revoked nor replaced
         signed_in = httpx.get(link, timeout=5, follow_redirects=False)
         assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
-        with ApiState(tmp_path / "served.api.db") as state:
-            assert [k.name for k in state.list_keys()].count("serve") == 1
+        with SqliteApiState(tmp_path / "served.api.db") as state:
+            assert [k.name for k in state.list_keys()] == [f"serve@{socket.gethostname()}:{port}"]
     finally:
         server.terminate()
         server.wait(timeout=20)

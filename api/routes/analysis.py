@@ -181,13 +181,14 @@ class DiffOut(_Open):
 GAP_COLUMNS = ("severity", "type", "explanation", "contacts", "accounts", "team", "opportunity", "key")
 
 
-def _cached(request: Request, who: Principal, compute) -> Response:
-    """The answer from the app's analysis cache (key: the question and what the key sees)."""
+def _cached(request: Request, store: GraphStore, who: Principal, compute) -> Response:
+    """The answer from the app's analysis cache (key: the question and what the key sees),
+    computed under the store's current version."""
     key = (request.url.path, request.url.query, who.visible, who.pii)
     cache = request.app.state.analysis_cache
     media = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     kind = request.query_params.get("format", "json")
-    body = cache.get_or_compute(key, lambda: _body(compute()))
+    body = cache.get_or_compute(key, lambda: _body(compute()), version=store.version())
     name = request.url.path.rstrip("/").rsplit("/", 1)[-1]
     headers = {"Content-Disposition": f'attachment; filename="{name}.{kind}"'} if kind in media else None
     return Response(body, media_type=media.get(kind, "application/json"), headers=headers)
@@ -210,7 +211,7 @@ def paths(request: Request, account_id: str, store: StoreDep, who: ReadKey,
           k: Annotated[int, Query(ge=0, le=20, description="Next-best paths to add.")] = 3,
           reports_to_weight: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
     """The strongest path from our team (or one member) to a contact, and the `k` next-best."""
-    return _cached(request, who, lambda: json_response(reports.paths_json(
+    return _cached(request, store, who, lambda: json_response(reports.paths_json(
         visible_account(store, who, account_id), to, source=from_, k=k, reports_to_weight=reports_to_weight)))
 
 
@@ -219,7 +220,7 @@ def paths(request: Request, account_id: str, store: StoreDep, who: ReadKey,
 def coverage(request: Request, account_id: str, store: StoreDep, who: ReadKey,
              hops: Annotated[int, Query(ge=1, le=5)] = 2) -> Response:
     """Coaches, the deciders they reach within `hops`, by line and by opportunity."""
-    return _cached(request, who, lambda: json_response(
+    return _cached(request, store, who, lambda: json_response(
         reports.coverage_json(visible_account(store, who, account_id), hops=hops)))
 
 
@@ -241,7 +242,7 @@ def gaps(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of
             return Response(xlsx_bytes(GAP_COLUMNS, gap_rows(report), sheet="gaps"))
         return json_response(report)
 
-    return _cached(request, who, compute)
+    return _cached(request, store, who, compute)
 
 
 @router.get("/{account_id}/influence", response_model=RankingOut, summary="Influence ranking (or its map)",
@@ -256,7 +257,7 @@ def influence(request: Request, account_id: str, store: StoreDep, state: StateDe
     if pages.wants_html(request):
         return pages.influence(request=request, account_id=account_id, store=store, state=state, lang=lang)
     who = pages.principal(request, store, state)
-    return _cached(request, who, lambda: json_response(
+    return _cached(request, store, who, lambda: json_response(
         reports.influence_json(visible_account(store, who, account_id), top=top)))
 
 
@@ -268,7 +269,7 @@ def next_moves(request: Request, account_id: str, store: StoreDep, who: ReadKey,
                ) -> Response:
     """The actions that close the most gaps and add the most support to the deals, each
     with its owner and the deals it serves."""
-    return _cached(request, who, lambda: json_response(
+    return _cached(request, store, who, lambda: json_response(
         reports.next_moves_json(visible_account(store, who, account_id), top=top, today=as_of,
                                 cadence_policy=request.app.state.cadence_policy, per_person=per_person)))
 
@@ -277,7 +278,7 @@ def next_moves(request: Request, account_id: str, store: StoreDep, who: ReadKey,
             responses=errors(401, 404, 422))
 def rollup(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None) -> Response:
     """Coverage and gaps rolled up the account hierarchy."""
-    return _cached(request, who, lambda: json_response(
+    return _cached(request, store, who, lambda: json_response(
         reports.rollup_json(visible_account(store, who, account_id), today=as_of,
                             cadence_policy=request.app.state.cadence_policy)))
 

@@ -146,9 +146,9 @@ def index(request: Request, store: StoreDep, state: StateDep, lang: Lang = None,
         return _page(index_page([], lang=lang, total=len(top), query=query, found=_found(store, who, query, lang)))
     pages = max(1, -(-len(top) // INDEX_PAGE_SIZE))
     page = min(page, pages)
-    rows = []
+    rows, version = [], store.version()
     for account in top[(page - 1) * INDEX_PAGE_SIZE: page * INDEX_PAGE_SIZE]:
-        cached = cache.peek(_row_key(account["id"], who))
+        cached = cache.peek(_row_key(account["id"], who), version=version)
         counts = json.loads(cached) if cached else {
             "contacts": None, "pending": f"/accounts/{quote(account['id'], safe='')}/index-row"}
         rows.append({**account, **counts,
@@ -162,7 +162,8 @@ def index_row(request: Request, account_id: str, store: StoreDep, state: StateDe
     computed once and kept in the analysis cache; the index page fetches the rows it lacks."""
     who = principal(request, store, state)
     body = request.app.state.analysis_cache.get_or_compute(
-        _row_key(account_id, who), lambda: _index_counts(request, store, who, account_id))
+        _row_key(account_id, who), lambda: _index_counts(request, store, who, account_id),
+        version=store.version())
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
@@ -235,11 +236,12 @@ def gap_report(request: Request, account_id: str, store: StoreDep, state: StateD
     """The findings grouped by root cause, each with its people by name, an owner on our side,
     the recommended action and a link to the map on its people; ``format=csv|xlsx`` gives the
     same as a spreadsheet (one row per gap, the finding's headline first)."""
+    version = store.version()  # before the graph is read: an answer is never older than its version
     who, lang, G = _view(request, store, state, account_id, lang)
     cache = request.app.state.analysis_cache
     key = ("gap-findings", account_id, who.visible, who.pii)
     report = json.loads(cache.get_or_compute(key, lambda: json.dumps(
-        gap_findings(G, cadence_policy=request.app.state.cadence_policy), default=str).encode()))
+        gap_findings(G, cadence_policy=request.app.state.cadence_policy), default=str).encode(), version=version))
     account = {"id": account_id, "name": G.nodes[G.graph["root"]]["name"]}
     map_link = f"/accounts/{quote(account_id, safe='')}/map"
     if format in _SHEET_TYPES:

@@ -1,7 +1,8 @@
 """``powermap keys``: create, list and revoke the HTTP API's keys.
 
-Only a SHA-256 hash of each key is stored (in the API state file beside the store,
-``POWERMAP_API_DB``); the secret is printed once, when it is created.
+Only a SHA-256 hash of each key is stored (in the API state: the Neo4j database of a
+Neo4j store, else the SQLite file beside the embedded store, ``POWERMAP_API_DB``); the
+secret is printed once, when it is created.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ __all__ = ["keys"]
 
 
 def api_state():
-    """The API state file of the store the global options name."""
-    from api.state import ApiState
+    """The API state of the store the global options name: in its Neo4j database (shared by
+    every server on it), or the SQLite file beside the embedded store (``POWERMAP_API_DB``)."""
+    from powermap.settings import get_settings
+    from powermap.wiring import open_api_state
 
-    return ApiState(api_settings().state_path)
+    settings = api_settings()
+    options = store_options()
+    return open_api_state(get_settings(), state_path=settings.state_path, api_db=settings.api_db,
+                          store=options["store"], neo4j_uri=options["neo4j_uri"])
 
 
 def api_settings():

@@ -9,12 +9,18 @@ import click
 
 from graph.exceptions import PowermapError
 from powermap.cli import app, err, open_cli_store, out
-from powermap.commands.keys import api_settings
+from powermap.commands.keys import api_settings, api_state
 
 __all__ = ["serve", "run_server", "listen", "PortUnavailable"]
 
-#: The key `powermap serve` makes for its sign-in link (replaced at each start, revoked at exit).
+#: The key `powermap serve` makes for its sign-in link is named ``serve@<host>:<port>`` (one
+#: per server, as several servers may share one API state; replaced at each start, revoked at exit).
 SERVE_KEY = "serve"
+
+
+def serve_key_name(port: int) -> str:
+    """The sign-in key's name of the server on ``port`` of this machine."""
+    return f"{SERVE_KEY}@{socket.gethostname()}:{port}"
 
 
 @app.command()
@@ -28,13 +34,15 @@ def serve(host: str, port: int, no_sign_in_link: bool) -> None:
     Every endpoint but /healthz needs an API key (`powermap keys create`). Unless
     --no-sign-in-link, a key named 'serve' (admin, PII) is made for this run and a
     sign-in link carrying it is printed, as Jupyter does; it is revoked when the server
-    stops. The API's own state (keys, sessions, audit log, webhooks) lives beside the
-    store, in POWERMAP_API_DB (default: <store>.api.db).
+    stops. The API's own state (keys, sessions, audit log, webhooks) lives in the Neo4j
+    database with --store neo4j, shared by every server on it (run several behind a load
+    balancer), else beside the store, in POWERMAP_API_DB (default: <store>.api.db).
 
     \b
     Examples:
       powermap serve
       powermap --db /data/powermap.db serve --host 0.0.0.0 --port 8080
+      powermap --store neo4j serve --port 8001     # a second server on the same Neo4j
     """
     run_server(host, port, no_sign_in_link=no_sign_in_link)
 
@@ -67,19 +75,20 @@ def run_server(host: str, port: int, *, no_sign_in_link: bool = False, sock: soc
 
     from api.app import create_app
     from api.security import is_loopback_host
-    from api.state import ApiState, KeyNotFound
+    from api.state import KeyNotFound
 
     sock = sock or listen(host, port)
     port = sock.getsockname()[1]  # the real one when --port 0 asked for any
     settings = api_settings()
     open_cli_store().close()  # fail now (exit 4) if the store cannot be opened
-    state = ApiState(settings.state_path)
+    state = api_state()
+    key_name = serve_key_name(port)
     if not no_sign_in_link:
         try:
-            state.revoke_key(SERVE_KEY, by="serve")
+            state.revoke_key(key_name, by="serve")
         except KeyNotFound:
             pass
-        _, secret = state.create_key(SERVE_KEY, "admin", pii=True, by="serve")
+        _, secret = state.create_key(key_name, "admin", pii=True, by="serve")
         shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
         shown = f"[{shown}]" if ":" in shown else shown
         err.print("Open the maps in a browser with this link (it carries an admin key for this run; "
@@ -92,8 +101,8 @@ def run_server(host: str, port: int, *, no_sign_in_link: bool = False, sock: soc
     # Ctrl-C, into KeyboardInterrupt so that the sign-in key is revoked on the way out
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        config = uvicorn.Config(create_app(settings, open_store=open_cli_store), host=host, port=port,
-                                log_level="info", server_header=False)
+        config = uvicorn.Config(create_app(settings, open_store=open_cli_store, open_state=api_state), host=host,
+                                port=port, log_level="info", server_header=False)
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         err.print("stopped", markup=False)
@@ -101,7 +110,7 @@ def run_server(host: str, port: int, *, no_sign_in_link: bool = False, sock: soc
         signal.signal(signal.SIGTERM, previous)
         if not no_sign_in_link:
             try:
-                state.revoke_key(SERVE_KEY, by="serve")
+                state.revoke_key(key_name, by="serve")
             except KeyNotFound:
                 pass
         state.close()
