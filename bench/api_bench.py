@@ -2,6 +2,7 @@
 
     python bench/api_bench.py                       # defaults below
     python bench/api_bench.py --requests 20000 --seconds 30 --concurrency 50
+    NEO4J_URI=… NEO4J_PASSWORD=… python bench/api_bench.py --store both   # embedded, then Neo4j
 
 It builds a fresh store with one group account of ``--contacts`` contacts (bases,
 departments, reporting lines, influence edges, our team's relationships), starts
@@ -15,7 +16,10 @@ load-generator process (asyncio + httpx, ``--concurrency`` clients):
   server has that endpoint (p99 latency is the figure the API promises).
 
 It prints requests per second, p50/p99 latency and error counts per phase. Only
-loopback traffic; every loop is bounded.
+loopback traffic; every loop is bounded. ``--store neo4j`` serves the same data from the
+Neo4j server ``NEO4J_URI`` names (an empty database: the benchmark refuses one holding
+nodes, and empties it again at the end), with the API state in it too, as a team runs it;
+``--store both`` runs the embedded store and then Neo4j, in one run on one machine.
 """
 
 from __future__ import annotations
@@ -32,14 +36,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POWERMAP = [sys.executable, "-c", "import sys; from powermap.cli import main; sys.exit(main(sys.argv[1:]))"]
 
 
-def build_store(folder: Path, contacts: int) -> tuple[str, list[str], str]:
-    """A store with one group of ``contacts`` contacts; returns (db, contact ids, group id)."""
+def build_store(folder: Path, contacts: int, store=None) -> tuple[str, list[str], str]:
+    """A store with one group of ``contacts`` contacts (``store``, else a new embedded file);
+    returns (db, contact ids, group id)."""
     import pandas as pd
 
     from graph.embedded import EmbeddedStore
@@ -71,9 +77,13 @@ def build_store(folder: Path, contacts: int) -> tuple[str, list[str], str]:
     db = str(folder / "bench.db")
     frames = {"accounts": accounts, "departments": departments, "contacts": rows, "team": team,
               "relationships": relationships, "influence": influence}
-    with EmbeddedStore(db) as store:
-        keys = {"relationships": ["team_id", "contact_id"], "influence": ["source_id", "target_id", "kind"]}
-        import_frames({k: pd.DataFrame(v).drop_duplicates(subset=keys.get(k)) for k, v in frames.items()}, store)
+    keys = {"relationships": ["team_id", "contact_id"], "influence": ["source_id", "target_id", "kind"]}
+    tables = {k: pd.DataFrame(v).drop_duplicates(subset=keys.get(k)) for k, v in frames.items()}
+    if store is not None:
+        import_frames(tables, store)
+    else:
+        with EmbeddedStore(db) as embedded:
+            import_frames(tables, embedded)
     return db, [r["id"] for r in rows], "G"
 
 
@@ -194,6 +204,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto",
                         help="load generator: wrk when installed (auto), else asyncio + httpx")
+    parser.add_argument("--store", choices=["embedded", "neo4j", "both"], default="embedded",
+                        help="serve from the embedded store, from NEO4J_URI's Neo4j, or both one after the other")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -202,46 +214,83 @@ def main() -> None:
     if args.tool == "auto":
         args.tool = "wrk" if shutil.which("wrk") else "python"
     sys.path.insert(0, str(ROOT))
-    from api.settings import ApiSettings
-    from api.sqlite_state import SqliteApiState
-
-    with tempfile.TemporaryDirectory(prefix="powermap-api-bench-") as folder:
-        db, contact_ids, group = build_store(Path(folder), args.contacts)
-        with SqliteApiState(ApiSettings(db=db).state_path) as state:
-            key = state.create_key("bench", "read", pii=False)[1]
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        server = subprocess.Popen([*POWERMAP, "--db", db, "serve", "--host", "127.0.0.1", "--port", str(port),
-                                   "--no-sign-in-link"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            import httpx
-
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start")
-                time.sleep(0.2)
-            print(f"powermap API benchmark: {args.contacts} contacts in account {group!r}, server pid {server.pid} "
-                  f"on {base}, {os.cpu_count()} CPUs; each phase ≤ {args.requests} requests, ≤ {args.seconds:g} s; "
-                  f"load from {args.tool}",
-                  flush=True)
-            here = Path(folder)
-            run_phase("single reads", base, key, [f"/contacts/{c}" for c in contact_ids], args, args.concurrency, here)
-            run_phase("list page", base, key, [f"/accounts/{group}/contacts?limit=100"], args, args.concurrency, here)
-            document = httpx.get(f"{base}/openapi.json", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
-            if "/accounts/{account_id}/gaps" in document["paths"]:
-                run_phase("gaps", base, key, [f"/accounts/{group}/gaps"], args, args.concurrency, here)
+    for store in (("embedded", "neo4j") if args.store == "both" else (args.store,)):
+        with tempfile.TemporaryDirectory(prefix="powermap-api-bench-") as folder:
+            if store == "neo4j":
+                with neo4j_bench_store() as (graph, state):
+                    _, contact_ids, group = build_store(Path(folder), args.contacts, graph)
+                    key = state.create_key("bench", "read", pii=False)[1]
+                    serve(args, Path(folder), ["--store", "neo4j"], key, contact_ids, group)
             else:
-                print("gaps           (no /accounts/{id}/gaps endpoint on this server yet: not measured)")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+                from api.settings import ApiSettings
+                from api.sqlite_state import SqliteApiState
+
+                db, contact_ids, group = build_store(Path(folder), args.contacts)
+                with SqliteApiState(ApiSettings(db=db).state_path) as state:
+                    key = state.create_key("bench", "read", pii=False)[1]
+                serve(args, Path(folder), ["--store", "embedded", "--db", db], key, contact_ids, group)
+
+
+@contextmanager
+def neo4j_bench_store():
+    """The (empty) Neo4j store and API state of ``NEO4J_URI``; both emptied again at the end."""
+    from api.neo4j_state import Neo4jApiState
+    from powermap.settings import get_settings
+    from powermap.wiring import open_api_state, open_store
+
+    settings = get_settings()
+    if not settings.neo4j_uri:
+        sys.exit("--store neo4j needs NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD) naming a server with an "
+                 "empty database, e.g. the one `./dev neo4j` prints")
+    graph = open_store(settings, store="neo4j")
+    nodes = graph.node_count()
+    if nodes:
+        graph.close()
+        sys.exit(f"api_bench: the Neo4j database holds {nodes:,} nodes; use an empty one")
+    state = open_api_state(settings, state_path="", store="neo4j")
+    assert isinstance(state, Neo4jApiState)
+    try:
+        yield graph, state
+    finally:
+        state.clear()
+        graph.clear()
+        graph.close()
+
+
+def serve(args: argparse.Namespace, folder: Path, store_options: list[str], key: str, contact_ids: list[str],
+          group: str) -> None:
+    """Start ``powermap serve`` on the store the options name and run the phases against it."""
+    import httpx
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([*POWERMAP, *store_options, "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-sign-in-link"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.2)
+        print(f"powermap API benchmark ({store_options[1]} store): {args.contacts} contacts in account {group!r}, "
+              f"server pid {server.pid} on {base}, {os.cpu_count()} CPUs; each phase ≤ {args.requests} requests, "
+              f"≤ {args.seconds:g} s; load from {args.tool}", flush=True)
+        run_phase("single reads", base, key, [f"/contacts/{c}" for c in contact_ids], args, args.concurrency, folder)
+        run_phase("list page", base, key, [f"/accounts/{group}/contacts?limit=100"], args, args.concurrency, folder)
+        document = httpx.get(f"{base}/openapi.json", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
+        if "/accounts/{account_id}/gaps" in document["paths"]:
+            run_phase("gaps", base, key, [f"/accounts/{group}/gaps"], args, args.concurrency, folder)
+        else:
+            print("gaps           (no /accounts/{id}/gaps endpoint on this server yet: not measured)")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -121,10 +121,10 @@ def open_api_state(settings: Settings, *, state_path: str, api_db: str | None = 
     """The HTTP API's own state (keys, sessions, audit log, webhooks) for the configured store.
 
     With a Neo4j store it lives in the same Neo4j database, where every ``powermap serve``
-    on that database shares it — unless ``api_db`` (``POWERMAP_API_DB``) names a SQLite file.
-    With the embedded store it is the SQLite file ``api_db`` or ``state_path`` (beside the store).
+    on that database shares it. With the embedded store it is the SQLite file ``api_db``
+    (``POWERMAP_API_DB``) or ``state_path`` (beside the store).
     """
-    if api_db is None and (store or settings.store) == "neo4j":
+    if (store or settings.store) == "neo4j":
         from api.neo4j_state import Neo4jApiState
 
         uri = neo4j_uri or settings.neo4j_uri
