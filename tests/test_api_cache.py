@@ -47,3 +47,11 @@ def test_entries_expire_and_ttl_zero_never_keeps():
     never = AnalysisCache(ttl=0)
     never.get_or_compute("k", lambda: b"a")
     assert never.get_or_compute("k", lambda: b"b") == b"b"
+
+
+def test_an_answer_computed_under_another_store_version_is_not_served():
+    cache = AnalysisCache(ttl=60)
+    assert cache.get_or_compute("k", lambda: b"v1 answer", version="v1") == b"v1 answer"
+    assert cache.get_or_compute("k", lambda: b"again", version="v1") == b"v1 answer"
+    assert cache.get_or_compute("k", lambda: b"v2 answer", version="v2") == b"v2 answer"  # written elsewhere
+    assert cache.get_or_compute("k", lambda: b"again", version="v2") == b"v2 answer"

@@ -370,3 +370,29 @@ def test_interactions_page_and_scope_like_every_table(any_store):
     assert [r["id"] for r in any_store.list_records("interactions", limit=1)] == ["I-X"]
     assert [r["id"] for r in any_store.list_records("interactions", after="I-X")] == ["I1"]
     assert [r["id"] for r in any_store.list_records("interactions", account_ids=["S"])] == ["I1"]
+
+
+def test_the_version_changes_with_every_change_to_the_graph_whoever_makes_it(any_store, request):
+    """What the API's analysis cache relies on: each handle on the store (another process's
+    connection, another server's driver) sees a new version after any change, from any handle
+    (a write that changes nothing may give one too: the embedded store rewrites link rows)."""
+    if isinstance(any_store, EmbeddedStore):
+        other = EmbeddedStore(any_store.path)
+    else:
+        from graph.neo4j_store import Neo4jStore
+        from powermap.wiring import neo4j_driver
+
+        server = request.getfixturevalue("neo4j_server")
+        other = Neo4jStore(neo4j_driver(server.uri, server.user, server.password), database=server.database,
+                           setup_schema=False)
+    handles = (any_store, other)
+    try:
+        seen = [h.version() for h in handles]
+        any_store.write(Batch.from_records(world()))
+        after_write = [h.version() for h in handles]
+        assert all(a != b for a, b in zip(seen, after_write))
+        assert [h.version() for h in handles] == after_write  # reading changes nothing
+        assert other.delete("contacts", "eng")
+        assert all(a != b for a, b in zip(after_write, [h.version() for h in handles]))
+    finally:
+        other.close()
