@@ -55,3 +55,4 @@ def test_an_answer_computed_under_another_store_version_is_not_served():
     assert cache.get_or_compute("k", lambda: b"again", version="v1") == b"v1 answer"
     assert cache.get_or_compute("k", lambda: b"v2 answer", version="v2") == b"v2 answer"  # written elsewhere
     assert cache.get_or_compute("k", lambda: b"again", version="v2") == b"v2 answer"
+    assert cache.peek("k", version="v2") == b"v2 answer" and cache.peek("k", version="v3") is None
