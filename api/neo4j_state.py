@@ -22,7 +22,6 @@ claiming transaction). Values travel only as parameters; labels are fixed here.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,7 +39,7 @@ __all__ = ["Neo4jApiState", "LABELS", "STATEMENTS"]
 #: every label of the API state
 LABELS = ("ApiKey", "ApiSession", "ApiAudit", "ApiWebhook", "ApiDelivery", "ApiDeliveryAttempt", "ApiSequence")
 
-_KEY = ("k {.id, .name, .scope, .pii, .accounts, .created_at, .revoked_at, .last_used_at}")
+_KEY = "k {.id, .name, .scope, .pii, .accounts, .created_at, .revoked_at, .last_used_at}"
 _DELIVERY = ("d {.id, .webhook_id, .event, .body, .status, .attempts, .last_status_code, .last_error, "
              ".next_attempt_at, .created_at, .finished_at}")
 
@@ -142,7 +141,7 @@ class Neo4jApiState(ApiState):
         self.database = database
         self.address = address
         if setup_schema:
-            for name, text in STATEMENTS.items():
+            for name in STATEMENTS:
                 if name.startswith("schema."):
                     self._run(name)
         else:
@@ -155,7 +154,7 @@ class Neo4jApiState(ApiState):
         self._read("ping")
 
     def clear(self) -> None:
-        """Delete the whole API state (tests only; not part of the port)."""
+        """Delete the whole API state (tests and the benchmark; not part of the port)."""
         self._run("clear")
 
     # ----- keys -------------------------------------------------------------------------
