@@ -33,6 +33,7 @@ from neo4j import exceptions as neo4j_errors
 from api.state import (ApiKey, ApiState, Delivery, KeyExists, KeyNotFound, Subscription, audit_entry, audit_json,
                        hash_secret, iso, parse_key, utc_now)
 from graph.exceptions import StoreUnavailable
+from graph.neo4j_store import run_schema_statement
 
 __all__ = ["Neo4jApiState", "LABELS", "STATEMENTS"]
 
@@ -141,9 +142,10 @@ class Neo4jApiState(ApiState):
         self.database = database
         self.address = address
         if setup_schema:
-            for name in STATEMENTS:
-                if name.startswith("schema."):
-                    self._run(name)
+            with self._errors():
+                for name in STATEMENTS:
+                    if name.startswith("schema."):
+                        run_schema_statement(driver, STATEMENTS[name], database=database)
         else:
             self.ping()
 

@@ -36,11 +36,29 @@ from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable
 from graph.model import TABLES, Record
 from graph.store import COUNT_KEYS, GraphStore, Progress, WriteResult
 
-__all__ = ["Neo4jStore", "DEFAULT_BATCH_SIZE"]
+__all__ = ["Neo4jStore", "DEFAULT_BATCH_SIZE", "run_schema_statement"]
 
 #: Rows per ``UNWIND`` statement.
 DEFAULT_BATCH_SIZE = 2000
 
+
+
+#: What Neo4j answers when another process created the same index or constraint at the same
+#: moment: ``IF NOT EXISTS`` only sees committed rules, so two servers starting together race.
+_SCHEMA_RACE_CODES = ("Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+                      "Neo.ClientError.Schema.IndexAlreadyExists",
+                      "Neo.ClientError.Schema.ConstraintAlreadyExists")
+
+
+def run_schema_statement(driver: neo4j.Driver, text: str, params: dict[str, Any] | None = None, *,
+                         database: str | None = None) -> None:
+    """Run one ``CREATE … IF NOT EXISTS`` (or the wait for indexes), tolerating the rule
+    having been created by another process in the meantime."""
+    try:
+        driver.execute_query(text, params or {}, routing_=RoutingControl.WRITE, database_=database)
+    except neo4j_errors.ClientError as err:
+        if err.code not in _SCHEMA_RACE_CODES:
+            raise
 
 class Neo4jStore(GraphStore):
     """A :class:`GraphStore` in a Neo4j 5 database.
@@ -87,7 +105,7 @@ class Neo4jStore(GraphStore):
         with self._errors():
             for statement in cypher.SCHEMA:
                 params = {"seconds": wait_seconds} if statement.name == "schema.await" else {}
-                self._driver.execute_query(statement.text, params, database_=self.database)
+                run_schema_statement(self._driver, statement.text, params, database=self.database)
 
     # ----- writes -------------------------------------------------------------------------
     def write(self, batch: Batch, *, progress: Progress | None = None) -> WriteResult:
