@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Generate powermap's demo data: ``demo/demo.xlsx`` and a Salesforce Data Export mirror.
+"""Generate powermap's demo data: the workbook ``powermap demo`` loads (shipped in the
+package as ``powermap/data/demo.xlsx``; ``demo/demo.xlsx`` links to it) and a Salesforce
+Data Export mirror.
 
 The story: our company (恒远液压电控, two business units) defends its share at a group
 customer (华东重工集团: HQ, two bases, a subsidiary, an HK trading arm, purchasing windows)
@@ -27,6 +29,9 @@ from story import (
     STANCE_ZH, TEAM, TEAM_DOMAIN, UNTOUCHED_ACCOUNTS, build_contacts, build_influence, build_interactions,
     build_relationships, rng_for, validate, validate_interactions,
 )
+
+#: The workbook `powermap demo` loads: inside the package, so that the wheel carries it.
+PACKAGED = OUT.parent / "powermap" / "data" / "demo.xlsx"
 
 
 # --------------------------------------------------------------------------- workbook
@@ -120,7 +125,7 @@ def main():
     interactions = build_interactions(contacts, relationships)
     validate_interactions(contacts, relationships, interactions)
     sheets = workbook_sheets(contacts, relationships, influence, interactions)
-    write_workbook(sheets, OUT / "demo.xlsx")
+    write_workbook(sheets, PACKAGED)
     counts = write_salesforce(contacts, OUT / "salesforce", interactions)
     print("demo/demo.xlsx:", ", ".join(f"{name} {len(rows) - 1}" for name, rows in sheets.items()))
     print("demo/salesforce:", ", ".join(f"{name} {n}" for name, n in counts.items()))

@@ -12,11 +12,12 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from graph.model import TABLES, Record
+
+if TYPE_CHECKING:  # pandas is imported where a batch is built or read (opening a store needs none)
+    import pandas as pd
 
 __all__ = ["Batch", "storage_value"]
 
@@ -51,6 +52,8 @@ class Batch:
 
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> Batch:
+        import pandas as pd
+
         by_table: dict[str, list[dict]] = {}
         model_table = {spec.model: name for name, spec in TABLES.items()}
         for record in records:
@@ -73,6 +76,8 @@ class Batch:
         frame = self.tables.get(table)
         if frame is None or frame.empty:
             return
+        import pandas as pd
+
         columns = list(TABLES[table].columns)
         for start in range(0, len(frame), size):
             part = frame.iloc[start:start + size]

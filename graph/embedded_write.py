@@ -25,8 +25,6 @@ from itertools import chain, compress, repeat
 from operator import itemgetter, ne
 from typing import Any
 
-import numpy as np
-
 from graph.batch import Batch
 from graph.model import TABLES
 from graph.store import Progress, WriteResult
@@ -201,6 +199,8 @@ class _Participants:
         """The index entries of a chunk of interactions (batch columns). Reads the store only
         when not every contact's account is known (``everyone`` false)."""
         ids, accounts = columns[self.i_id], columns[self.i_account]
+        import numpy as np  # here, not at the top: opening a store to read needs no numpy
+
         contacts = [c or () for c in columns[self.i_contacts]]
         sizes = np.fromiter(map(len, contacts), dtype=np.int64, count=len(contacts))
         one, several = np.flatnonzero(sizes == 1).tolist(), np.flatnonzero(sizes > 1).tolist()

@@ -13,15 +13,15 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from graph.batch import Batch
 from graph.exceptions import AccountNotFound
 from graph.model import TABLES, Record
-from graph.strength import StrengthPolicy
-from graph.subgraph import build_account_graph
+from graph.strength_policy import StrengthPolicy
+
+if TYPE_CHECKING:  # networkx (and pandas, for strength) are imported when a subgraph is built
+    import networkx as nx
 
 __all__ = ["GraphStore", "WriteResult", "Progress", "COUNT_KEYS"]
 
@@ -168,6 +168,8 @@ class GraphStore(ABC):
         AccountNotFound
             When there is no account ``account_id``.
         """
+        from graph.subgraph import build_account_graph
+
         rows = self.subgraph_rows(account_id)
         if rows is None:
             raise AccountNotFound(account_id)

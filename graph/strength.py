@@ -28,59 +28,22 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from operator import itemgetter
-from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from graph.strength_policy import TYPE_WEIGHTS, StrengthPolicy
 from graph.vocabulary import InteractionType
 
 __all__ = ["TYPE_WEIGHTS", "StrengthPolicy", "derive_strengths", "strength_from_score", "contribution",
            "infer_influence", "last_contacts", "PAIR_COLUMNS"]
 
-#: Default weight of one interaction of each type.
-TYPE_WEIGHTS: Mapping[str, float] = MappingProxyType({
-    InteractionType.EXECUTIVE_VISIT.value: 3.0,
-    InteractionType.VISIT.value: 2.0,
-    InteractionType.TECHNICAL_EXCHANGE.value: 2.0,
-    InteractionType.MEETING.value: 1.5,
-    InteractionType.EVENT.value: 1.0,
-    InteractionType.CALL.value: 1.0,
-    InteractionType.OTHER.value: 0.5,
-    InteractionType.EMAIL.value: 0.25,
-})
 _DIRECTED = frozenset({InteractionType.EMAIL.value})
 
 #: Columns of :func:`derive_strengths`' result.
 PAIR_COLUMNS = ("team_id", "contact_id", "interactions", "two_way", "last_interaction", "score", "strength")
-
-
-@dataclass(frozen=True)
-class StrengthPolicy:
-    """How strength is derived from history and which strength the analyses use.
-
-    ``prefer``: ``"derived"`` (default) uses the derived strength where a pair has
-    history and the hand-entered one elsewhere; ``"entered"`` uses the hand-entered
-    strength where there is one and the derived one elsewhere.
-    """
-
-    half_life_days: float = 90.0
-    saturation: float = 3.0
-    one_way_weight: float = 0.5
-    type_weights: Mapping[str, float] = field(default_factory=lambda: dict(TYPE_WEIGHTS))
-    prefer: Literal["derived", "entered"] = "derived"
-    infer_influence: bool = False
-
-    def __post_init__(self) -> None:
-        if self.half_life_days <= 0 or self.saturation <= 0:
-            raise ValueError("half_life_days and saturation must be positive")
-        if not 0 <= self.one_way_weight <= 1:
-            raise ValueError("one_way_weight must be within 0..1")
-        if self.prefer not in ("derived", "entered"):
-            raise ValueError("prefer is 'derived' or 'entered'")
 
 
 def contribution(type_: str, age_days: float, policy: StrengthPolicy = StrengthPolicy()) -> float:

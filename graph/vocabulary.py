@@ -43,6 +43,8 @@ __all__ = [
     "infer_level",
     "infer_department_kind",
     "salesforce_role",
+    "choice_words",
+    "stance_words",
 ]
 
 
@@ -535,6 +537,31 @@ def infer_department_kind(name: str | None) -> DepartmentKind:
         if found:
             return DepartmentKind(aliases.get(word, word))
     return DepartmentKind.OTHER
+
+
+def choice_words(cls: type[E]) -> dict[E, tuple[str, ...]]:
+    """Every word read as each value of an enumeration: the value first, then its aliases
+    in the order they are listed (English and Chinese), for templates and documentation.
+
+    >>> choice_words(Posture)[Posture.DEFEND][:3]
+    ('defend', '防御', '防守')
+    """
+    words: dict[E, list[str]] = {member: [member.value] for member in cls}
+    for alias, value in _ALIASES.get(cls, {}).items():
+        words[cls(value)].append(alias)
+    return {member: tuple(found) for member, found in words.items()}
+
+
+def stance_words() -> dict[int, tuple[str, ...]]:
+    """The words read as each stance, -1..3, in the order they are listed.
+
+    >>> stance_words()[3][:2]
+    ('教练', 'coach')
+    """
+    words: dict[int, list[str]] = {value: [] for value in STANCE_LABELS}
+    for word, value in _STANCE_WORDS.items():
+        words[value].append(word)
+    return {value: tuple(found) for value, found in words.items()}
 
 
 def salesforce_role(role: str | None) -> BuyingRole | None:

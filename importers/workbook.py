@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graph.exceptions import ImportProblem, ImportRejected
+from importers.sheet_format import INSTRUCTIONS_SHEETS
 from importers.tabular import RawTable, read_csv_table, read_workbook, table_for_name
 
 __all__ = ["read_workbook_paths"]
@@ -27,7 +28,8 @@ def read_workbook_paths(paths: list[Path]) -> tuple[list[RawTable], list[str]]:
             if suffix == ".xlsx":
                 found, skipped = read_workbook(file)
                 tables += found
-                warnings += [f"{file}: sheet {name!r} is not a powermap table, skipped" for name in skipped]
+                warnings += [f"{file}: sheet {name!r} is not a powermap table, skipped" for name in skipped
+                             if name not in INSTRUCTIONS_SHEETS.values()]  # the template's own
                 if not found:
                     raise ImportRejected([ImportProblem(str(file), None, None,
                                                         "no sheet named like a powermap table "

@@ -1,6 +1,9 @@
 """The ``powermap`` command group: global options, shared helpers and error mapping.
 
-The commands themselves live in :mod:`powermap.commands` (one module per area).
+The commands themselves live in :mod:`powermap.commands` (one module per area), each
+module imported only when one of its commands runs (:data:`powermap.commands.COMMANDS`), so
+that ``powermap --help`` or ``powermap accounts`` does not pay for pandas, SciPy, FastAPI or
+the maps. Heavy libraries are imported where they are needed, never here.
 
 Each command parses its arguments, calls one library function and formats the
 result, as a table for people or, with ``--json``, as JSON on stdout (and nothing
@@ -11,23 +14,27 @@ else on stdout). Errors are one line on stderr with a non-zero exit code:
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.markup import escape as rich_escape
 
-from graph.analysis.cadence import CadencePolicy, load_policy
 from graph.exceptions import PowermapError
-from graph.store import GraphStore
-from powermap.settings import get_settings
-from powermap.wiring import open_store
+from powermap import __version__
+from powermap.commands import COMMANDS
+
+if TYPE_CHECKING:  # imported where used: the store pulls in pandas and networkx, the policy SciPy
+    from graph.analysis.cadence import CadencePolicy
+    from graph.store import GraphStore
+    from powermap.settings import Settings
 
 __all__ = ["app", "main", "out", "err", "json_option", "open_cli_store", "print_json", "escape", "store_label",
            "store_options", "store_opener", "date_value"]
@@ -43,7 +50,29 @@ class _State:
     infer_influence: bool = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """A group whose commands' modules are imported on first use (click's documented
+    pattern for lazily loaded subcommands). The command list in ``--help`` comes from
+    :data:`powermap.commands.COMMANDS`, so listing them imports nothing."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"powermap.commands.{COMMANDS[cmd_name][0]}")  # registers it
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(name, click.utils.make_default_short_help(COMMANDS[name][1], limit) if name in COMMANDS
+                 else self.commands[name].get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", envvar="POWERMAP_DB", metavar="PATH",
               help="The embedded store's file [default: ./powermap.db; env POWERMAP_DB].")
 @click.option("--store", type=click.Choice(["embedded", "neo4j"]), envvar="POWERMAP_STORE",
@@ -54,13 +83,18 @@ class _State:
 @click.option("--infer-influence", is_flag=True, default=None, envvar="POWERMAP_INFER_INFLUENCE",
               help="Let contact-to-contact interactions add influence edges (flagged inferred) to the "
                    "analyses [env POWERMAP_INFER_INFLUENCE].")
-@click.version_option(package_name="powermap")
+@click.version_option(__version__, prog_name="powermap")
 def app(db: str | None, store: str | None, neo4j_uri: str | None, infer_influence: bool | None) -> None:
     """Stakeholder and decision-chain analyzer for key-account sales teams.
 
     Import your accounts, contacts, our team and the ties among them from Excel/CSV
     (English or Chinese) or a Salesforce export, then explore who decides, who
-    influences whom and how we reach them. Start with `powermap demo`.
+    influences whom and how we reach them. Start with `powermap demo`, or with a blank
+    workbook to fill in: `powermap template -o customers.xlsx`.
+
+    \b
+    Shell completion (bash; zsh and fish likewise, see the README):
+      eval "$(_POWERMAP_COMPLETE=bash_source powermap)"
     """
     _State.db = db
     _State.store = store
@@ -74,11 +108,15 @@ json_option = click.option("--json", "as_json", is_flag=True,
 
 def open_cli_store() -> GraphStore:
     """The store the global options and settings name."""
+    from powermap.wiring import open_store
+
     return open_store(_settings(), db=_State.db, store=_State.store, neo4j_uri=_State.neo4j_uri)
 
 
-def _settings():
+def _settings() -> Settings:
     """The settings, with the global options that change analyses applied."""
+    from powermap.settings import get_settings
+
     settings = get_settings()
     return settings.model_copy(update={"infer_influence": True}) if _State.infer_influence else settings
 
@@ -90,10 +128,14 @@ def store_options() -> dict[str, str | None]:
 
 def store_opener() -> Callable[[], GraphStore]:
     """A picklable function that opens the same store again (in a worker process)."""
+    from powermap.wiring import open_store
+
     return partial(open_store, _settings(), **store_options())
 
 
 def store_label() -> str:
+    from powermap.settings import get_settings
+
     settings = get_settings()
     if (_State.store or settings.store) == "neo4j":
         return _State.neo4j_uri or settings.neo4j_uri or "Neo4j"
@@ -117,6 +159,9 @@ policy_option = click.option(
 
 def cadence_policy(policy_file: Path | None = None) -> CadencePolicy | None:
     """The policy file given, else the configured one, else None (the shipped policy)."""
+    from graph.analysis.cadence import load_policy
+    from powermap.settings import get_settings
+
     path = policy_file or get_settings().cadence_policy
     return load_policy(path) if path else None
 
@@ -132,9 +177,6 @@ def escape(text: object) -> str:
 
 
 # ----- entry point -----------------------------------------------------------------------
-from powermap import commands as _commands  # noqa: E402,F401  (registers every command)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map powermap's errors to one line on stderr and an exit code."""
     try:

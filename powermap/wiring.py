@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from graph.embedded import EmbeddedStore
 from graph.exceptions import StoreUnavailable
 from graph.store import GraphStore
-from graph.strength import StrengthPolicy
+from graph.strength_policy import StrengthPolicy
 from powermap.settings import Settings
 
 if TYPE_CHECKING:  # the driver is an optional dependency, imported when a Neo4j store is opened
@@ -19,10 +19,13 @@ if TYPE_CHECKING:  # the driver is an optional dependency, imported when a Neo4j
 
     from api.state import ApiState
 
-__all__ = ["open_store", "open_store_at", "open_api_state", "neo4j_driver", "strength_policy", "DEMO_DIR", "NEO4J_SCHEMES"]
+__all__ = ["open_store", "open_store_at", "open_api_state", "neo4j_driver", "strength_policy", "DEMO_DIR",
+           "DEMO_WORKBOOK", "NEO4J_SCHEMES"]
 
-#: The bundled demo data (regenerate with ``python demo/generate.py``).
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+#: The bundled demo data, shipped inside the package (regenerate with ``python demo/generate.py``;
+#: ``demo/demo.xlsx`` in a checkout is a link to it).
+DEMO_DIR = Path(__file__).resolve().parent / "data"
+DEMO_WORKBOOK = DEMO_DIR / "demo.xlsx"
 
 
 #: URI schemes of a Neo4j server (``neo4j://`` routes over a cluster, ``bolt://`` talks to one server)

@@ -18,7 +18,7 @@ from powermap.cli import app, main
 
 
 def commands(group: click.Group = app, prefix: str = "") -> list[str]:
-    return sorted(f"{prefix}{name}" for name in group.commands)
+    return sorted(f"{prefix}{name}" for name in group.list_commands(click.Context(group)))
 
 
 def test_import_then_stats_accounts_and_show(run, tmp_path):

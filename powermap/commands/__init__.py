@@ -1,8 +1,56 @@
-"""The CLI's commands, one module per area; importing this package registers them."""
+"""The CLI's commands, one module per area.
 
-from powermap.commands import analysis, data, maps
-from powermap.commands import stores
-from powermap.commands import interactions  # noqa: E401  (the interaction history)
-from powermap.commands import keys, serve  # noqa: E401  (the HTTP API)
+A module is imported only when one of its commands runs (or its ``--help`` is asked for):
+:data:`COMMANDS` names each command's module and its one-line summary for
+``powermap --help``, which therefore imports none of them. A test checks the table
+against the commands the modules register, so it cannot drift: a new command is
+added here with the first sentence of its help.
+"""
 
-__all__ = ["analysis", "data", "maps", "stores", "interactions", "keys", "serve"]
+__all__ = ["COMMANDS"]
+
+#: command → (module in this package, the first sentence of its help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "import": ("data", "Import spreadsheets or a Salesforce export."),
+    "stats": ("data", "Counts of everything in the store (accounts, contacts, edges …)."),
+    "accounts": ("data", "Every account: id, name, parent, kind and its number of contacts."),
+    "show": ("data", "The tree of ACCOUNT (an id from `powermap accounts`): group → subsidiaries → departments → "
+                     "contacts with title, level, buying roles and stance."),
+    "demo": ("data", "Load the bundled demo data (a group customer with bases, purchasing windows, 150+ contacts, "
+                     "our iron triangle and four opportunities) into the store, then serve it on 127.0.0.1 and "
+                     "print the sign-in link to the index of maps (Ctrl-C stops)."),
+    "template": ("workbooks", "Write a blank workbook in the import format, to fill in and import."),
+    "export": ("workbooks", "Write ACCOUNT, with every part below it, as a workbook in the import format."),
+    "paths": ("analysis", "The strongest influence paths from our team to a contact in ACCOUNT."),
+    "coverage": ("analysis", "Coach coverage of ACCOUNT: the coaches, the deciders they reach within --hops, per "
+                             "department line and per opportunity."),
+    "gaps": ("analysis", "Relationship gaps of ACCOUNT (or of every account with --all), most severe first, each "
+                         "with the people involved and a one-line explanation."),
+    "influence": ("analysis", "Who really matters in ACCOUNT: formal position, informal influence, their combined "
+                              "score; hidden influencers and brokers flagged."),
+    "outcome": ("analysis", "Where OPPORTUNITY stands: each member's stated and projected stance and the support "
+                            "index (-1..3) by the decision unit's type, with the top reasons."),
+    "next-moves": ("analysis", "The next relationships to build, meetings the visit cadence asks for, or people to "
+                               "win over in ACCOUNT, ranked by the gaps they close and the support they add."),
+    "rollup": ("analysis", "Coverage and gaps of ACCOUNT rolled up its hierarchy: which parts of a group are "
+                           "covered."),
+    "snapshot": ("analysis", "Freeze the whole graph under --label, to compare later with `powermap diff`."),
+    "diff": ("analysis", "What changed from snapshot OLD to NEW (another snapshot, or `current`, the default): "
+                         "stances, people, relationships, coverage and gaps."),
+    "interactions": ("interactions", "The interactions (visits, meetings, calls, e-mails …) of ACCOUNT and the "
+                                     "parts below it, newest first."),
+    "strength": ("interactions", "Relationship strength in ACCOUNT: derived from the interaction history "
+                                 "(half-life decay, type weights, two-way contact counting more) beside the "
+                                 "hand-entered one, and which one the analyses use (POWERMAP_STRENGTH)."),
+    "cadence": ("interactions", "Breaches of the visit cadence by account tier: executives meeting the account's "
+                                "executives and deciders, account managers meeting each decider, as often as the "
+                                "policy says (who, last date, days overdue)."),
+    "map": ("maps", "Write the map of ACCOUNT to a file: an .html that works offline, with no external reference, "
+                    "to send by e-mail; or, to put in a slide, a .png, .svg or .pdf of the whole chart with its "
+                    "legend and without the page's controls (search box, filter menus, links), sized to the "
+                    "chart's shape, rendered..."),
+    "migrate": ("stores", "Copy a whole graph, with its snapshots, from one store into another, empty one, then "
+                          "read the target back and verify every table's count."),
+    "keys": ("keys", "Create, list and revoke API keys for the HTTP API (`powermap serve`)."),
+    "serve": ("serve", "Run the HTTP API: REST resources, bulk import, exports, webhooks, /docs."),
+}

@@ -11,12 +11,11 @@ from rich.table import Table
 from rich.tree import Tree
 
 from graph.exceptions import ImportRejected, PowermapError
-from graph.store import COUNT_KEYS
-from graph.tree import account_tree
 from graph.vocabulary import STANCE_LABELS
-from importers import Format, import_paths
 from powermap.cli import app, err, escape, json_option, open_cli_store, out, print_json, store_label
-from powermap.wiring import DEMO_DIR
+
+# the importers (pandas), the graph (networkx) and the store's keys are imported in the
+# commands that use them, so that `powermap accounts` starts at once
 
 
 # ----- import ----------------------------------------------------------------------------
@@ -43,11 +42,12 @@ def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, as_json:
       powermap import export/ --format salesforce --dry-run
       powermap import message-trace.csv --format email-log
     """
-    fmt: Format = format  # type: ignore[assignment]
+    from importers import import_paths
+
     with open_cli_store() as store:
         with _progress() as (progress, callback):
             try:
-                report = import_paths(list(paths), store, format=fmt, dry_run=dry_run, progress=callback)
+                report = import_paths(list(paths), store, format=format, dry_run=dry_run, progress=callback)
             except ImportRejected as rejected:
                 progress.stop()
                 if as_json:
@@ -98,6 +98,8 @@ class _progress:
 @json_option
 def stats(as_json: bool) -> None:
     """Counts of everything in the store (accounts, contacts, edges …)."""
+    from graph.store import COUNT_KEYS
+
     with open_cli_store() as store:
         counts = store.counts()
     if as_json:
@@ -131,6 +133,8 @@ def accounts(as_json: bool) -> None:
 def show(account: str, as_json: bool) -> None:
     """The tree of ACCOUNT (an id from `powermap accounts`): group → subsidiaries →
     departments → contacts with title, level, buying roles and stance."""
+    from graph.tree import account_tree
+
     with open_cli_store() as store:
         tree = account_tree(store.account_subgraph(account))
     if as_json:
@@ -181,9 +185,10 @@ def demo(no_serve: bool, port: int) -> None:
     """Load the bundled demo data (a group customer with bases, purchasing windows,
     150+ contacts, our iron triangle and four opportunities) into the store, then serve
     it on 127.0.0.1 and print the sign-in link to the index of maps (Ctrl-C stops)."""
+    from importers import import_paths
     from powermap.commands.serve import listen, run_server
+    from powermap.wiring import DEMO_WORKBOOK as workbook
 
-    workbook = DEMO_DIR / "demo.xlsx"
     if not workbook.is_file():
         raise PowermapError(f"demo data not found at {workbook}; run: python demo/generate.py")
     sock = None if no_serve else listen("127.0.0.1", port)  # a busy port fails before anything is loaded
