@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import networkx as nx
 
-__all__ = ["graph_json", "graphml_bytes", "gexf_bytes", "neutralise_cell", "csv_bytes", "xlsx_bytes",
-           "FORMULA_TRIGGERS", "GRAPH_MEDIA_TYPES"]
+from importers.sheet_format import FORMULA_TRIGGERS, XML_INVALID  # the import format's own cell rules
 
-#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["graph_json", "graphml_bytes", "gexf_bytes", "neutralise_cell", "csv_bytes", "xlsx_bytes",
+           "FORMULA_TRIGGERS", "GRAPH_MEDIA_TYPES", "XLSX_MEDIA_TYPE"]
+
 GRAPH_MEDIA_TYPES = {"json": "application/json", "graphml": "application/graphml+xml",
                      "gexf": "application/gexf+xml"}
-# characters XML 1.0 cannot hold
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise_cell(value: Any) -> Any:
@@ -67,7 +65,7 @@ def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: 
     worksheet = workbook.create_sheet(title=sheet[:31] or "Sheet1")
     worksheet.append([neutralise_cell(c) for c in columns])
     for row in rows:
-        worksheet.append([_XML_INVALID.sub("", v) if isinstance(v, str) else v
+        worksheet.append([XML_INVALID.sub("", v) if isinstance(v, str) else v
                           for v in (neutralise_cell(_cell_text(x)) for x in row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -102,7 +100,7 @@ def _xml_value(value: Any) -> Any:
         value = ";".join(str(v) for v in sorted(value))
     if isinstance(value, bool | int | float):
         return value
-    return _XML_INVALID.sub("", str(value))
+    return XML_INVALID.sub("", str(value))
 
 
 def graphml_bytes(G: nx.MultiDiGraph) -> bytes:

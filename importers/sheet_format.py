@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -24,7 +25,13 @@ from graph.model import TABLES, TableSpec, personal_fields
 from graph.vocabulary import choice_words, parse_stance, stance_words
 from importers.tabular import canonical_column, table_for_name
 
-__all__ = ["Lang", "LANGS", "Column", "sheet_name", "columns", "cell_value", "INSTRUCTIONS_SHEETS"]
+__all__ = ["Lang", "LANGS", "Column", "sheet_name", "columns", "cell_value", "INSTRUCTIONS_SHEETS",
+           "FORMULA_TRIGGERS", "XML_INVALID"]
+
+#: First characters that make Excel, LibreOffice or Google Sheets read typed text as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Characters an .xlsx (XML 1.0) cannot hold.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")

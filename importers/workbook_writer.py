@@ -15,7 +15,6 @@ API, so a phone number such as ``+86 …`` comes back unchanged.)
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,15 +22,11 @@ from typing import Any
 from graph.exceptions import AccountNotFound
 from graph.model import TABLE_ORDER, TABLES
 from graph.store import GraphStore
-from importers.sheet_format import INSTRUCTIONS_SHEETS, Column, Lang, cell_value, columns, sheet_name
+from importers.sheet_format import (FORMULA_TRIGGERS, INSTRUCTIONS_SHEETS, XML_INVALID, Column, Lang, cell_value,
+                                    columns, sheet_name)
 
-__all__ = ["template_workbook", "account_workbook", "account_tables", "write_workbook", "FORMULA_TRIGGERS",
-           "EXAMPLE_ROWS"]
+__all__ = ["template_workbook", "account_workbook", "account_tables", "write_workbook", "EXAMPLE_ROWS"]
 
-#: First characters that make a spreadsheet read typed text as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# characters an .xlsx (XML 1.0) cannot hold
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: Rows below the data that keep the drop-down lists and ranges, for rows the user adds.
 _SPARE_ROWS = 2000
 _PAGE = 1000
@@ -263,7 +258,7 @@ def _table_sheet(sheet: Any, sheet_columns: list[Column], rows: list[Mapping[str
 def _put(sheet: Any, row: int, col: int, value: Any) -> None:
     """A cell that holds ``value`` and is never a formula."""
     if isinstance(value, str):
-        value = _XML_INVALID.sub("", value)
+        value = XML_INVALID.sub("", value)
     cell = sheet.cell(row, col, value)
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would make "=…" a formula

@@ -22,7 +22,7 @@ contacts removed, personal fields gone without PII); then list the router in
 from __future__ import annotations
 
 from api.routes import (accounts, analysis, audit, auth, contacts, departments, health, imports, influence,
-                        opportunities, pages, relationships, team, webhooks)
+                        opportunities, pages, relationships, team, template, webhooks)
 
 __all__ = ["ROUTERS"]
 
@@ -38,6 +38,7 @@ ROUTERS = (
     opportunities.router,
     opportunities.members_router,
     imports.router,
+    template.router,
     webhooks.router,
     audit.router,
     analysis.router,

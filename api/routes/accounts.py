@@ -1,5 +1,6 @@
 """``/accounts``: the customer organisations — list and search, one account, its tree,
-its contacts and its graph as JSON, GraphML or GEXF; upsert and delete."""
+its contacts, its graph as JSON, GraphML or GEXF and its records as an import-format
+workbook; upsert and delete."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import Query, Request, Response
 
 from api.deps import ReadKey, StoreDep
-from api.exports import GRAPH_MEDIA_TYPES, gexf_bytes, graph_json, graphml_bytes
+from api.exports import GRAPH_MEDIA_TYPES, XLSX_MEDIA_TYPE, gexf_bytes, graph_json, graphml_bytes
 from api.problems import errors, not_found
 from api.responses import decode_cursor, encode_cursor, json_response, since_text
 from api.routes.common import Cursor, Limit, UpdatedSince, page, record_router, visible_account
@@ -102,3 +103,26 @@ def graph(request: Request, account_id: str, who: ReadKey, store: StoreDep,
     body = graphml_bytes(G) if format == "graphml" else gexf_bytes(G)
     return Response(body, media_type=GRAPH_MEDIA_TYPES[format], headers={
         "Content-Disposition": f'attachment; filename="account-graph.{format}"'})
+
+
+@router.get("/{account_id}/export", summary="Export the account as a workbook", response_class=Response,
+            responses={200: {"description": "The workbook", "content": {XLSX_MEDIA_TYPE: {
+                "schema": {"type": "string", "format": "binary"}}}}, **errors(401, 404, 422)})
+def export(account_id: str, who: ReadKey, store: StoreDep,
+           format: Annotated[Literal["xlsx"], Query(description="xlsx: the import format's workbook.")] = "xlsx",
+           lang: Annotated[Literal["zh", "en"], Query(description="Sheet names, headers and words in Chinese "
+                                                                  "or English.")] = "zh") -> Response:
+    """The account and every part below it in exactly the import format (the sheets of
+    `GET /template`, the same file as `powermap export`), as the key may see it: records
+    outside its accounts left out, the personal columns only for a key with PII (without
+    them the columns are absent, so re-importing the file leaves them as they are). Text
+    is written as text, never run as a formula. Re-imported unchanged (`POST /import`), it
+    changes nothing."""
+    from importers.workbook_writer import account_workbook
+
+    if not who.sees_account(account_id) or store.get("accounts", account_id) is None:
+        raise not_found("account", account_id)
+    view = View(store, who)
+    body = account_workbook(store, account_id, lang, personal=who.pii, keep=view.sees, shape=view.row)
+    return Response(body, media_type=XLSX_MEDIA_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="account.xlsx"'})
