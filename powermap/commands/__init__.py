@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "map": ("maps", "Write the map of ACCOUNT to a file: an .html that works offline, with no external reference, "
                     "to send by e-mail; or, to put in a slide, a .png, .svg or .pdf of the whole chart with its "
                     "legend and without the page's controls (search box, filter menus, links), sized to the "
-                    "chart's shape, rendered..."),
+                    "chart's shape, rendered with headless Chromium."),
     "migrate": ("stores", "Copy a whole graph, with its snapshots, from one store into another, empty one, then "
                           "read the target back and verify every table's count."),
     "keys": ("keys", "Create, list and revoke API keys for the HTTP API (`powermap serve`)."),
