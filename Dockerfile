@@ -17,9 +17,8 @@ COPY importers ./importers
 COPY api ./api
 COPY viz ./viz
 COPY powermap ./powermap
-COPY demo ./demo
 COPY docker/entrypoint.sh /usr/local/bin/powermap-entrypoint
-# an editable install keeps the bundled demo data where `powermap demo` looks for it (/app/demo)
+# the demo workbook ships inside the package (powermap/data/demo.xlsx)
 RUN pip install -e ".[neo4j]" \
     && useradd --system --uid 10001 --home-dir /app powermap \
     && mkdir -p /data && chown powermap /data \

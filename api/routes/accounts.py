@@ -125,4 +125,4 @@ def export(account_id: str, who: ReadKey, store: StoreDep,
     view = View(store, who)
     body = account_workbook(store, account_id, lang, personal=who.pii, keep=view.sees, shape=view.row)
     return Response(body, media_type=XLSX_MEDIA_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="account.xlsx"'})
+        "Content-Disposition": 'attachment; filename="account.xlsx"'})
