@@ -66,8 +66,9 @@ class _LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(map(len, names))
-        rows = [(name, click.utils.make_default_short_help(COMMANDS[name][1], limit) if name in COMMANDS
-                 else self.commands[name].get_short_help_str(limit)) for name in names]
+        # a stand-in command carrying the summary shortens it exactly as click shortens a command's help
+        rows = [(name, (click.Command(name, help=COMMANDS[name][1]) if name in COMMANDS else self.commands[name])
+                 .get_short_help_str(limit)) for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
