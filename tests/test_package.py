@@ -37,7 +37,9 @@ RUNTIME_FILES = ("graph/analysis/cadence_policy.toml", "powermap/data/demo.xlsx"
 def installed(tmp_path_factory):
     """(the fresh virtualenv's bin folder, the wheel's file names)."""
     tmp = tmp_path_factory.mktemp("package")
-    built = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp / "dist"),
+    # `python -m build` as a release would run it: the sdist first, the wheel built from it (so nothing
+    # left over in the checkout's build/ can slip in); --no-isolation: this environment's setuptools
+    built = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(tmp / "dist"),
                             str(REPO)], capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     wheel = next((tmp / "dist").glob("powermap-*.whl"))
