@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -69,10 +70,20 @@ def test_template_has_a_sheet_per_table_drop_downs_and_ranges_and_imports_cleanl
     stance_row = next(r for r in instructions if r[2] in ("stance", "关系评分"))
     assert "教练" in stance_row[6] and "coach" in stance_row[6]  # the vocabulary in both languages
 
+    # filled in as a user would: a new person below the examples, words picked from the drop-downs
+    roles = checks[letter["roles"]].formula1.strip('"').split(",")  # initiator, user, influencer, decider …
+    filled = {c.name: None for c in columns("contacts", lang)}
+    filled.update(id="N1", account_id="EX-B1", department_id="EX-ENG", name="赵工", title="工程师",
+                  roles=f"{roles[3]}; {roles[2]}", stance=words[3], influence=0.6, last_contact="2026/11/02")
+    contacts.append(list(filled.values()))
+    book.save(path)
     code, out, said = run("import", str(path))
     assert code == 0 and "note:" not in said  # the instructions sheet is skipped without a word
     code, out, _ = run("show", "EX-G")
     assert code == 0 and "王总" in out and "coach" in out
+    code, out, _ = run("show", "EX-B1", "--json")
+    person = next(c for d in json.loads(out)["departments"] for c in d["contacts"] if c["id"] == "N1")
+    assert person["stance"] == 2 and person["roles"] == ["decider", "influencer"]
 
 
 def test_every_drop_down_word_reads_as_a_distinct_value_of_its_enumeration():
