@@ -43,11 +43,13 @@ def test_listing_accounts_imports_no_heavy_library(tmp_path):
 def test_the_command_table_matches_the_commands_the_modules_register():
     for module in {m for m, _ in COMMANDS.values()}:
         importlib.import_module(f"powermap.commands.{module}")
-    assert set(app.commands) == set(COMMANDS)
+    missing, stale = set(app.commands) - set(COMMANDS), set(COMMANDS) - set(app.commands)
+    assert not missing, f"add {sorted(missing)} to powermap.commands.COMMANDS (module, first sentence of its help)"
+    assert not stale, f"{sorted(stale)} in powermap.commands.COMMANDS are no command"
     for name, (module, summary) in COMMANDS.items():
         command = app.commands[name]
         assert command.callback.__module__ == f"powermap.commands.{module}", name
-        assert command.get_short_help_str(limit=10_000) == summary, name
+        assert command.get_short_help_str(limit=10_000) == summary, f"update {name}'s summary in COMMANDS"
 
 
 def test_help_lists_every_command(run):
