@@ -156,12 +156,15 @@ class GraphStore(ABC):
         return None
 
     # ----- derived ------------------------------------------------------------------
-    def account_subgraph(self, account_id: str, *, as_of: dt.date | None = None) -> nx.MultiDiGraph:
+    def account_subgraph(self, account_id: str, *, as_of: dt.date | None = None,
+                         history: bool = True) -> nx.MultiDiGraph:
         """The account, its descendants, their departments, contacts, our team, the
         opportunities, every edge among them, and the contacts elsewhere they report to.
 
         Relationship strength and recency reflect the interaction history up to ``as_of``
-        (default today) under :attr:`strength_policy`.
+        (default today) under :attr:`strength_policy`; with ``history=False`` the history
+        is not derived (the entered strengths and dates only): enough for the account
+        tree, and without numpy and pandas.
 
         Raises
         ------
@@ -173,6 +176,8 @@ class GraphStore(ABC):
         rows = self.subgraph_rows(account_id)
         if rows is None:
             raise AccountNotFound(account_id)
+        if not history:
+            rows = {**rows, "interactions": ()}
         return build_account_graph(account_id, **rows, as_of=as_of, policy=self.strength_policy)
 
     def __enter__(self) -> GraphStore:

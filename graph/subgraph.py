@@ -40,7 +40,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.strength import StrengthPolicy, derive_strengths, infer_influence, last_contacts
+from graph.strength_policy import StrengthPolicy
 
 __all__ = ["NodeKind", "EdgeType", "node_key", "split_key", "build_account_graph"]
 
@@ -186,6 +186,8 @@ def _with_history(relationships: list, contacts: list, influence: list, interact
     """Relationships, contacts and influence rows with the history folded in."""
     if not interactions:
         return relationships, contacts, influence
+    from graph.strength import derive_strengths, infer_influence, last_contacts  # numpy and pandas: only here
+
     derived = {(r["team_id"], r["contact_id"]): r
                for r in derive_strengths(interactions, as_of=as_of, policy=policy).to_dict("records")}
     merged = []

@@ -38,6 +38,21 @@ def test_listing_accounts_imports_no_heavy_library(tmp_path):
                    capture_output=True, timeout=300, cwd=os.path.dirname(os.path.dirname(__file__)))
     assert _loaded_after(f"from powermap.cli import main; main(['--db', {db!r}, 'accounts'])") == set()
     assert _loaded_after(f"from powermap.cli import main; main(['--db', {db!r}, 'stats'])") == set()
+    # the tree needs the graph (NetworkX) but not the history's strength derivation (pandas, NumPy)
+    assert _loaded_after(f"from powermap.cli import main; main(['--db', {db!r}, 'show', 'A-G1'])") == {"networkx"}
+
+
+def test_the_tree_without_the_history_is_the_same_tree(tmp_path):
+    from graph.embedded import EmbeddedStore
+    from graph.tree import account_tree
+    from importers import import_paths
+    from powermap.wiring import DEMO_WORKBOOK
+
+    with EmbeddedStore(tmp_path / "demo.db") as store:
+        import_paths([DEMO_WORKBOOK], store)
+        for account in ("A-G1", "A-JN"):
+            assert account_tree(store.account_subgraph(account, history=False)) == \
+                account_tree(store.account_subgraph(account))
 
 
 def test_the_command_table_matches_the_commands_the_modules_register():

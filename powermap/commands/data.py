@@ -136,7 +136,7 @@ def show(account: str, as_json: bool) -> None:
     from graph.tree import account_tree
 
     with open_cli_store() as store:
-        tree = account_tree(store.account_subgraph(account))
+        tree = account_tree(store.account_subgraph(account, history=False))  # the tree needs no history
     if as_json:
         print_json(tree)
         return
