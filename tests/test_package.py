@@ -28,9 +28,10 @@ from conftest import REPO
 
 pytestmark = pytest.mark.slow
 
-RUNTIME_FILES = ("graph/analysis/cadence_policy.toml", "powermap/data/demo.xlsx", "viz/static/map.js",
-                 "viz/static/map.css", "viz/static/export.js", "viz/static/export.css", "viz/static/gaps.js",
-                 "viz/static/index.js", "viz/static/tables.css")
+#: every file the installed package reads at run time: each script and stylesheet of the maps,
+#: the default cadence policy, the demo workbook
+RUNTIME_FILES = ("graph/analysis/cadence_policy.toml", "powermap/data/demo.xlsx",
+                 *(f"viz/static/{p.name}" for p in sorted((REPO / "viz" / "static").iterdir())))
 
 
 @pytest.fixture(scope="module")
