@@ -127,3 +127,18 @@ def test_equal_scores_say_they_are_tied(lazega):
         same = sorted(o["id"] for o in ranking if o["score"] == r["score"] and o["id"] != r["id"])
         assert r["tied_count"] == len(same) and r["tied_with"] == same[:10]
     assert by_id["17"]["tied_with"] == ["24"] and by_id["24"]["tied_with"] == ["17"]
+
+
+@pytest.mark.parametrize("organisation, account", [("krackhardt", "K"), ("lazega", "SGR")])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_exported_and_imported_again_changes_nothing(organisation, account, lang, request, store, tmp_path):
+    from importers.workbook_writer import account_tables, account_workbook
+
+    request.getfixturevalue(organisation)
+    before = account_tables(store, account)
+    path = tmp_path / f"{account}.xlsx"
+    path.write_bytes(account_workbook(store, account, lang))
+    report = import_paths([path], store)
+    assert not report.result.changed and report.rows["influence"] == len(before["influence"]) > 100
+    assert account_tables(store, account) == before
+
