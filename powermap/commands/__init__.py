@@ -22,16 +22,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "template": ("workbooks", "Write a blank workbook in the import format, to fill in and import."),
     "export": ("workbooks", "Write ACCOUNT, with every part below it, as a workbook in the import format."),
     "paths": ("analysis", "The strongest influence paths from our team to a contact in ACCOUNT."),
-    "coverage": ("analysis", "Coach coverage of ACCOUNT: the coaches, the deciders they reach within --hops, per "
-                             "department line and per opportunity."),
+    "coverage": ("analysis", "Coach coverage of ACCOUNT: the coaches, the deciders they reach within "
+                             "--hops, per department line (that line's deciders reached by any coach; \"n/a\" "
+                             "for a line without deciders) and per opportunity."),
     "gaps": ("analysis", "Relationship gaps of ACCOUNT (or of every account with --all), most severe first, each "
                          "with the people involved and a one-line explanation."),
-    "influence": ("analysis", "Who really matters in ACCOUNT: formal position, informal influence, their combined "
-                              "score; hidden influencers and brokers flagged."),
-    "outcome": ("analysis", "Where OPPORTUNITY stands: each member's stated and projected stance and the support "
-                            "index (-1..3) by the decision unit's type, with the top reasons."),
-    "next-moves": ("analysis", "The next relationships to build, meetings the visit cadence asks for, or people to "
-                               "win over in ACCOUNT, ranked by the gaps they close and the support they add."),
+    "influence": ("analysis", "Who really matters in ACCOUNT: formal position (the org chart and the level "
+                              "of the title; the level alone where no reporting lines were entered), "
+                              "informal influence (being consulted), their combined score; hidden "
+                              "influencers (sought, formally low), brokers (in between on who listens to "
+                              "whom) and equal scores (\"tied with\") flagged."),
+    "outcome": ("analysis", "Where OPPORTUNITY stands: each member's stated and projected stance, for / "
+                            "against / undecided, and the support index (-1..3) by the decision unit's "
+                            "type: the decider's stance (authority), the deciders' majority with the swing "
+                            "voters and who could move them (consensus), the decider and the unit's own "
+                            "advisers (advisory)."),
+    "next-moves": ("analysis", "The next relationships to build, meetings the visit cadence asks for, or "
+                               "people to win over in ACCOUNT, each with its owner on our side and the "
+                               "deals it serves, ranked by the gaps they close and the deals' support they "
+                               "add (weighed by what each deal puts at stake: value, stage and how its unit "
+                               "decides)."),
     "rollup": ("analysis", "Coverage and gaps of ACCOUNT rolled up its hierarchy: which parts of a group are "
                            "covered."),
     "snapshot": ("analysis", "Freeze the whole graph under --label, to compare later with `powermap diff`."),
@@ -42,9 +52,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "strength": ("interactions", "Relationship strength in ACCOUNT: derived from the interaction history "
                                  "(half-life decay, type weights, two-way contact counting more) beside the "
                                  "hand-entered one, and which one the analyses use (POWERMAP_STRENGTH)."),
-    "cadence": ("interactions", "Breaches of the visit cadence by account tier: executives meeting the account's "
-                                "executives and deciders, account managers meeting each decider, as often as the "
-                                "policy says (who, last date, days overdue)."),
+    "cadence": ("interactions", "Breaches of the visit cadence by account tier and peer level (对等交流): our "
+                                "executives meeting the account's executives, and each decider below them "
+                                "meeting their peers of ours (the account manager, solution or delivery "
+                                "manager by default), as often as the policy says (who, ours, last date, "
+                                "days overdue)."),
     "map": ("maps", "Write the map of ACCOUNT to a file: an .html that works offline, with no external reference, "
                     "to send by e-mail; or, to put in a slide, a .png, .svg or .pdf of the whole chart with its "
                     "legend and without the page's controls (search box, filter menus, links), sized to the "
