@@ -52,6 +52,7 @@ GAP_LABELS: dict[str, dict[str, str]] = {
     "untouched_subsidiary": {"en": "Untouched subsidiary", "zh": "从未接触的子公司"},
     "single_point_of_failure": {"en": "Single point of failure", "zh": "单点依赖"},
     "cadence_breach": {"en": "Visit cadence missed", "zh": "拜访频率未达标"},
+    "posture_mismatch": {"en": "Posture disagrees with share of wallet", "zh": "客户策略与份额不符"},
 }
 _WEIGHT = {"high": 3, "medium": 2, "low": 1}
 _RULES = {  # the plain action when no evaluated next move closes the finding
@@ -67,6 +68,7 @@ _RULES = {  # the plain action when no evaluated next move closes the finding
     "untouched_subsidiary": "open a first relationship in {who}",
     "single_point_of_failure": "build a second path that does not depend on {who}",
     "cadence_breach": "meet {who} as the tier's visit cadence asks",
+    "posture_mismatch": "re-draw the posture of {who} at the quarterly review",
 }
 
 

@@ -19,6 +19,7 @@ from graph.analysis import _views as v
 from graph.analysis._reach import Reach
 from graph.analysis.cadence import CadencePolicy, cadence_breaches
 from graph.analysis.coverage import coach_reach
+from graph.analysis.posture import PosturePolicy, account_postures, default_posture_policy
 from graph.subgraph import EdgeType, NodeKind, split_key
 from graph.vocabulary import THREE_LINES, BuyingRole, InfluenceKind
 
@@ -27,7 +28,7 @@ __all__ = ["Gap", "GAP_TYPES", "SEVERITIES", "FAMILY", "GapFinder", "find_gaps",
 GAP_TYPES = (
     "uncovered_decider", "opposed_decider", "no_coach", "missing_line", "single_threaded", "gatekeeper_only",
     "stale_relationship", "no_executive_peer", "unknown_stance", "untouched_subsidiary", "single_point_of_failure",
-    "cadence_breach",
+    "cadence_breach", "posture_mismatch",
 )
 SEVERITIES = ("high", "medium", "low")
 #: Which part of the finder produces each gap type (analyses that change one thing
@@ -37,6 +38,7 @@ FAMILY = {
     "single_threaded": "reach", "opposed_decider": "opposed", "no_coach": "coaches", "missing_line": "lines",
     "stale_relationship": "stale", "no_executive_peer": "peers", "unknown_stance": "unknown",
     "untouched_subsidiary": "untouched", "cadence_breach": "cadence",
+    "posture_mismatch": "posture",
 }
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
@@ -64,7 +66,8 @@ class Gap:
 def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: int = 90,
               executive_stale_days: int = 180, reports_to_weight: float = v.REPORTS_TO_WEIGHT,
               min_path_strength: float = MIN_PATH_STRENGTH,
-              cadence_policy: CadencePolicy | None = None) -> list[Gap]:
+              cadence_policy: CadencePolicy | None = None,
+              posture_policy: PosturePolicy | None = None) -> list[Gap]:
     """Every relationship gap of an account subgraph, most severe first.
 
     Parameters
@@ -83,6 +86,9 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
         strong (the product of the edge strengths); a fainter path is no real reach.
     cadence_policy : CadencePolicy, optional
         The visit cadence by tier behind ``cadence_breach`` (default: the shipped policy).
+    posture_policy : PosturePolicy, optional
+        The posture rules behind ``posture_mismatch`` and the severities posture raises
+        (default: the shipped policy; see :mod:`graph.analysis.posture`).
 
     Returns
     -------
@@ -101,7 +107,7 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
     today = today or dt.date.today()
     finder = GapFinder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
                        reports_to_weight=reports_to_weight, min_path_strength=min_path_strength,
-                       cadence_policy=cadence_policy)
+                       cadence_policy=cadence_policy, posture_policy=posture_policy)
     return sort_gaps(finder.run())
 
 
@@ -136,9 +142,15 @@ class GapFinder:
                  executive_stale_days: int = 180, reports_to_weight: float = v.REPORTS_TO_WEIGHT,
                  min_path_strength: float = MIN_PATH_STRENGTH, R: nx.DiGraph | None = None,
                  reach: Reach | None = None, like: GapFinder | None = None,
-                 grown_from: GapFinder | None = None, cadence_policy: CadencePolicy | None = None):
+                 grown_from: GapFinder | None = None, cadence_policy: CadencePolicy | None = None,
+                 posture_policy: PosturePolicy | None = None):
         self.G = G
         self.cadence_policy = cadence_policy
+        self.posture_policy = posture_policy or (like.posture_policy if like else default_posture_policy())
+        # the accounts' postures (stances and edges do not change them): from ``like`` when given
+        self.postures = like.postures if like else account_postures(G, policy=self.posture_policy)
+        self.posture_of = like.posture_of if like else {
+            NodeKind.ACCOUNT + ":" + p["id"]: p["effective"] for p in self.postures}
         self.today = today or dt.date.today()
         self.stale_days, self.executive_stale_days = stale_days, executive_stale_days
         self.root = G.graph["root"]
@@ -159,6 +171,11 @@ class GapFinder:
     # ----- helpers ---------------------------------------------------------------------
     def add(self, type_: str, severity: str, contacts: list[str], explanation: str, *, accounts: list[str] = (),
             team: list[str] = (), opportunity: str | None = None) -> None:
+        where = accounts[0] if accounts else v.account_of(self.G, contacts[0]) if contacts else self.root
+        posture = self.posture_of.get(where)
+        if self.posture_policy.raises(posture, type_):
+            severity = SEVERITIES[max(0, SEVERITIES.index(severity) - 1)]
+            explanation += f" — at a {posture} account"
         ids = tuple(split_key(c)[1] for c in contacts)
         acc = tuple(split_key(a)[1] for a in accounts)
         tm = tuple(split_key(t)[1] for t in team)
@@ -204,7 +221,8 @@ class GapFinder:
         steps = {"reach": (self.decider_reach, self.single_threaded), "opposed": (self.opposed_deciders,),
                  "coaches": (self.coaches,), "lines": (self.lines,), "stale": (self.relationships,),
                  "peers": (self.executive_peers,), "unknown": (self.unknown_stances,),
-                 "untouched": (self.untouched_parts,), "cadence": (self.cadence,)}
+                 "untouched": (self.untouched_parts,), "cadence": (self.cadence,),
+                 "posture": (self.posture_mismatches,)}
         self.gaps = []
         for family, methods in steps.items():
             if families is None or family in families:
@@ -349,6 +367,16 @@ class GapFinder:
                      f"tier-{b['tier']} {b['account_name']}: {who} must meet every {b['limit']} days; {when}",
                      accounts=[f"{NodeKind.ACCOUNT}:{b['account']}"],
                      team=[f"{NodeKind.TEAM}:{t}" for t in b["team"]])
+
+    def posture_mismatches(self) -> None:
+        for p in self.postures:
+            if not p["mismatch"]:
+                continue
+            severity = "high" if p["suggested"] == "defend" else "medium"
+            people = [f"{NodeKind.CONTACT}:{c}" for c in p["rival_deciders"]] if p["suggested"] == "defend" else []
+            self.add("posture_mismatch", severity, people,
+                     f"{p['name']} is marked {p['entered']}, but {p['reason']} suggests {p['suggested']}",
+                     accounts=[f"{NodeKind.ACCOUNT}:{p['id']}"])
 
     def untouched_parts(self) -> None:
         G = self.G

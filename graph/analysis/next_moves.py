@@ -25,7 +25,11 @@ deal's support counts ``(1 + 2 × stake) × (2 × rise of the index + 3 × steps
 verdict)``, so a win-over that gives a consensus unit its majority weighs most. A deal's **stake**
 (0..1) is its stage (late stages weigh more, closed deals nothing) times its value
 relative to the account's largest deal; the unit's type (authority, consensus,
-advisory) decides whose stance moves the deal's index. Each move names the deals it
+advisory) decides whose stance moves the deal's index. The account's posture
+(:mod:`graph.analysis.posture`) multiplies the gain of a move that fits it by the
+posture policy's ``weight``: at an attack account a relationship with someone none of
+ours knows, at a defend account a move with a coach or a customer executive (or one
+that makes a coach); each move carries ``posture`` and ``posture_weight``. Each move names the deals it
 serves. The moves form a plan, chosen step by step: the move that adds most to those
 already chosen (a gap an earlier move closes is credited to that move only, and its
 ``gain`` and ``closes`` say what it adds), spread over our people: the best move of each
@@ -139,7 +143,7 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
                 support = deals.indexes({contact: stance})
             finally:
                 G.nodes[contact]["stance"] = previous
-        moves.append(_judge(G, candidate, base_gaps, after, deals, support, families))
+        moves.append(_judge(G, candidate, base_gaps, after, deals, support, families, _fit(G, finder, candidate)))
     if stats is not None:
         stats.update(candidates=len(candidates), tried=len(moves))
     moves = [m for m in moves if m["gain"] > 0]
@@ -240,8 +244,19 @@ def _stance_families(previous: int | None, stance: int) -> set[str]:
     return families
 
 
+def _fit(G: nx.MultiDiGraph, finder: GapFinder, candidate: Candidate) -> tuple[str | None, float]:
+    """The posture of the candidate's account and the factor on its gain (posture policy)."""
+    _, _, contact, verb = candidate
+    posture = finder.posture_of.get(v.account_of(G, contact))
+    known = any(d["type"] == EdgeType.RELATIONSHIP for _, _, d in G.in_edges(contact, data=True))
+    key_person = v.is_coach(G, contact) or v.is_executive(G, contact) or \
+        (verb is not None and _raised(G.nodes[contact].get("stance")) == COACH)
+    return posture, finder.posture_policy.move_weight(posture, new_contact=verb is None and not known,
+                                                      coach_or_executive=key_person)
+
+
 def _judge(G: nx.MultiDiGraph, candidate: Candidate, base: list[Gap], after: list[Gap], deals: _Deals,
-           support: dict[str, float], families: set[str]) -> dict:
+           support: dict[str, float], families: set[str], fit: tuple[str | None, float] = (None, 1.0)) -> dict:
     description, team_key, contact, verb = candidate
     before = {g.key: g for g in base if FAMILY[g.type] in families}
     now = {g.key: g for g in after}
@@ -258,20 +273,23 @@ def _judge(G: nx.MultiDiGraph, candidate: Candidate, base: list[Gap], after: lis
     closed = [g for g in closed if not (g.type == "single_threaded" and g.accounts in still)]
     opened = [g for g in opened if not (g.type == "single_threaded" and g.accounts in still)]
 
+    posture, factor = fit
+
     def weight(g: Gap) -> float:
-        return _WEIGHT[g.severity] * (1 + max((deals.stakes[o] for o in deals.of_gap(g)), default=0.0))
+        return factor * _WEIGHT[g.severity] * (1 + max((deals.stakes[o] for o in deals.of_gap(g)), default=0.0))
 
     rise = {o: support[o] - deals.base[o] for o in deals.nodes}
     # a deal's support counts by its stake, and a better verdict (open → leaning our way …) most
     steps = {o: _VERDICTS.index(verdict(support[o])) - _VERDICTS.index(verdict(deals.base[o])) for o in deals.nodes}
     gain = sum(weight(g) for g in closed) - sum(weight(g) for g in opened) \
-        + sum((1 + 2 * deals.stakes[o]) * (2 * rise[o] + 3 * steps[o]) for o in deals.nodes)
+        + factor * sum((1 + 2 * deals.stakes[o]) * (2 * rise[o] + 3 * steps[o]) for o in deals.nodes)
     served = {o for g in closed for o in deals.of_gap(g)}
     served |= {o for o in deals.nodes if abs(rise[o]) >= 0.05 or (contact in deals.members[o] and deals.stakes[o] > 0)}
     return {
         "action": "new_relationship" if verb is None else "raise_stance",
         "team": split_key(team_key)[1] if team_key else None, "contact": split_key(contact)[1],
         "description": description, "gain": round(gain, 3), "support_gain": round(sum(rise.values()), 3),
+        "posture": posture, "posture_weight": factor,
         "deals": [{"opportunity": split_key(o)[1], "name": G.nodes[o].get("name"), "stake": deals.stakes[o],
                    "support_before": round(deals.base[o], 2), "support_after": round(support[o], 2)}
                   for o in sorted(served, key=lambda o: (-deals.stakes[o], o))],
