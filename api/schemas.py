@@ -152,6 +152,7 @@ class TreeAccount(BaseModel):
     kind: str | None = None
     tier: str | None = None
     posture: str | None = None
+    share_of_wallet: float | None = None
     departments: list[TreeDepartment]
     contacts: list[TreeContact]
     accounts: list[TreeAccount]

@@ -463,7 +463,8 @@ COUNTS = _define("counts", f"""
 LIST_ACCOUNTS = _define("list_accounts", f"""
     MATCH (a:{A})
     RETURN a.id AS id, a.name AS name, a.parent_id AS parent_id, a.kind AS kind, a.tier AS tier,
-           a.posture AS posture, COUNT {{ MATCH (c:{C}) WHERE c.account_id = a.id }} AS contacts
+           a.posture AS posture, a.share_of_wallet AS share_of_wallet,
+           COUNT {{ MATCH (c:{C}) WHERE c.account_id = a.id }} AS contacts
     ORDER BY id
     """)
 

@@ -241,7 +241,7 @@ class EmbeddedStore(GraphStore):
             return {k: self._db.execute(q).fetchone()[0] for k, q in queries.items()}
 
     def list_accounts(self) -> list[dict[str, Any]]:
-        sql = """SELECT a.id, a.name, a.parent_id, a.kind, a.tier, a.posture,
+        sql = """SELECT a.id, a.name, a.parent_id, a.kind, a.tier, a.posture, a.share_of_wallet,
                         (SELECT count(*) FROM contact c WHERE c.account_id = a.id) AS contacts
                  FROM account a ORDER BY a.id"""
         return self._query(sql)

@@ -226,7 +226,7 @@ class Neo4jStore(GraphStore):
         return {key: record[key] for key in COUNT_KEYS}
 
     def list_accounts(self) -> list[dict[str, Any]]:
-        columns = ("id", "name", "parent_id", "kind", "tier", "posture", "contacts")
+        columns = ("id", "name", "parent_id", "kind", "tier", "posture", "share_of_wallet", "contacts")
         return [{c: r[c] for c in columns} for r in self._read(cypher.LIST_ACCOUNTS)]
 
     def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:

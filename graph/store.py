@@ -95,7 +95,7 @@ class GraphStore(ABC):
 
     @abstractmethod
     def list_accounts(self) -> list[dict[str, Any]]:
-        """Every account: ``id``, ``name``, ``parent_id``, ``kind``, ``tier``, ``posture``,
+        """Every account: ``id``, ``name``, ``parent_id``, ``kind``, ``tier``, ``posture``, ``share_of_wallet``,
         ``contacts`` (the number of contacts directly in it), ordered by id."""
 
     @abstractmethod

@@ -66,6 +66,7 @@ def account_tree(G: nx.MultiDiGraph, account_id: str | None = None) -> dict[str,
         return {
             "id": data["id"], "name": data["name"], "kind": data.get("account_kind"),
             "tier": data.get("tier"), "posture": data.get("posture"),
+            "share_of_wallet": data.get("share_of_wallet"),
             "departments": [department(d) for d in kids(key, NodeKind.DEPARTMENT)],
             "contacts": [contact(c) for c in kids(key, NodeKind.CONTACT)],
             "accounts": [account(a) for a in kids(key, NodeKind.ACCOUNT)],

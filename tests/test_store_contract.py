@@ -140,7 +140,7 @@ def test_list_accounts_and_search_in_chinese(any_store):
     any_store.write(Batch.from_records(world()))
     rows = {r["id"]: r for r in any_store.list_accounts()}
     assert rows["S"] == {"id": "S", "name": "Sub", "parent_id": "G", "kind": "subsidiary", "tier": None,
-                         "posture": None, "contacts": 2}
+                         "posture": None, "share_of_wallet": None, "contacts": 2}
     assert [r["id"] for r in any_store.search("采购")] == ["buyer"]
     assert {r["id"] for r in any_store.search("other")} == {"X", "x1"}
     assert any_store.search("%") == []

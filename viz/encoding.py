@@ -40,6 +40,8 @@ _TEXT = {
         "maps": "Maps", "org": "org chart", "influence": "influence", "group": "group", "gap_report": "gap report",
         "severity": "Severity", "type": "Type", "explanation": "Finding", "people": "People", "show": "show on map",
         "no_script": "This map needs JavaScript.",
+        "maintain": "maintain", "defend": "defend", "attack": "attack", "share_of_wallet": "Share of wallet",
+        "suggested": "suggested",
     },
     "zh": {
         "stance": "态度", "-1": "反对", "0": "中立", "1": "支持", "2": "倾向我方", "3": "教练 ★",
@@ -53,6 +55,7 @@ _TEXT = {
         "maps": "地图", "org": "组织图", "influence": "影响力", "group": "集团", "gap_report": "缺口报告",
         "severity": "严重度", "type": "类型", "explanation": "发现", "people": "人员", "show": "在图中显示",
         "no_script": "此地图需要启用 JavaScript。",
+        "maintain": "维护", "defend": "防御", "attack": "进攻", "share_of_wallet": "份额占有率", "suggested": "建议",
     },
 }
 

@@ -324,7 +324,8 @@ def decision_unit_map(G: nx.MultiDiGraph, opportunity_id: str, *, lang: str = "e
 def group_map(G: nx.MultiDiGraph, *, lang: str = "en", today: dt.date | None = None,
               link: str = "/accounts/{id}/map", cadence_policy: CadencePolicy | None = None) -> MapData:
     """The account hierarchy, each part coloured by coverage (red 0 → green 1), sized by
-    its contacts, each linking to its own map."""
+    its contacts, labelled with its posture (entered, else suggested), each linking to
+    its own map."""
     rollup = group_rollup(G, today=today, cadence_policy=cadence_policy)
     nodes, edges, links = [], [], {}
     rows: list[list[dict]] = []
@@ -348,15 +349,33 @@ def group_map(G: nx.MultiDiGraph, *, lang: str = "en", today: dt.date | None = N
             links[key] = link.format(id=quote(part["id"], safe=""))  # an id may hold '/', '?' or '#'
             nodes.append({
                 "id": key, "label": f"{short(part['name'])}\n{total['contacts']} {text(lang, 'contacts')} · "
-                                                 f"{coverage:.0%} {text(lang, 'coverage')}", "kind": "account",
+                                                 f"{coverage:.0%} {text(lang, 'coverage')}" + (
+                    f" · {text(lang, part['effective_posture'])}" if part.get("effective_posture") else ""),
+                "kind": "account",
                 "record": part["id"], "name": short(part["name"]), "shape": "dot",
                 "size": round(12 + 4 * total["contacts"] ** 0.5, 1), "color": coverage_colour(coverage),
                 "x": round((i - (len(row) - 1) / 2) * 260, 1), "y": depth * 200,
                 "tip": [short(part["name"], 200), f"{text(lang, 'contacts')}: {total['contacts']}",
                         f"{text(lang, 'coverage')}: {coverage:.0%} ({total['covered_deciders']}/{total['deciders']})",
-                        f"{text(lang, 'gaps')}: {total['gaps']['high']}/{total['gaps']['medium']}/{total['gaps']['low']}"],
+                        f"{text(lang, 'gaps')}: {total['gaps']['high']}/{total['gaps']['medium']}/{total['gaps']['low']}",
+                        *_posture_tip(part, lang)],
                 "stance": None, "roles": [], "department": "", "department_id": ""})
     data = MapData("group", f"{short(rollup['name'], 80)} — {text(lang, 'group')}", _network(nodes, edges), lang=lang,
                    links=links)
     data.facts = [f"{len(nodes)} {text(lang, 'accounts').lower()}"]
     return data
+
+
+def _posture_tip(part: dict, lang: str) -> list[str]:
+    """Posture (entered, the suggestion beside it when they differ) and share of wallet."""
+    lines = []
+    if part.get("effective_posture"):
+        entered, suggested = part.get("posture"), part.get("suggested_posture")
+        shown = text(lang, part["effective_posture"])
+        if entered and suggested and suggested != entered:
+            shown += f" ({text(lang, 'suggested')}: {text(lang, suggested)})"
+        lines.append(f"{text(lang, 'posture')}: {shown}")
+    if part.get("share_of_wallet") is not None:
+        lines.append(f"{text(lang, 'share_of_wallet')}: {part['share_of_wallet']:.0%}")
+    return lines
+

@@ -1,6 +1,6 @@
 """The analyses over HTTP: the same JSON as the CLI's ``--json``, on the graph the key may see.
 
-``/accounts/{id}/paths|coverage|gaps|influence|next-moves|rollup``,
+``/accounts/{id}/paths|coverage|gaps|influence|next-moves|rollup|posture``,
 ``/opportunities/{id}/outcome``, ``/snapshots`` and ``/snapshots/diff``. The gap report is
 also served as CSV or XLSX (``?format=``), every cell neutralised against formula injection.
 
@@ -19,7 +19,7 @@ from api.responses import json_response
 from api.routes.common import visible_account, visible_opportunity
 from api.security import Principal
 from graph.analysis import reports
-from graph.analysis.change import CURRENT, diff
+from graph.analysis.change import CURRENT, diff, snapshot_accounts
 from graph.exceptions import SnapshotNotFound
 from graph.store import GraphStore
 
@@ -172,6 +172,7 @@ class DiffOut(_Open):
     stance_changes: list[dict[str, Any]]
     new_contacts: list[dict[str, Any]]
     departed_contacts: list[dict[str, Any]]
+    posture_changes: list[dict[str, Any]]
     new_relationships: list[dict[str, Any]]
     lost_relationships: list[dict[str, Any]]
     accounts: list[dict[str, Any]]
@@ -283,6 +284,32 @@ def rollup(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_
                             cadence_policy=request.app.state.cadence_policy)))
 
 
+class PostureOut(_Open):
+    account: str | None
+    since: str | None
+    accounts: list[dict[str, Any]]
+    counts: dict[str, Any]
+
+
+@router.get("/{account_id}/posture", response_model=PostureOut, summary="Suggested posture from share of wallet",
+            responses=errors(401, 404, 422))
+def posture(request: Request, account_id: str, store: StoreDep, who: ReadKey,
+            since: Annotated[str | None, Query(max_length=100, description="The snapshot the trend is read from "
+                                                                              "(default: the latest).")] = None
+            ) -> Response:
+    """Maintain / defend / attack suggested for the account and each part below it, beside
+    the entered posture, with the share of wallet's change since a snapshot."""
+    def compute() -> Response:
+        G = visible_account(store, who, account_id)
+        try:
+            previous = snapshot_accounts(store, since)
+        except SnapshotNotFound as err:
+            raise not_found("snapshot", err.record_id) from None
+        return json_response(reports.posture_json(G, previous=previous))
+
+    return _cached(request, who, compute)
+
+
 @opportunity_router.get("/{opportunity_id}/outcome", response_model=OutcomeOut,
                         summary="Decision-unit outcome", responses=errors(401, 404, 422))
 def outcome(opportunity_id: str, store: StoreDep, who: ReadKey,
@@ -341,4 +368,5 @@ def _visible_diff(store: GraphStore, who: Principal, report: dict[str, Any]) -> 
     for key in ("new_relationships", "lost_relationships"):
         out[key] = [r for r in report[key] if visible_contact(r["contact_id"])]
     out["accounts"] = [a for a in report["accounts"] if seen(a["id"])]
+    out["posture_changes"] = [a for a in report.get("posture_changes", ()) if seen(a["id"])]
     return out

@@ -21,7 +21,7 @@ from graph.batch import Batch
 from graph.model import TABLES
 from graph.store import GraphStore
 
-__all__ = ["take_snapshot", "load_snapshot", "diff", "CURRENT"]
+__all__ = ["take_snapshot", "load_snapshot", "snapshot_accounts", "diff", "CURRENT"]
 
 #: The label that stands for the live graph in :func:`diff`.
 CURRENT = "current"
@@ -57,6 +57,22 @@ def load_snapshot(store: GraphStore, label: str) -> tuple[Batch, dt.date]:
     return Batch(tables), dt.date.fromisoformat(payload["created_at"][:10])
 
 
+def snapshot_accounts(store: GraphStore, label: str | None = None) -> tuple[str | None, dict[str, dict]]:
+    """The accounts table of a snapshot (the latest one when ``label`` is None): its label
+    and account id → row (``share_of_wallet``, ``posture``, ``tier`` …); ``(None, {})``
+    when there is no snapshot. Raises SnapshotNotFound for an unknown label."""
+    if label is None:
+        taken = store.list_snapshots()
+        if not taken:
+            return None, {}
+        label = max(taken, key=lambda s: (s["created_at"], s["label"]))["label"]
+    table = json.loads(gzip.decompress(store.load_snapshot(label)))["tables"].get("accounts")
+    if not table:
+        return label, {}
+    rows = [dict(zip(table["columns"], row)) for row in table["rows"]]
+    return label, {r["id"]: r for r in rows}
+
+
 def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
     """What changed between two snapshots (or a snapshot and ``current``).
 
@@ -64,6 +80,8 @@ def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
     -------
     dict
         ``old``, ``new``, ``stance_changes`` (id, name, account_id, old, new),
+        ``posture_changes`` (accounts whose share of wallet or entered posture changed:
+        id, name, ``share_of_wallet`` and ``posture`` as ``{"old", "new"}``),
         ``new_contacts``, ``departed_contacts``, ``new_relationships``,
         ``lost_relationships`` and ``accounts``: per top-level account present in either,
         ``coverage`` and ``gaps`` as ``{"old", "new", "change"}`` with gaps by type.
@@ -77,6 +95,14 @@ def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
         {"id": c, "name": after[c]["name"], "account_id": after[c]["account_id"],
          "old": before[c]["stance"], "new": after[c]["stance"]}
         for c in sorted(before.keys() & after.keys()) if before[c]["stance"] != after[c]["stance"]]
+    accounts_before, accounts_after = _rows(old_batch, "accounts"), _rows(new_batch, "accounts")
+    result["posture_changes"] = [
+        {"id": a, "name": accounts_after[a]["name"],
+         "share_of_wallet": {"old": accounts_before[a].get("share_of_wallet"),
+                             "new": accounts_after[a].get("share_of_wallet")},
+         "posture": {"old": accounts_before[a].get("posture"), "new": accounts_after[a].get("posture")}}
+        for a in sorted(accounts_before.keys() & accounts_after.keys())
+        if any(accounts_before[a].get(k) != accounts_after[a].get(k) for k in ("share_of_wallet", "posture"))]
     result["new_contacts"] = [_brief(after[c]) for c in sorted(after.keys() - before.keys())]
     result["departed_contacts"] = [_brief(before[c]) for c in sorted(before.keys() - after.keys())]
     rel_before = set(_rows(old_batch, "relationships"))

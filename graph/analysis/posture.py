@@ -197,12 +197,15 @@ def account_postures(G: nx.MultiDiGraph, *, policy: PosturePolicy | None = None,
         change = round(share - previous, 4) if share is not None and previous is not None else None
         suggested, reason = _suggest(policy, share, change, d.get("tier"), sorted(leaning[a]))
         entered = d.get("posture")
+        mismatch = _disagree(policy, entered, suggested, share, change)
+        if entered and suggested and entered != suggested and not mismatch:
+            reason += "; the entered defend stands: no snapshot shows the trend"
         rows.append({"id": d["id"], "name": d.get("name"), "parent_id": d.get("parent_id"), "tier": d.get("tier"),
                      "share_of_wallet": share, "previous_share": previous, "share_change": change,
                      "rival_deciders": sorted(leaning[a]),
                      "rivals": dict(sorted(rivals[a].items(), key=lambda kv: (-kv[1], kv[0]))),
                      "entered": entered, "suggested": suggested, "effective": entered or suggested,
-                     "mismatch": _disagree(policy, entered, suggested, share, change), "reason": reason})
+                     "mismatch": mismatch, "reason": reason})
     by_id = {r["id"]: r for r in rows}
     for row in rows:  # a part with no posture of its own takes the one above it
         seen, up = {row["id"]}, row

@@ -13,12 +13,13 @@ import networkx as nx
 
 from graph.analysis import _views
 from graph.analysis.cadence import CadencePolicy
-from graph.analysis.change import diff, take_snapshot
+from graph.analysis.change import diff, snapshot_accounts, take_snapshot
 from graph.analysis.coverage import coach_coverage
 from graph.analysis.gaps import find_gaps, gap_counts
 from graph.analysis.next_moves import next_moves
 from graph.analysis.outcome import decision_unit_outcome
 from graph.analysis.paths import strongest_paths
+from graph.analysis.posture import PosturePolicy, account_postures
 from graph.analysis.ranking import influence_ranking
 from graph.analysis.rollup import group_rollup
 from graph.exceptions import OpportunityNotFound
@@ -28,7 +29,7 @@ from graph.subgraph import NodeKind, node_key
 __all__ = ["paths_report", "coverage_report", "gaps_report", "portfolio_gaps_report", "influence_report",
            "outcome_report", "next_moves_report", "rollup_report", "snapshot_report", "snapshots_report",
            "diff_report", "snapshots_json", "top_account", "names_of", "opportunity_account", "paths_json", "coverage_json", "gaps_json", "influence_json",
-           "outcome_json", "next_moves_json", "rollup_json"]
+           "outcome_json", "next_moves_json", "rollup_json", "posture_json", "posture_report"]
 
 
 # ----- on a graph: the JSON the CLI prints and the API returns ---------------------------------
@@ -81,6 +82,26 @@ def next_moves_json(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None =
 def rollup_json(G: nx.MultiDiGraph, *, today: dt.date | None = None,
                 cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
     return group_rollup(G, today=today, cadence_policy=cadence_policy)
+
+
+def posture_json(G: nx.MultiDiGraph, *, previous: tuple[str | None, dict[str, dict]] = (None, {}),
+                 policy: PosturePolicy | None = None) -> dict[str, Any]:
+    """Suggested beside entered posture of every account in G; ``previous``: a snapshot's
+    label and accounts (:func:`~graph.analysis.change.snapshot_accounts`) for the trend."""
+    label, before = previous
+    rows = account_postures(G, policy=policy,
+                            previous_share={a: r.get("share_of_wallet") for a, r in before.items()})
+    for row in rows:
+        row["previous_posture"] = before[row["id"]].get("posture") if row["id"] in before else None
+    return {"account": G.graph["account_id"], "since": label, "accounts": rows, "counts": _posture_counts(rows)}
+
+
+def _posture_counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    suggested: dict[str, int] = {}
+    for row in rows:
+        if row["suggested"]:
+            suggested[row["suggested"]] = suggested.get(row["suggested"], 0) + 1
+    return {"accounts": len(rows), "mismatches": sum(r["mismatch"] for r in rows), "by_suggested": suggested}
 
 
 # ----- over a store ------------------------------------------------------------------------------
@@ -190,6 +211,19 @@ def next_moves_report(store: GraphStore, account_id: str, *, top: int = 5, today
 def rollup_report(store: GraphStore, account_id: str, *, today: dt.date | None = None,
                   cadence_policy: CadencePolicy | None = None) -> dict[str, Any]:
     return rollup_json(store.account_subgraph(account_id, as_of=today), today=today, cadence_policy=cadence_policy)
+
+
+def posture_report(store: GraphStore, account_id: str | None = None, *, since: str | None = None,
+                   policy: PosturePolicy | None = None) -> dict[str, Any]:
+    """The postures of one account and the parts below it or, with no account, of every
+    top-level account's hierarchy; the trend against snapshot ``since`` (default: the latest)."""
+    previous = snapshot_accounts(store, since)
+    if account_id is not None:
+        return posture_json(store.account_subgraph(account_id), previous=previous, policy=policy)
+    rows = []
+    for root in (a["id"] for a in store.list_accounts() if a["parent_id"] is None):
+        rows += posture_json(store.account_subgraph(root), previous=previous, policy=policy)["accounts"]
+    return {"account": None, "since": previous[0], "accounts": rows, "counts": _posture_counts(rows)}
 
 
 def snapshot_report(store: GraphStore, label: str) -> dict[str, Any]:

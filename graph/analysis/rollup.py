@@ -12,11 +12,13 @@ from graph.analysis import _views as v
 from graph.analysis.coverage import coach_reach
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.gaps import SEVERITIES, Gap, find_gaps
+from graph.analysis.posture import account_postures
 from graph.subgraph import NodeKind, node_key, split_key
 
 __all__ = ["group_rollup"]
 
-_COUNTS = ("contacts", "coaches", "supporters", "opponents", "deciders", "covered_deciders", "touched_contacts")
+_COUNTS = ("contacts", "coaches", "supporters", "opponents", "deciders", "covered_deciders", "touched_contacts",
+           "competitors")
 
 
 def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list[Gap] | None = None,
@@ -42,7 +44,10 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
         ``opponents``, ``deciders``, ``covered_deciders``, ``touched_contacts`` (contacts
         we have a relationship with), ``coverage`` (covered / deciders), ``gaps`` (by
         severity) and ``covered`` — true when at least one person there is reached by a
-        relationship of ours.
+        relationship of ours; beside ``tier`` and the entered ``posture``: ``share_of_wallet``,
+        ``suggested_posture``, ``effective_posture`` and ``posture_mismatch``
+        (:mod:`graph.analysis.posture`), and ``competitors`` in ``own``/``total``: the
+        contacts leaning to a rival.
 
     Examples
     --------
@@ -73,6 +78,7 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
         row["deciders"] += c in deciders
         row["covered_deciders"] += c in deciders and c in covered
         row["touched_contacts"] += c in touched
+        row["competitors"] += bool(G.nodes[c].get("competitor"))
     contact_account = {split_key(c)[1]: v.account_of(G, c) for c in v.contacts(G)}
     for gap in gaps:  # each gap counts once, where it lives: its (first) account or its last person's
         if gap.accounts:
@@ -81,6 +87,7 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
             place = next((contact_account[c] for c in reversed(gap.contacts) if c in contact_account), None)
         if place in own:
             own[place]["gaps"][gap.severity] += 1
+    postures = {node_key(NodeKind.ACCOUNT, p["id"]): p for p in account_postures(G)}
     children: dict[str, list[str]] = {}
     for a in own:
         parent = G.nodes[a].get("parent_id")
@@ -93,6 +100,9 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
         total["gaps"] = {s: own[a]["gaps"][s] + sum(kid["total"]["gaps"][s] for kid in kids) for s in SEVERITIES}
         return {"id": G.nodes[a]["id"], "name": G.nodes[a]["name"], "kind": G.nodes[a].get("account_kind"),
                 "tier": G.nodes[a].get("tier"), "posture": G.nodes[a].get("posture"),
+                "share_of_wallet": G.nodes[a].get("share_of_wallet"),
+                "suggested_posture": postures[a]["suggested"], "effective_posture": postures[a]["effective"],
+                "posture_mismatch": postures[a]["mismatch"],
                 "own": _finish(own[a]), "total": _finish(total), "accounts": kids}
 
     return node(G.graph["root"])

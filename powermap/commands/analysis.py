@@ -262,13 +262,13 @@ def next_moves_command(account: str, top: int, per_person: int, budget_ms: int, 
 @json_option
 def rollup(account: str, as_of: dt.date | None, policy_file: Path | None, as_json: bool) -> None:
     """Coverage and gaps of ACCOUNT rolled up its hierarchy: which parts of a group are
-    covered."""
+    covered, and each part's posture (entered, else suggested; `powermap posture`)."""
     with open_cli_store() as store:
         report = reports.rollup_report(store, account, today=as_of, cadence_policy=cadence_policy(policy_file))
     if as_json:
         print_json(report)
         return
-    table = Table("account", "contacts", "we touch", "coaches", "deciders covered", "gaps high/med/low")
+    table = Table("account", "posture", "contacts", "we touch", "coaches", "deciders covered", "gaps high/med/low")
     _rollup_rows(table, report, 0)
     out.print(table)
 
@@ -276,7 +276,10 @@ def rollup(account: str, as_of: dt.date | None, policy_file: Path | None, as_jso
 def _rollup_rows(table: Table, node: dict[str, Any], depth: int) -> None:
     total = node["total"]
     mark = "" if total["covered"] else " [red](untouched)[/]"
-    table.add_row("  " * depth + escape(node["name"]) + mark, str(total["contacts"]), str(total["touched_contacts"]),
+    posture = node.get("effective_posture") or ""
+    if node.get("suggested_posture") and node.get("posture") and node["suggested_posture"] != node["posture"]:
+        posture += f" [dim](suggested {node['suggested_posture']})[/]"
+    table.add_row("  " * depth + escape(node["name"]) + mark, posture, str(total["contacts"]), str(total["touched_contacts"]),
                   str(total["coaches"]), f"{total['covered_deciders']}/{total['deciders']} ({total['coverage']:.0%})",
                   "/".join(str(total["gaps"][s]) for s in ("high", "medium", "low")))
     for child in node["accounts"]:

@@ -114,16 +114,18 @@ def stats(as_json: bool) -> None:
 @app.command()
 @json_option
 def accounts(as_json: bool) -> None:
-    """Every account: id, name, parent, kind and its number of contacts."""
+    """Every account: id, name, parent, kind, tier, entered posture, our share of its
+    wallet and its number of contacts (`powermap posture` suggests a posture)."""
     with open_cli_store() as store:
         rows = store.list_accounts()
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "name", "parent", "kind", "tier", "posture", "contacts")
+    table = Table("id", "name", "parent", "kind", "tier", "posture", "share of wallet", "contacts")
     for row in rows:
+        share = f"{row['share_of_wallet']:.0%}" if row.get("share_of_wallet") is not None else ""
         table.add_row(*(str(row[c]) if row[c] is not None else "" for c in
-                        ("id", "name", "parent_id", "kind", "tier", "posture", "contacts")))
+                        ("id", "name", "parent_id", "kind", "tier", "posture")), share, str(row["contacts"]))
     out.print(table)
 
 
@@ -146,7 +148,8 @@ def show(account: str, as_json: bool) -> None:
 def _render_tree(node: dict, parent: Tree | None = None) -> Tree:
     label = f"[bold]{escape(node['name'])}[/] [dim]{node['id']} · {node.get('kind') or ''}" + (
         f" · tier {node['tier']}" if node.get("tier") else "") + (
-        f" · {node['posture']}" if node.get("posture") else "") + "[/]"
+        f" · {node['posture']}" if node.get("posture") else "") + (
+        f" · share of wallet {node['share_of_wallet']:.0%}" if node.get("share_of_wallet") is not None else "") + "[/]"
     branch = parent.add(label) if parent else Tree(label)
     for department in node["departments"]:
         _render_department(department, branch)

@@ -1,0 +1,76 @@
+"""Account strategy commands: posture (maintain / defend / attack) from share of wallet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from graph.analysis import reports
+from graph.analysis.posture import load_posture_policy
+from powermap.cli import app, escape, json_option, open_cli_store, out, print_json
+
+_POSTURE_STYLE = {"maintain": "green", "defend": "bold yellow", "attack": "cyan"}
+
+
+@app.command()
+@click.argument("account", required=False)
+@click.option("--all", "all_accounts", is_flag=True, help="Every top-level account and the parts below it.")
+@click.option("--since", metavar="LABEL",
+              help="Read the trend (and last quarter's posture) from this snapshot [default: the latest one].")
+@click.option("--posture-policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="The posture rules (TOML; copy graph/analysis/posture_policy.toml) [default: the shipped ones].")
+@json_option
+def posture(account: str | None, all_accounts: bool, since: str | None, policy_file: Path | None,
+            as_json: bool) -> None:
+    """Suggested posture of ACCOUNT and each part below it (or of every account with
+    --all): maintain (维护, we hold most of the wallet), defend (防御, a rival is
+    pushing or our share is sliding) or attack (进攻, low share, high potential), from
+    our share of wallet, its change since a snapshot, deciders leaning to a rival and
+    the tier. The entered posture is shown beside it; "≠" marks a disagreement, which
+    the gap report lists as posture_mismatch.
+
+    \b
+    Example: powermap snapshot --label 2026Q3   (each quarter)
+             powermap posture A-G1 --since 2026Q3
+    """
+    if bool(account) == all_accounts:
+        raise click.UsageError("give an ACCOUNT or --all (not both)")
+    policy = load_posture_policy(policy_file) if policy_file else None
+    with open_cli_store() as store:
+        report = reports.posture_report(store, account, since=since, policy=policy)
+    if as_json:
+        print_json(report)
+        return
+    table = Table("account", "tier", "share of wallet", "entered", "suggested", "rivals", "why",
+                  caption=f"trend since snapshot {report['since']}" if report["since"] else "no snapshot: trend unknown")
+    for row in report["accounts"]:
+        table.add_row(f"{escape(row['name'] or row['id'])} [dim]\\[{escape(row['id'])}][/]", row["tier"] or "",
+                      _share(row), _posture(row["entered"], row["previous_posture"]),
+                      ("[red]≠[/] " if row["mismatch"] else "") + _posture(row["suggested"], None),
+                      _rivals(row["rivals"]), escape(row["reason"]))
+    out.print(table)
+    counts = report["counts"]
+    out.print(f"{counts['accounts']} accounts, {counts['mismatches']} where the entered posture disagrees")
+
+
+def _share(row: dict) -> str:
+    if row["share_of_wallet"] is None:
+        return ""
+    change = row["share_change"]
+    trend = f" ({change:+.0%})" if change else ""
+    return f"{row['share_of_wallet']:.0%}{trend}"
+
+
+def _posture(value: str | None, previous: str | None) -> str:
+    if value is None:
+        return "—"
+    was = f" [dim](was {previous})[/]" if previous and previous != value else ""
+    return f"[{_POSTURE_STYLE.get(value, '')}]{value}[/]{was}"
+
+
+def _rivals(rivals: dict[str, int]) -> str:
+    """The two competitors most contacts lean to, and how many more."""
+    shown = ", ".join(f"{escape(k)} {n}" for k, n in list(rivals.items())[:2])
+    return shown + (f" +{len(rivals) - 2}" if len(rivals) > 2 else "")
