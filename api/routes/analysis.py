@@ -1,6 +1,6 @@
 """The analyses over HTTP: the same JSON as the CLI's ``--json``, on the graph the key may see.
 
-``/accounts/{id}/paths|coverage|gaps|influence|next-moves|rollup|posture``,
+``/accounts/{id}/paths|coverage|gaps|influence|next-moves|rollup|posture|competitors``,
 ``/opportunities/{id}/outcome``, ``/snapshots`` and ``/snapshots/diff``. The gap report is
 also served as CSV or XLSX (``?format=``), every cell neutralised against formula injection.
 
@@ -308,6 +308,27 @@ def posture(request: Request, account_id: str, store: StoreDep, who: ReadKey,
         return json_response(reports.posture_json(G, previous=previous))
 
     return _cached(request, who, compute)
+
+
+class CompetitorsOut(_Open):
+    account: str
+    leaning: dict[str, str]
+    competitors: list[dict[str, Any]]
+    deciders: list[dict[str, Any]]
+    opportunities: list[dict[str, Any]]
+    counts: dict[str, int]
+    names: dict[str, str]
+
+
+@router.get("/{account_id}/competitors", response_model=CompetitorsOut, summary="The competitor lens",
+            responses=errors(401, 404, 422))
+def competitors(request: Request, account_id: str, store: StoreDep, who: ReadKey,
+                opportunity: Annotated[str | None, Query(max_length=200, description="One deal's unit only.")] = None,
+                top: Annotated[int, Query(ge=1, le=50)] = 5) -> Response:
+    """Which rival each contact leans to, each rival's strongest people around the
+    deciders, and the deciders where a rival holds more than we do."""
+    return _cached(request, who, lambda: json_response(
+        reports.competitors_json(visible_account(store, who, account_id), opportunity=opportunity, top=top)))
 
 
 @opportunity_router.get("/{opportunity_id}/outcome", response_model=OutcomeOut,

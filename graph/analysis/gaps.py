@@ -18,6 +18,7 @@ import networkx as nx
 from graph.analysis import _views as v
 from graph.analysis._reach import Reach
 from graph.analysis.cadence import CadencePolicy, cadence_breaches
+from graph.analysis.competitors import rival_ties
 from graph.analysis.coverage import coach_reach
 from graph.analysis.posture import PosturePolicy, account_postures, default_posture_policy
 from graph.subgraph import EdgeType, NodeKind, split_key
@@ -28,7 +29,7 @@ __all__ = ["Gap", "GAP_TYPES", "SEVERITIES", "FAMILY", "GapFinder", "find_gaps",
 GAP_TYPES = (
     "uncovered_decider", "opposed_decider", "no_coach", "missing_line", "single_threaded", "gatekeeper_only",
     "stale_relationship", "no_executive_peer", "unknown_stance", "untouched_subsidiary", "single_point_of_failure",
-    "cadence_breach", "posture_mismatch",
+    "cadence_breach", "posture_mismatch", "competitor_coach",
 )
 SEVERITIES = ("high", "medium", "low")
 #: Which part of the finder produces each gap type (analyses that change one thing
@@ -38,7 +39,7 @@ FAMILY = {
     "single_threaded": "reach", "opposed_decider": "opposed", "no_coach": "coaches", "missing_line": "lines",
     "stale_relationship": "stale", "no_executive_peer": "peers", "unknown_stance": "unknown",
     "untouched_subsidiary": "untouched", "cadence_breach": "cadence",
-    "posture_mismatch": "posture",
+    "posture_mismatch": "posture", "competitor_coach": "competitors",
 }
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
@@ -222,7 +223,7 @@ class GapFinder:
                  "coaches": (self.coaches,), "lines": (self.lines,), "stale": (self.relationships,),
                  "peers": (self.executive_peers,), "unknown": (self.unknown_stances,),
                  "untouched": (self.untouched_parts,), "cadence": (self.cadence,),
-                 "posture": (self.posture_mismatches,)}
+                 "posture": (self.posture_mismatches,), "competitors": (self.competitor_coaches,)}
         self.gaps = []
         for family, methods in steps.items():
             if families is None or family in families:
@@ -377,6 +378,15 @@ class GapFinder:
             self.add("posture_mismatch", severity, people,
                      f"{p['name']} is marked {p['entered']}, but {p['reason']} suggests {p['suggested']}",
                      accounts=[f"{NodeKind.ACCOUNT}:{p['id']}"])
+
+    def competitor_coaches(self) -> None:
+        """A decider's adviser (someone who influences them) leans to a rival: the rival's coach."""
+        in_units = {c for o in v.opportunities(self.G) for c in v.opportunity_members(self.G, o)}
+        for d in self.deciders:
+            for u, rival, strength in rival_ties(self.G, d, reports_to_weight=0):
+                self.add("competitor_coach", "high" if d in in_units else "medium", [u, d],
+                         f"{self.name(u)} advises decider {self.name(d)} (weight {strength:.2f}) "
+                         f"and leans to {rival}")
 
     def untouched_parts(self) -> None:
         G = self.G

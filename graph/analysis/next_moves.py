@@ -241,6 +241,8 @@ def _stance_families(previous: int | None, stance: int) -> set[str]:
         families |= {"opposed", "lines", "reach"}  # a new supporter: counter-weight, line, cut point
     if stance == COACH:
         families.add("coaches")
+    if stance >= 2 > (previous if previous is not None else 0):
+        families.add("competitors")  # prefers us now: no longer the rival's coach
     return families
 
 
@@ -352,7 +354,7 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
     Each gap credits the action most likely to close it: a relationship with the decider
     nobody reaches (or reaches only through one person), with the executive who has no
     peer, with the senior people of an untouched part, renewing a stale relationship;
-    winning over the opposed decider, the person of unknown stance, the likeliest
+    winning over the opposed decider, the person of unknown stance, a rival's adviser, the likeliest
     supporter of a line or a coach-less unit; a cadence breach credits the meeting it
     asks for (the breach's own team member, the most senior first, with its most senior
     person). Each open deal credits winning over its deciders who are not for us and its
@@ -385,6 +387,8 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
             credit(relate, people[-1], w)
         elif gap.type in ("opposed_decider", "unknown_stance"):
             credit(win, people[-1], w)
+        elif gap.type == "competitor_coach":  # win the rival's adviser over
+            credit(win, people[0], w)
         elif gap.type == "missing_line":
             credit(win, likeliest(people), w)
         elif gap.type == "no_coach":

@@ -14,6 +14,7 @@ import networkx as nx
 from graph.analysis import _views
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.change import diff, snapshot_accounts, take_snapshot
+from graph.analysis.competitors import competitor_lens
 from graph.analysis.coverage import coach_coverage
 from graph.analysis.gaps import find_gaps, gap_counts
 from graph.analysis.next_moves import next_moves
@@ -29,7 +30,8 @@ from graph.subgraph import NodeKind, node_key
 __all__ = ["paths_report", "coverage_report", "gaps_report", "portfolio_gaps_report", "influence_report",
            "outcome_report", "next_moves_report", "rollup_report", "snapshot_report", "snapshots_report",
            "diff_report", "snapshots_json", "top_account", "names_of", "opportunity_account", "paths_json", "coverage_json", "gaps_json", "influence_json",
-           "outcome_json", "next_moves_json", "rollup_json", "posture_json", "posture_report"]
+           "outcome_json", "next_moves_json", "rollup_json", "posture_json", "posture_report",
+           "competitors_json", "competitors_report"]
 
 
 # ----- on a graph: the JSON the CLI prints and the API returns ---------------------------------
@@ -102,6 +104,32 @@ def _posture_counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
         if row["suggested"]:
             suggested[row["suggested"]] = suggested.get(row["suggested"], 0) + 1
     return {"accounts": len(rows), "mismatches": sum(r["mismatch"] for r in rows), "by_suggested": suggested}
+
+
+def competitors_json(G: nx.MultiDiGraph, *, opportunity: str | None = None, top: int = 5) -> dict[str, Any]:
+    """The competitor lens of G, or of one opportunity's unit: its members' leanings, its
+    deciders, and each rival's people among the members or holding its deciders (with
+    ``opportunity``: the deal's row). Raises OpportunityNotFound for an opportunity not in G."""
+    report = competitor_lens(G, top=top)
+    if opportunity is None:
+        return report
+    deal = next((o for o in report["opportunities"] if o["id"] == opportunity), None)
+    if deal is None:
+        raise OpportunityNotFound(opportunity)
+    members = set(_views.opportunity_members(G, node_key(NodeKind.OPPORTUNITY, opportunity)))
+    ids = {k.split(":", 1)[1] for k in members}
+    unit = {d["id"] for d in report["deciders"] if d["id"] in ids}
+    rivals = []
+    for rival in report["competitors"]:
+        strongest = [{**p, "deciders": [d for d in p["deciders"] if d in unit]} for p in rival["strongest"]
+                     if unit & set(p["deciders"])]
+        contacts = [c for c in rival["contacts"] if c in ids]
+        if contacts or strongest:
+            rivals.append({**rival, "contacts": contacts, "deciders": [d for d in rival["deciders"] if d in ids],
+                           "strongest": strongest})
+    return {**report, "opportunity": deal, "competitors": rivals,
+            "leaning": {c: r for c, r in report["leaning"].items() if c in ids},
+            "deciders": [d for d in report["deciders"] if d["id"] in ids]}
 
 
 # ----- over a store ------------------------------------------------------------------------------
@@ -224,6 +252,11 @@ def posture_report(store: GraphStore, account_id: str | None = None, *, since: s
     for root in (a["id"] for a in store.list_accounts() if a["parent_id"] is None):
         rows += posture_json(store.account_subgraph(root), previous=previous, policy=policy)["accounts"]
     return {"account": None, "since": previous[0], "accounts": rows, "counts": _posture_counts(rows)}
+
+
+def competitors_report(store: GraphStore, account_id: str, *, opportunity: str | None = None,
+                       top: int = 5) -> dict[str, Any]:
+    return competitors_json(store.account_subgraph(account_id), opportunity=opportunity, top=top)
 
 
 def snapshot_report(store: GraphStore, label: str) -> dict[str, Any]:

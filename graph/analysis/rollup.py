@@ -9,6 +9,7 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis import _views as v
+from graph.analysis.competitors import leans_to
 from graph.analysis.coverage import coach_reach
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.gaps import SEVERITIES, Gap, find_gaps
@@ -46,8 +47,8 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
         severity) and ``covered`` — true when at least one person there is reached by a
         relationship of ours; beside ``tier`` and the entered ``posture``: ``share_of_wallet``,
         ``suggested_posture``, ``effective_posture`` and ``posture_mismatch``
-        (:mod:`graph.analysis.posture`), and ``competitors`` in ``own``/``total``: the
-        contacts leaning to a rival.
+        (:mod:`graph.analysis.posture`), and in ``own``/``total`` ``competitors`` (the
+        contacts leaning to a rival) and ``rivals`` (competitor → those contacts, most first).
 
     Examples
     --------
@@ -67,7 +68,7 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
     covered = set().union(*reach.values()) if reach else set()
     deciders = set(v.deciders(G))
     touched = {c for _, c, _ in v.relationships(G)}
-    own: dict[str, dict[str, Any]] = {a: {k: 0 for k in _COUNTS} | {"gaps": {s: 0 for s in SEVERITIES}}
+    own: dict[str, dict[str, Any]] = {a: {k: 0 for k in _COUNTS} | {"gaps": {s: 0 for s in SEVERITIES}, "rivals": {}}
                                       for a in v.accounts(G)}
     for c in v.contacts(G):
         row = own[v.account_of(G, c)]
@@ -78,7 +79,10 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
         row["deciders"] += c in deciders
         row["covered_deciders"] += c in deciders and c in covered
         row["touched_contacts"] += c in touched
-        row["competitors"] += bool(G.nodes[c].get("competitor"))
+        rival = leans_to(G, c)
+        if rival:
+            row["competitors"] += 1
+            row["rivals"][rival] = row["rivals"].get(rival, 0) + 1
     contact_account = {split_key(c)[1]: v.account_of(G, c) for c in v.contacts(G)}
     for gap in gaps:  # each gap counts once, where it lives: its (first) account or its last person's
         if gap.accounts:
@@ -98,6 +102,11 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
         kids = [node(k) for k in sorted(children.get(a, ()))]
         total = {k: own[a][k] + sum(kid["total"][k] for kid in kids) for k in _COUNTS}
         total["gaps"] = {s: own[a]["gaps"][s] + sum(kid["total"]["gaps"][s] for kid in kids) for s in SEVERITIES}
+        rivals = dict(own[a]["rivals"])
+        for kid in kids:
+            for rival, n in kid["total"]["rivals"].items():
+                rivals[rival] = rivals.get(rival, 0) + n
+        total["rivals"] = rivals
         return {"id": G.nodes[a]["id"], "name": G.nodes[a]["name"], "kind": G.nodes[a].get("account_kind"),
                 "tier": G.nodes[a].get("tier"), "posture": G.nodes[a].get("posture"),
                 "share_of_wallet": G.nodes[a].get("share_of_wallet"),
@@ -110,6 +119,7 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
 
 def _finish(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
+    out["rivals"] = dict(sorted(row["rivals"].items(), key=lambda kv: (-kv[1], kv[0])))
     out["coverage"] = round(row["covered_deciders"] / row["deciders"], 4) if row["deciders"] else 0.0
     out["covered"] = row["touched_contacts"] > 0
     return out

@@ -1,4 +1,5 @@
-"""Account strategy commands: posture (maintain / defend / attack) from share of wallet."""
+"""Account strategy commands: posture (maintain / defend / attack) from share of wallet,
+and the competitor lens."""
 
 from __future__ import annotations
 
@@ -53,6 +54,52 @@ def posture(account: str | None, all_accounts: bool, since: str | None, policy_f
     out.print(table)
     counts = report["counts"]
     out.print(f"{counts['accounts']} accounts, {counts['mismatches']} where the entered posture disagrees")
+
+
+@app.command()
+@click.argument("account")
+@click.option("--opportunity", metavar="OPPORTUNITY", help="Only this opportunity's decision unit.")
+@click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="How many of each rival's strongest people to list.")
+@json_option
+def competitors(account: str, opportunity: str | None, top: int, as_json: bool) -> None:
+    """The competitor lens (友商) of ACCOUNT: which rival each contact leans to (their
+    `competitor`, unless they support us more than rivals), each rival's strongest people
+    among and around the deciders (its "coaches"), and the deciders where a rival's hold
+    is stronger than ours (our strongest path against their strongest tie).
+
+    \b
+    Example: powermap competitors A-G1 --opportunity O2
+    """
+    with open_cli_store() as store:
+        report = reports.competitors_report(store, account, opportunity=opportunity, top=top)
+    if as_json:
+        print_json(report)
+        return
+    names = report["names"]
+
+    def named(i: str) -> str:
+        return f"{escape(names.get(i, i))} [dim]\\[{escape(i)}][/]"
+
+    if "opportunity" in report:
+        deal = report["opportunity"]
+        out.print(f"[bold]{escape(deal['name'] or deal['id'])}[/]: named rival {escape(deal['competitor'] or '—')}")
+    for rival in report["competitors"]:
+        out.print(f"[bold]{escape(rival['name'])}[/]: {len(rival['contacts'])} contacts lean to it, "
+                  f"{len(rival['deciders'])} of them deciders")
+        for person in rival["strongest"]:
+            held = ", ".join(named(d) for d in person["deciders"] if d != person["id"])
+            out.print(f"  {named(person['id'])}{' (decider)' if person['decider'] else ''} "
+                      f"{person['strength']:.2f}" + (f" → {held}" if held else ""))
+    thinner = [d for d in report["deciders"] if d["thinner"]]
+    if thinner:
+        table = Table("decider thinner than a rival", "ours", "theirs")
+        for d in thinner:
+            table.add_row(named(d["id"]), f"{d['ours']:.2f}",
+                          ", ".join(f"{escape(k)} {x:.2f}" for k, x in d["theirs"].items()))
+        out.print(table)
+    out.print(f"{len(report['leaning'])} contacts lean to a rival; ours is thinner at {len(thinner)} "
+              f"of {len(report['deciders'])} deciders")
 
 
 def _share(row: dict) -> str:
