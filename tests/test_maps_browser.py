@@ -195,3 +195,31 @@ def test_powermap_map_writes_html_and_png(demo, tmp_path):
 
     assert Image.open(tmp_path / "org.png").size == (800, 600)
     assert main(["--db", db, "map", "A-G1", "-o", str(tmp_path / "org.txt")]) == 2
+
+
+def test_competitor_filter_shows_only_the_people_leaning_to_that_rival(demo, tmp_path):
+    """The org chart's competitor filter, preset from the address as the select would set it:
+    in Chromium every card but those leaning to Siemens is hidden; the influence map's
+    network shows only them (and our team)."""
+    from graph.analysis.competitors import leans_to
+
+    store, _ = demo
+    G = store.account_subgraph("A-G1")
+    siemens = {d["id"] for n, d in G.nodes(data=True) if d["kind"] == "contact" and leans_to(G, n) == "Siemens"}
+    assert siemens
+    data = org_map(G)
+    assert "Siemens" in data.extra["competitors"]
+    page = tmp_path / "org.html"
+    page.write_text(map_page(data, inline=True), encoding="utf-8")
+    dom = browse(page.as_uri() + "?competitor=Siemens", tmp_path)
+    assert attribute(dom, "data-ready") == "1"
+    cards = re.findall(r'<[a-z]+ [^>]*class="card[^"]*"[^>]*>', dom)
+    shown = {re.search(r'data-id="contact:([^"]+)"', c).group(1) for c in cards
+             if "hidden" not in c and 'data-id="contact:' in c}
+    assert shown == siemens
+    network = influence_map(G)
+    page = tmp_path / "influence.html"
+    page.write_text(map_page(network, inline=True), encoding="utf-8")
+    dom = browse(page.as_uri() + "?competitor=Siemens", tmp_path)
+    kept = [n for n in network.network.nodes if n["kind"] != "contact" or n.get("competitor") == "Siemens"]
+    assert int(attribute(dom, "data-drawn")) == len(kept) < len(network.network.nodes)

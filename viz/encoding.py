@@ -41,7 +41,7 @@ _TEXT = {
         "severity": "Severity", "type": "Type", "explanation": "Finding", "people": "People", "show": "show on map",
         "no_script": "This map needs JavaScript.",
         "maintain": "maintain", "defend": "defend", "attack": "attack", "share_of_wallet": "Share of wallet",
-        "suggested": "suggested",
+        "suggested": "suggested", "competitor": "Leans to rival",
     },
     "zh": {
         "stance": "态度", "-1": "反对", "0": "中立", "1": "支持", "2": "倾向我方", "3": "教练 ★",
@@ -56,6 +56,7 @@ _TEXT = {
         "severity": "严重度", "type": "类型", "explanation": "发现", "people": "人员", "show": "在图中显示",
         "no_script": "此地图需要启用 JavaScript。",
         "maintain": "维护", "defend": "防御", "attack": "进攻", "share_of_wallet": "份额占有率", "suggested": "建议",
+        "competitor": "倾向友商",
     },
 }
 

@@ -22,6 +22,7 @@ from pyvis.network import Network
 from graph.analysis import find_gaps, strongest_paths
 from graph.analysis._views import deciders, department_kind, team
 from graph.analysis.cadence import CadencePolicy
+from graph.analysis.competitors import leans_to
 from graph.analysis.outcome import decision_unit_outcome
 from graph.analysis.ranking import influence_ranking
 from graph.analysis.rollup import group_rollup
@@ -101,7 +102,7 @@ def _person(G: nx.MultiDiGraph, key: str, *, lang: str, pii: bool, score: float,
     node = {"id": key, "label": label, "tip": _tip(G, key, lang, pii), "kind": d["kind"],
             "record": d["id"], "name": name, "department": department_kind(G, key) or "",
             "department_id": d.get("department_id") or "", "roles": list(d.get("roles") or ()),
-            "stance": d.get("stance"),
+            "stance": d.get("stance"), "competitor": leans_to(G, key) if d["kind"] == NodeKind.CONTACT else None,
             **node_style(d["kind"], stance=d.get("stance"), roles=tuple(d.get("roles") or ()), score=score)}
     if at is not None:
         node["x"], node["y"] = at
@@ -170,7 +171,7 @@ def org_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, today: d
         name = short(d.get("name") or d["id"])
         nodes.append({"id": key, "kind": "contact", "record": d["id"], "name": name,
                       "label": ("★ " if d.get("stance") == 3 else "") + name, "title": short(d.get("title"), 48),
-                      "roles": list(d.get("roles") or ()), "stance": d.get("stance"),
+                      "roles": list(d.get("roles") or ()), "stance": d.get("stance"), "competitor": leans_to(G, key),
                       "department_id": d.get("department_id") or "", "account_id": d.get("account_id") or "",
                       "known": [marks[t] for t in sorted(ties.get(key, []), key=lambda t: marks[t])],
                       "gap": worst.get(key), "gaps": count.get(key, 0)})
@@ -187,7 +188,8 @@ def org_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, today: d
                   "panels": person_panels(G, contacts + team_keys, lang=lang, pii=pii, gaps=found, today=today,
                                           cadence_policy=cadence_policy,
                                           moves=not groups["large"] if moves is None else moves),
-                  "departments": _department_choices(G), "why": plain(reason.strip())[:300] if reason and reason.strip() else None}
+                  "departments": _department_choices(G), "competitors": _competitor_choices(G),
+                  "why": plain(reason.strip())[:300] if reason and reason.strip() else None}
     data.departments = [c[0] for c in data.extra["departments"]]
     coaches = sum(1 for n in nodes if n["stance"] == 3)
     data.facts = [f"{len(contacts)} {text(lang, 'contacts')}",
@@ -208,8 +210,13 @@ def _people_extra(G: nx.MultiDiGraph, people: list[str], *, lang: str, pii: bool
     """What a network map of people adds to its data: the words, the department
     filter's names and the person panels (next moves up to a large account's size)."""
     large = sum(1 for _, d in G.nodes(data=True) if d["kind"] == NodeKind.CONTACT) > LARGE_ACCOUNT
-    return {"words": words(lang), "departments": _department_choices(G),
+    return {"words": words(lang), "departments": _department_choices(G), "competitors": _competitor_choices(G),
             "panels": person_panels(G, people, lang=lang, pii=pii, moves=not large)}
+
+
+def _competitor_choices(G: nx.MultiDiGraph) -> list[str]:
+    """The competitors someone in G leans to, for the competitor filter."""
+    return sorted({r for n, d in G.nodes(data=True) if d["kind"] == NodeKind.CONTACT and (r := leans_to(G, n))})
 
 
 def _department_choices(G: nx.MultiDiGraph) -> list[list[str]]:

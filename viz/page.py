@@ -129,7 +129,9 @@ def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None 
                    f'<label for="filter-role">{_e(t("role"))}</label>'
                    f'<select id="filter-role"><option value="">{_e(t("all"))}</option></select>'
                    f'<label for="filter-stance">{_e(t("stance"))}</label>'
-                   f'<select id="filter-stance"><option value="">{_e(t("all"))}</option></select>')
+                   f'<select id="filter-stance"><option value="">{_e(t("all"))}</option></select>'
+                   f'<label for="filter-competitor">{_e(t("competitor"))}</label>'
+                   f'<select id="filter-competitor"><option value="">{_e(t("all"))}</option></select>')
     if org:
         boxes = "".join(f'<label><input type="checkbox" data-layer="{layer}">{_e(t(word))}</label>'
                         for layer, word in (("reports_to", "layer_reports"), ("influences", "layer_influence"),

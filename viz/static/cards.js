@@ -274,7 +274,7 @@
   });
 
   // ----- filters (department names, role and stance words) and search as you type
-  const filters = { department: "", role: "", stance: "" };
+  const filters = { department: "", role: "", stance: "", competitor: "" };
   function fill(select_, values, key) {
     if (!select_) { return; }
     values.forEach(function (v) {
@@ -289,10 +289,13 @@
     .map(function (r) { return [r, say(r)]; }), "role");
   fill(document.getElementById("filter-stance"), ["3", "2", "1", "0", "-1", "unknown"]
     .map(function (s) { return [s, s === "unknown" ? say("unknown_short") : say(s)]; }), "stance");
+  fill(document.getElementById("filter-competitor"), (data.competitors || []).map(function (c) { return [c, c]; }),
+    "competitor");
   function keep(n) {
     if (n.kind !== "contact") { return true; }
     if (filters.department && n.department_id !== filters.department) { return false; }
     if (filters.role && (n.roles || []).indexOf(filters.role) < 0) { return false; }
+    if (filters.competitor && n.competitor !== filters.competitor) { return false; }
     if (filters.stance) {
       const s = n.stance === null || n.stance === undefined ? "unknown" : String(n.stance);
       if (s !== filters.stance) { return false; }
@@ -300,7 +303,7 @@
     return true;
   }
   function apply() {
-    const active = filters.department || filters.role || filters.stance;
+    const active = filters.department || filters.role || filters.stance || filters.competitor;
     data.nodes.forEach(function (n) {
       const ok = keep(n);
       cardOf[n.id].hidden = !ok;
@@ -355,6 +358,15 @@
       if (n.title) { li.appendChild(el("span", "note", " " + n.title)); }
       list.appendChild(li);
     });
+  }
+
+  // ----- the competitor filter preset from the address (?competitor=Siemens)
+  const preset = new URLSearchParams(location.search).get("competitor");
+  const rivalSelect = document.getElementById("filter-competitor");
+  if (preset && rivalSelect && (data.competitors || []).indexOf(preset) >= 0) {
+    rivalSelect.value = preset;
+    filters.competitor = preset;
+    apply();
   }
 
   // ----- focus (from the gap report), then ready

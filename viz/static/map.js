@@ -61,7 +61,7 @@
   });
 
   // ----- filters: department (names), role and stance (words)
-  var filters = { department: "", role: "", stance: "" };
+  var filters = { department: "", role: "", stance: "", competitor: "" };
   function fill(select, values, label) {
     if (!select) { return; }
     values.forEach(function (v) {
@@ -77,11 +77,14 @@
     .map(function (r) { return [r, say(r)]; }), "role");
   fill(document.getElementById("filter-stance"), ["3", "2", "1", "0", "-1", "unknown"]
     .map(function (s) { return [s, s === "unknown" ? say("unknown_short") : say(s)]; }), "stance");
+  fill(document.getElementById("filter-competitor"), (data.competitors || []).map(function (c) { return [c, c]; }),
+    "competitor");
 
   function keep(n) {
     if (n.kind !== "contact") { return true; }
     if (filters.department && n.department_id !== filters.department) { return false; }
     if (filters.role && (n.roles || []).indexOf(filters.role) < 0) { return false; }
+    if (filters.competitor && n.competitor !== filters.competitor) { return false; }
     if (filters.stance) {
       var s = n.stance === null || n.stance === undefined ? "unknown" : String(n.stance);
       if (s !== filters.stance) { return false; }
@@ -91,6 +94,15 @@
   function apply() {
     nodes.update(nodes.get().map(function (n) { return { id: n.id, hidden: !keep(n) }; }));
     body.setAttribute("data-drawn", String(visibleCount()));
+  }
+
+  // the competitor filter preset from the address (?competitor=Siemens)
+  var preset = new URLSearchParams(location.search).get("competitor");
+  var rivalSelect = document.getElementById("filter-competitor");
+  if (preset && rivalSelect && (data.competitors || []).indexOf(preset) >= 0) {
+    rivalSelect.value = preset;
+    filters.competitor = preset;
+    apply();
   }
 
   // ----- search as you type: selects the people whose name or title matches, says when none does
