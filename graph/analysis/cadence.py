@@ -39,7 +39,7 @@ from graph.exceptions import PowermapError
 from graph.subgraph import EdgeType, NodeKind, split_key
 from graph.vocabulary import Level, TeamRole, Tier
 
-__all__ = ["TierCadence", "CadencePolicy", "default_policy", "load_policy", "cadence_breaches"]
+__all__ = ["TierCadence", "CadencePolicy", "default_policy", "load_policy", "read_policy_file", "cadence_breaches"]
 
 
 @dataclass(frozen=True)
@@ -136,11 +136,15 @@ def default_policy() -> CadencePolicy:
 
 def load_policy(path: str | Path) -> CadencePolicy:
     """A policy file. Raises PowermapError when it cannot be read or is not valid."""
+    return CadencePolicy.from_toml(read_policy_file(path, "cadence policy"), source=str(path))
+
+
+def read_policy_file(path: str | Path, what: str) -> str:
+    """The text of a policy file (UTF-8). Raises PowermapError naming ``what`` when unreadable."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except OSError as err:
-        raise PowermapError(f"cannot read cadence policy {path}: {err.strerror or err}") from err
-    return CadencePolicy.from_toml(text, source=str(path))
+        raise PowermapError(f"cannot read {what} {path}: {err.strerror or err}") from err
 
 
 def cadence_breaches(G: nx.MultiDiGraph, *, today: dt.date | None = None,

@@ -34,6 +34,7 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis import _views as v
+from graph.analysis.cadence import read_policy_file
 from graph.exceptions import PowermapError
 from graph.subgraph import NodeKind, node_key, split_key
 from graph.vocabulary import Posture, Tier
@@ -135,11 +136,7 @@ def default_posture_policy() -> PosturePolicy:
 
 def load_posture_policy(path: str | Path) -> PosturePolicy:
     """A posture policy file. Raises PowermapError when it cannot be read or is not valid."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise PowermapError(f"cannot read posture policy {path}: {err.strerror or err}") from err
-    return PosturePolicy.from_toml(text, source=str(path))
+    return PosturePolicy.from_toml(read_policy_file(path, "posture policy"), source=str(path))
 
 
 def account_postures(G: nx.MultiDiGraph, *, policy: PosturePolicy | None = None,
