@@ -77,7 +77,8 @@ def person_panels(G: nx.MultiDiGraph, people: list[str], *, lang: str, pii: bool
             named.setdefault(node_key(NodeKind.CONTACT, c), []).append((g.severity, plain(g.explanation)))
     concerns: dict[str, list[str]] = {}
     if moves:
-        for m in next_moves(G, top=10, today=today, cadence_policy=cadence_policy):
+        # every candidate tried (no wall-clock budget): the same panels however loaded the machine
+        for m in next_moves(G, top=10, today=today, cadence_policy=cadence_policy, time_budget=None):
             concerns.setdefault(node_key(NodeKind.CONTACT, m["contact"]), []).append(plain(m["description"]))
             if m.get("team"):
                 concerns.setdefault(node_key(NodeKind.TEAM, m["team"]), []).append(plain(m["description"]))
