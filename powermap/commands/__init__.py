@@ -13,7 +13,7 @@ __all__ = ["COMMANDS"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("data", "Import spreadsheets or a Salesforce export."),
     "stats": ("data", "Counts of everything in the store (accounts, contacts, edges …)."),
-    "accounts": ("data", "Every account: id, name, parent, kind and its number of contacts."),
+    "accounts": ("data", 'Every account: id, name, parent, kind, tier, entered posture, our share of its wallet and its number of contacts (`powermap posture` suggests a posture).'),
     "show": ("data", "The tree of ACCOUNT (an id from `powermap accounts`): group → subsidiaries → departments → "
                      "contacts with title, level, buying roles and stance."),
     "demo": ("data", "Load the bundled demo data (a group customer with bases, purchasing windows, 150+ contacts, "
@@ -42,8 +42,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                "deals it serves, ranked by the gaps they close and the deals' support they "
                                "add (weighed by what each deal puts at stake: value, stage and how its unit "
                                "decides)."),
-    "rollup": ("analysis", "Coverage and gaps of ACCOUNT rolled up its hierarchy: which parts of a group are "
-                           "covered."),
+    "rollup": ("analysis", "Coverage and gaps of ACCOUNT rolled up its hierarchy: which parts of a group are covered, and each part's posture (entered, else suggested; `powermap posture`)."),
+    "posture": ("strategy", 'Suggested posture of ACCOUNT and each part below it (or of every account with --all): maintain (维护, we hold most of the wallet), defend (防御, a rival is pushing or our share is sliding) or attack (进攻, low share, high potential), from our share of wallet, its change since a snapshot, deciders leaning to a rival and the tier.'),
+    "competitors": ("strategy", 'The competitor lens (友商) of ACCOUNT: which rival each contact leans to (their `competitor`, unless they support us more than rivals), each rival\'s strongest people among and around the deciders (its "coaches"), and the deciders where a rival\'s hold is stronger than ours (our strongest path against their strongest tie).'),
     "snapshot": ("analysis", "Freeze the whole graph under --label, to compare later with `powermap diff`."),
     "diff": ("analysis", "What changed from snapshot OLD to NEW (another snapshot, or `current`, the default): "
                          "stances, people, relationships, coverage and gaps."),
