@@ -307,7 +307,7 @@ def posture(request: Request, account_id: str, store: StoreDep, who: ReadKey,
             raise not_found("snapshot", err.record_id) from None
         return json_response(reports.posture_json(G, previous=previous))
 
-    return _cached(request, who, compute)
+    return _cached(request, store, who, compute)
 
 
 class CompetitorsOut(_Open):
@@ -327,7 +327,7 @@ def competitors(request: Request, account_id: str, store: StoreDep, who: ReadKey
                 top: Annotated[int, Query(ge=1, le=50)] = 5) -> Response:
     """Which rival each contact leans to, each rival's strongest people around the
     deciders, and the deciders where a rival holds more than we do."""
-    return _cached(request, who, lambda: json_response(
+    return _cached(request, store, who, lambda: json_response(
         reports.competitors_json(visible_account(store, who, account_id), opportunity=opportunity, top=top)))
 
 
