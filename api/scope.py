@@ -27,7 +27,7 @@ from importers.tabular import RawTable
 __all__ = ["enforce_scope"]
 
 _NOUN = {"accounts": "account", "departments": "department", "contacts": "contact", "team": "team member",
-         "opportunities": "opportunity"}
+         "opportunities": "opportunity", "plans": "plan action"}
 
 
 def _text(value: Any) -> str | None:
@@ -153,6 +153,7 @@ def enforce_scope(tables: list[RawTable], view: View) -> None:
     owned_ok("departments", lambda d: store.get("departments", d))
     owned_ok("contacts", lambda c: store.get("contacts", c))
     owned_ok("opportunities", lambda o: store.get("opportunities", o))
+    owned_ok("plans", lambda p: store.get("plans", p))
 
     imported_team: set[str] = set()
     for raw, i in rows("team"):
@@ -197,6 +198,8 @@ def enforce_scope(tables: list[RawTable], view: View) -> None:
         "influence": (("source_id", "contacts", contact_ok), ("target_id", "contacts", contact_ok)),
         "opportunity_members": (("opportunity_id", "opportunities", opportunity_ok),
                                 ("contact_id", "contacts", contact_ok)),
+        "plans": (("contact_id", "contacts", contact_ok), ("owner_id", "team", team_ok),
+                  ("closed_by", "team", team_ok), ("opportunity_id", "opportunities", opportunity_ok)),
     }
     for table, columns in checks.items():
         for raw, i in rows(table):

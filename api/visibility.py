@@ -30,7 +30,7 @@ def record_account(table: str, row: Mapping[str, Any]) -> str | None:
     """The account a record of an account-owned table belongs to."""
     if table == "accounts":
         return row["id"]
-    if table in ("departments", "contacts", "opportunities"):
+    if table in ("departments", "contacts", "opportunities", "plans"):
         return row["account_id"]
     return None
 

@@ -96,6 +96,7 @@ class Label(str, enum.Enum):
     TEAM_MEMBER = "TeamMember"
     OPPORTUNITY = "Opportunity"
     INTERACTION = "Interaction"
+    PLAN_ACTION = "PlanAction"
     SNAPSHOT = "Snapshot"
     #: one node whose ``version`` every write transaction replaces (:data:`BUMP_VERSION`)
     GRAPH = "PowermapGraph"
@@ -113,6 +114,9 @@ class RelType(str, enum.Enum):
     INFLUENCES = "INFLUENCES"
     INVOLVES = "INVOLVES"
     PARTICIPANT = "PARTICIPANT"
+    TARGETS = "TARGETS"
+    ASSIGNED_TO = "ASSIGNED_TO"
+    SERVES = "SERVES"
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,7 @@ NODE_LABEL: dict[str, Label] = {
     "team": Label.TEAM_MEMBER,
     "opportunities": Label.OPPORTUNITY,
     "interactions": Label.INTERACTION,
+    "plans": Label.PLAN_ACTION,
 }
 
 
@@ -202,6 +207,10 @@ LINKS: tuple[Link, ...] = (
     Link("interactions", "account_id", RelType.IN_ACCOUNT, Label.ACCOUNT),
     Link("interactions", "team_ids", RelType.PARTICIPANT, Label.TEAM_MEMBER, many=True),
     Link("interactions", "contact_ids", RelType.PARTICIPANT, Label.CONTACT, many=True),
+    Link("plans", "account_id", RelType.IN_ACCOUNT, Label.ACCOUNT),
+    Link("plans", "contact_id", RelType.TARGETS, Label.CONTACT),
+    Link("plans", "owner_id", RelType.ASSIGNED_TO, Label.TEAM_MEMBER),
+    Link("plans", "opportunity_id", RelType.SERVES, Label.OPPORTUNITY),
 )
 
 #: node table → its hierarchy column (what :meth:`GraphStore.parents` reads)
@@ -209,7 +218,7 @@ HIERARCHY: dict[str, str] = {name: spec.hierarchy for name, spec in TABLES.items
 
 A, D, C, T, O, S = (Label.ACCOUNT.value, Label.DEPARTMENT.value, Label.CONTACT.value,
                     Label.TEAM_MEMBER.value, Label.OPPORTUNITY.value, Label.SNAPSHOT.value)
-I = Label.INTERACTION.value
+I, P = Label.INTERACTION.value, Label.PLAN_ACTION.value
 R = {t.name: t.value for t in RelType}
 
 
@@ -238,7 +247,8 @@ def _schema() -> tuple[Statement, ...]:
     for table, column in (("accounts", "parent_id"), ("departments", "account_id"),
                           ("departments", "parent_id"), ("contacts", "account_id"),
                           ("contacts", "department_id"), ("contacts", "reports_to"),
-                          ("opportunities", "account_id"), ("interactions", "account_id")):
+                          ("opportunities", "account_id"), ("interactions", "account_id"),
+                          ("plans", "account_id"), ("plans", "contact_id")):
         statements.append(_define(
             f"schema.index.{table}.{column}",
             f"CREATE INDEX powermap_{table}_{column} IF NOT EXISTS "
@@ -365,6 +375,7 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
             d("accounts.contacts", f"MATCH (c:{C}) WHERE c.account_id = $id DETACH DELETE c"),
             d("accounts.opportunities", f"MATCH (o:{O}) WHERE o.account_id = $id DETACH DELETE o"),
             d("accounts.interactions", f"MATCH (i:{I}) WHERE i.account_id = $id DETACH DELETE i"),
+            d("accounts.plans", f"MATCH (p:{P}) WHERE p.account_id = $id DETACH DELETE p"),
             d("accounts.sub_departments", f"MATCH (gone:{D}) WHERE gone.account_id = $id "
                                           f"MATCH (sub:{D}) WHERE sub.parent_id = gone.id SET sub.parent_id = null"),
             d("accounts.departments", f"MATCH (x:{D}) WHERE x.account_id = $id DETACH DELETE x"),
@@ -373,6 +384,7 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
         "contacts": (
             d("contacts.reports_to", f"MATCH (m:{C}) WHERE m.reports_to = $id SET m.reports_to = null"),
             d("contacts.interactions", _leave_interactions("contact_ids", f"MATCH (gone:{C} {{id: $id}})")),
+            d("contacts.plans", f"MATCH (p:{P}) WHERE p.contact_id = $id DETACH DELETE p"),
             d("contacts.node", f"MATCH (n:{C} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
         ),
         "departments": (
@@ -384,7 +396,9 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
                  d("team.node", f"MATCH (n:{T} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
         "interactions": (
             d("interactions.node", f"MATCH (n:{I} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
+        "plans": (d("plans.node", f"MATCH (n:{P} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
         "opportunities": (
+            d("opportunities.plans", f"MATCH (p:{P}) WHERE p.opportunity_id = $id SET p.opportunity_id = null"),
             d("opportunities.node", f"MATCH (n:{O} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
     }
     for table, e in EDGES.items():
@@ -651,7 +665,7 @@ GRAPH_VERSION = _define("version.read", f"""
 #: delete up to ``$limit`` of powermap's nodes with their relationships; run until it deletes 0
 CLEAR = _define("clear", f"""
     MATCH (n)
-    WHERE n:{A} OR n:{D} OR n:{C} OR n:{T} OR n:{O} OR n:{I} OR n:{S} OR n:{Label.GRAPH.value}
+    WHERE n:{A} OR n:{D} OR n:{C} OR n:{T} OR n:{O} OR n:{I} OR n:{P} OR n:{S} OR n:{Label.GRAPH.value}
     WITH n LIMIT $limit
     DETACH DELETE n
     RETURN count(*) AS deleted

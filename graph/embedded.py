@@ -74,6 +74,13 @@ CREATE TABLE IF NOT EXISTS interaction_participant (
     person_id TEXT NOT NULL, side TEXT NOT NULL, interaction_id TEXT NOT NULL,
     PRIMARY KEY (person_id, side, interaction_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS interaction_participant_interaction ON interaction_participant(interaction_id);
+CREATE TABLE IF NOT EXISTS plan_action (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, contact_id TEXT NOT NULL, owner_id TEXT NOT NULL,
+    action TEXT NOT NULL, start TEXT, due TEXT NOT NULL, target_stance INTEGER, opportunity_id TEXT,
+    colleagues_count INTEGER NOT NULL, note TEXT, closed_by TEXT, closed_reason TEXT, closed_on TEXT,
+    updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS plan_action_account ON plan_action(account_id);
+CREATE INDEX IF NOT EXISTS plan_action_contact ON plan_action(contact_id);
 CREATE TABLE IF NOT EXISTS snapshot (
     label TEXT PRIMARY KEY, created_at TEXT NOT NULL, data BLOB NOT NULL);
 """
@@ -90,6 +97,7 @@ _SCOPE = {
     "influence": f"source_id IN {_CONTACTS_IN} AND +target_id IN {_CONTACTS_IN}",
     "opportunity_members": f"opportunity_id IN (SELECT id FROM opportunity WHERE account_id {_IN_ACC})",
     "interactions": f"account_id {_IN_ACC}",
+    "plans": f"account_id {_IN_ACC}",
     "team": f"(id IN (SELECT team_id FROM team_account WHERE account_id {_IN_ACC}) "
             f"OR id IN (SELECT team_id FROM relationship WHERE contact_id IN {_CONTACTS_IN}))",
 }
@@ -175,6 +183,7 @@ class EmbeddedStore(GraphStore):
                 db.execute("DELETE FROM interaction_participant WHERE interaction_id IN "
                            "(SELECT id FROM interaction WHERE account_id = ?)", values)
                 db.execute("DELETE FROM interaction WHERE account_id = ?", values)
+                db.execute("DELETE FROM plan_action WHERE account_id = ?", values)
             elif table == "interactions":
                 db.execute("DELETE FROM interaction_participant WHERE interaction_id = ?", values)
             elif table == "contacts":
@@ -190,6 +199,7 @@ class EmbeddedStore(GraphStore):
                 db.execute("DELETE FROM team_account WHERE team_id = ?", values)
             elif table == "opportunities":
                 db.execute("DELETE FROM opportunity_member WHERE opportunity_id = ?", values)
+                db.execute("UPDATE plan_action SET opportunity_id = NULL WHERE opportunity_id = ?", values)
             cursor = db.execute(f"DELETE FROM {SQL_TABLE[table]} WHERE {where}", values)
             return cursor.rowcount > 0
 
@@ -390,6 +400,8 @@ class EmbeddedStore(GraphStore):
                 row[column] = tuple(row[column].split(";")) if row[column] else ()
             if table == "opportunity_members":
                 row["is_decider"] = bool(row["is_decider"])
+            elif table == "plans":
+                row["colleagues_count"] = bool(row["colleagues_count"])
         return rows
 
 
@@ -437,4 +449,5 @@ def _delete_contacts(db: sqlite3.Connection, contact_ids: list[str]) -> None:
     db.executemany("DELETE FROM influence WHERE source_id = ?1 OR target_id = ?1", params)
     db.executemany("DELETE FROM opportunity_member WHERE contact_id = ?", params)
     db.executemany("UPDATE contact SET reports_to = NULL WHERE reports_to = ?", params)
+    db.executemany("DELETE FROM plan_action WHERE contact_id = ?", params)
     db.executemany("DELETE FROM contact WHERE id = ?", params)

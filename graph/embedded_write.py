@@ -37,6 +37,7 @@ SQL_TABLE = {
     "accounts": "account", "departments": "department", "contacts": "contact", "team": "team_member",
     "relationships": "relationship", "influence": "influence", "opportunities": "opportunity",
     "opportunity_members": "opportunity_member", "interactions": "interaction",
+    "plans": "plan_action",
 }
 LIST_COLUMNS = {"contacts": {"roles"}, "team": {"accounts"}, "interactions": {"team_ids", "contact_ids"}}
 

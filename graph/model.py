@@ -54,6 +54,7 @@ __all__ = [
     "Opportunity",
     "OpportunityMember",
     "Interaction",
+    "PlanAction",
     "TableSpec",
     "TABLES",
     "TABLE_ORDER",
@@ -87,6 +88,9 @@ class Record(BaseModel):
     parsers: ClassVar[dict[str, Parser]] = {}
     #: (column, source column, function): fill a blank column from another one
     derived: ClassVar[tuple[tuple[str, str, Callable[[Any], Any]], ...]] = ()
+    #: (column, rule): a rule across columns, given the row's parsed values, returns what is
+    #: wrong or None; the importers apply them too, naming ``column``
+    checks: ClassVar[tuple[tuple[str, Callable[[dict[str, Any]], str | None]], ...]] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -319,6 +323,64 @@ class Interaction(Record):
         return sorted(ids)
 
 
+class PlanAction(Record):
+    """One action of a relationship plan (关系计划): our ``owner_id`` will have an interaction
+    of type ``action`` with ``contact_id`` between ``start`` and ``due``, to bring the
+    contact to ``target_stance``, for ``opportunity_id``.
+
+    Whether it was done is never typed in: :mod:`graph.analysis.plans` reads it from the
+    interaction record. ``colleagues_count`` lets an interaction by the owner's iron-triangle
+    colleague count (the documented near-match). ``closed_by``/``closed_reason``/``closed_on``
+    record a manual close (who closed it, why, when); the note is personal data.
+    """
+
+    id: str
+    account_id: str
+    contact_id: str
+    owner_id: str
+    action: InteractionType
+    start: dt.date | None = None
+    due: dt.date
+    target_stance: int | None = Field(default=None, ge=-1, le=3)
+    opportunity_id: str | None = None
+    colleagues_count: bool = False
+    note: str | None = _personal()
+    closed_by: str | None = None
+    closed_reason: str | None = None
+    closed_on: dt.date | None = None
+
+    parsers: ClassVar = {
+        "id": _text, "account_id": _text, "contact_id": _text, "owner_id": _text,
+        "action": partial(parse_choice, InteractionType), "start": _date, "due": _date,
+        "target_stance": parse_stance, "opportunity_id": _text, "colleagues_count": parse_bool,
+        "note": _text, "closed_by": _text, "closed_reason": _text, "closed_on": _date,
+    }
+
+    checks: ClassVar = (("start", lambda row: _start_after_due(row)),
+                        ("closed_reason", lambda row: _close_without_who_or_why(row)))
+
+    @model_validator(mode="after")
+    def _rules(self) -> "PlanAction":
+        for _, rule in self.checks:
+            problem = rule(dict(self))
+            if problem:
+                raise ValueError(problem)
+        return self
+
+
+def _start_after_due(row: dict[str, Any]) -> str | None:
+    start, due = row.get("start"), row.get("due")
+    if start is not None and due is not None and str(start)[:10] > str(due)[:10]:
+        return f"start {str(start)[:10]} is after due {str(due)[:10]}"
+    return None
+
+
+def _close_without_who_or_why(row: dict[str, Any]) -> str | None:
+    if (row.get("closed_by") is None) != (row.get("closed_reason") is None):
+        return "a manual close needs both closed_by (who closed it) and closed_reason (why)"
+    return None
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """How one table of an import is read: its record, key and references."""
@@ -361,6 +423,10 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("interactions", Interaction, ("id",),
                   {"account_id": "accounts", "team_ids": "team", "contact_ids": "contacts"},
                   ("id", "date", "account_id")),
+        TableSpec("plans", PlanAction, ("id",),
+                  {"account_id": "accounts", "contact_id": "contacts", "owner_id": "team",
+                   "opportunity_id": "opportunities", "closed_by": "team"},
+                  ("id", "account_id", "contact_id", "owner_id", "action", "due")),
     )
 }
 #: Tables in the order they can be written (referenced tables first).

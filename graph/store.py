@@ -72,7 +72,9 @@ class GraphStore(ABC):
         relationships, influence edges and opportunity memberships and clears the
         ``reports_to`` of those who reported to it; deleting an account removes its
         departments, contacts and opportunities, and is refused while it has
-        sub-accounts.
+        sub-accounts. Plan actions go with their account or contact; deleting an
+        opportunity clears ``opportunity_id`` of the actions that served it (a deleted
+        team member's actions keep the owner's id).
         """
 
     # ----- reads used by validation -------------------------------------------------

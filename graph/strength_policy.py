@@ -16,6 +16,8 @@ __all__ = ["TYPE_WEIGHTS", "StrengthPolicy"]
 #: Default weight of one interaction of each type.
 TYPE_WEIGHTS: Mapping[str, float] = MappingProxyType({
     InteractionType.EXECUTIVE_VISIT.value: 3.0,
+    InteractionType.HOME_VISIT.value: 3.0,
+    InteractionType.SITE_VISIT.value: 2.5,
     InteractionType.VISIT.value: 2.0,
     InteractionType.TECHNICAL_EXCHANGE.value: 2.0,
     InteractionType.MEETING.value: 1.5,

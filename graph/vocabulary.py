@@ -137,6 +137,8 @@ class InteractionType(_Choice):
     CALL = "call"
     EMAIL = "email"
     EVENT = "event"
+    SITE_VISIT = "site_visit"  # 客户来访 / 公司参观: the customer visits us
+    HOME_VISIT = "home_visit"  # 家访
     OTHER = "other"
 
 
@@ -220,7 +222,7 @@ _ALIASES: dict[type, dict[str, str]] = {
         "其他": "other", "其它": "other",
     },
     InteractionType: {
-        "拜访": "visit", "客户拜访": "visit", "走访": "visit", "site visit": "visit", "customer visit": "visit",
+        "拜访": "visit", "客户拜访": "visit", "走访": "visit", "customer visit": "visit",
         "高层拜访": "executive_visit", "高层互访": "executive_visit", "高层会晤": "executive_visit",
         "executive meeting": "executive_visit", "exec visit": "executive_visit",
         "会议": "meeting", "会谈": "meeting", "meet": "meeting",
@@ -231,6 +233,9 @@ _ALIASES: dict[type, dict[str, str]] = {
         "listemail": "email",
         "活动": "event", "宴请": "event", "展会": "event", "banquet": "event", "dinner": "event",
         "conference": "event", "trade show": "event",
+        "客户来访": "site_visit", "来访": "site_visit", "公司参观": "site_visit", "参观": "site_visit",
+        "考察": "site_visit", "visit to us": "site_visit", "plant tour": "site_visit",
+        "家访": "home_visit", "home visit": "home_visit",
         "其他": "other", "其它": "other", "task": "other", "to do": "other",
     },
 }

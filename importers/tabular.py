@@ -67,6 +67,7 @@ _SHEETS = {
     "opportunity_members": ("opportunity_member", "dmu", "members", "商机成员", "决策组", "决策链"),
     "interactions": ("interaction", "互动", "互动记录", "拜访记录", "客户拜访", "活动记录", "activities",
                      "activity", "visits", "interaction_log"),
+    "plans": ("plan", "计划", "关系计划", "行动计划", "客户计划", "plan_actions", "plan_action", "action_plan"),
     PARTICIPANTS: ("interaction_participant", "participants", "参与人", "互动参与人", "参与人员", "拜访参与人"),
 }
 
@@ -134,6 +135,18 @@ _TABLE_HEADERS = {
         "contact_id": "contact_ids", "contacts": "contact_ids", "their_participants": "contact_ids",
         "发件人": "sender_id", "发起人": "sender_id", "sender": "sender_id", "from": "sender_id",
         "互动编号": "id", "记录编号": "id",
+    },
+    "plans": {
+        "计划编号": "id", "行动编号": "id", "负责人": "owner_id", "责任人": "owner_id", "我方负责人": "owner_id",
+        "owner": "owner_id", "我方人员": "owner_id", "team_id": "owner_id",
+        "行动": "action", "动作": "action", "类型": "action", "方式": "action", "type": "action",
+        "开始": "start", "开始日期": "start", "start_date": "start",
+        "截止": "due", "截止日期": "due", "完成日期": "due", "due_date": "due", "deadline": "due",
+        "目标态度": "target_stance", "目标立场": "target_stance", "目标评分": "target_stance",
+        "target": "target_stance", "目标": "target_stance",
+        "备注": "note", "说明": "note", "notes": "note",
+        "铁三角可代": "colleagues_count", "同事可代": "colleagues_count",
+        "关闭人": "closed_by", "关闭原因": "closed_reason", "关闭日期": "closed_on",
     },
     PARTICIPANTS: {"互动": "interaction_id", "互动编号": "interaction_id", "interaction": "interaction_id",
                    "记录编号": "interaction_id"},

@@ -257,7 +257,16 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report, distinct: dict[tupl
         blank = frame[column].isna()
         if blank.any():
             report.add_rows(frame, blank, column, f"missing value for required {column!r}")
+    for column, rule in model.checks:  # rules across columns (a plan's start before its due)
+        for index, row in zip(frame.index, frame[list(spec.columns)].to_dict("records")):
+            problem = rule({k: None if _blank(v) else v for k, v in row.items()})
+            if problem:
+                report.add(frame.at[index, _FILE], int(frame.at[index, _ROW]), column, problem)
     return frame
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 _SPACE = re.compile(r"\s")

@@ -38,7 +38,7 @@ UpdatedSince = Annotated[dt.datetime | None, Query(description=(
 
 NOUNS = {"accounts": "account", "departments": "department", "contacts": "contact", "team": "team member",
          "relationships": "relationship", "influence": "influence edge", "opportunities": "opportunity",
-         "opportunity_members": "opportunity member"}
+         "opportunity_members": "opportunity member", "plans": "plan action"}
 _ETAG_HEADER = {"ETag": {"description": "The representation's entity tag (for If-None-Match / If-Match).",
                          "schema": {"type": "string"}}}
 
