@@ -32,16 +32,20 @@ from collections import defaultdict
 from typing import Any
 
 from graph.exceptions import AccountNotFound
+from graph.model import PlanAction
 from graph.store import GraphStore
 from graph.vocabulary import InteractionType, TeamRole
 
-__all__ = ["plan_status", "plan_report", "account_plans", "STATUSES", "open_actions_by_contact"]
+__all__ = ["plan_status", "plan_report", "account_plans", "plan_from_move", "accept_move", "STATUSES",
+           "open_actions_by_contact", "DEFAULT_DAYS"]
 
 #: Statuses in display order.
 STATUSES = ("done", "overdue", "open", "closed")
 _IRON_TRIANGLE = {TeamRole.ACCOUNT_MANAGER.value, TeamRole.SOLUTION_MANAGER.value,
                   TeamRole.DELIVERY_MANAGER.value}
 _PAGE = 1000
+#: Days an accepted next move is given when no due date is named.
+DEFAULT_DAYS = 30
 
 
 def account_plans(store: GraphStore, account_ids: set[str]) -> list[dict[str, Any]]:
@@ -157,6 +161,69 @@ def open_actions_by_contact(report: dict[str, Any]) -> dict[str, list[dict[str, 
             out[action["contact_id"]].append({k: action[k] for k in (
                 "id", "action", "due", "status", "days_overdue", "owner_name", "target_stance")})
     return dict(out)
+
+
+def plan_from_move(move: dict[str, Any], *, account_id: str, start: dt.date, due: dt.date | None = None,
+                   owner: str | None = None, owner_role: str | None = None,
+                   stance: int | None = None, note: str | None = None) -> PlanAction:
+    """A next move (an entry of ``next-moves``' ``moves``) as a plan action: a suggestion
+    becomes a commitment with an owner and a date.
+
+    A new relationship is a visit (an executive visit when the owner is one of our
+    executives) and a stance to raise is a meeting whose target is one step up; the
+    action serves the first deal the move serves. ``owner`` overrides the move's.
+
+    Raises
+    ------
+    ValueError
+        When the move names no owner and none is given, or due is before start.
+
+    Examples
+    --------
+    >>> move = {"action": "raise_stance", "team": "T1", "contact": "C1", "description": "win C1",
+    ...         "deals": [{"opportunity": "O1"}]}
+    >>> p = plan_from_move(move, account_id="A", start=dt.date(2026, 10, 1), stance=0)
+    >>> p.id, p.action.value, p.due.isoformat(), p.target_stance, p.opportunity_id
+    ('P-20261001-C1-T1', 'meeting', '2026-10-31', 1, 'O1')
+    """
+    owner = owner or move.get("team")
+    if not owner:
+        raise ValueError("the move names no owner on our side: give one")
+    due = due or start + dt.timedelta(days=DEFAULT_DAYS)
+    if move.get("action") == "raise_stance":
+        action, target = InteractionType.MEETING, min(3, (stance if stance is not None else 0) + 1)
+    else:
+        executive = owner_role == TeamRole.EXECUTIVE.value
+        action = InteractionType.EXECUTIVE_VISIT if executive else InteractionType.VISIT
+        target = None
+    deals = move.get("deals") or []
+    return PlanAction(id=f"P-{start:%Y%m%d}-{move['contact']}-{owner}", account_id=account_id,
+                      contact_id=move["contact"], owner_id=owner, action=action, start=start, due=due,
+                      target_stance=target, opportunity_id=deals[0]["opportunity"] if deals else None,
+                      note=note or move.get("description"))
+
+
+def accept_move(store: GraphStore, account_id: str, number: int, *, start: dt.date | None = None,
+                due: dt.date | None = None, owner: str | None = None, **next_move_options: Any) -> PlanAction:
+    """The ``number``-th (from 1) next move of the account, as a plan action (not written).
+
+    Raises
+    ------
+    ValueError
+        When there is no such move.
+    """
+    from graph.analysis.reports import next_moves_report
+
+    start = start or dt.date.today()
+    moves = next_moves_report(store, account_id, today=start, **next_move_options)["moves"]
+    if not 1 <= number <= len(moves):
+        raise ValueError(f"there is no next move {number} (there are {len(moves)})")
+    move = moves[number - 1]
+    who = store.get("team", owner or move.get("team") or "")
+    contact = store.get("contacts", move["contact"])
+    return plan_from_move(move, account_id=contact.account_id if contact else account_id, start=start, due=due,
+                          owner=owner, owner_role=who.role.value if who else None,
+                          stance=contact.stance if contact else None)
 
 
 # ----- private ----------------------------------------------------------------------------

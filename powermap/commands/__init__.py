@@ -64,6 +64,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                     "chart's shape, rendered with headless Chromium."),
     "migrate": ("stores", "Copy a whole graph, with its snapshots, from one store into another, empty one, then "
                           "read the target back and verify every table's count."),
+    "plan": ("plans", "PLAN_SUMMARY"),
     "keys": ("keys", "Create, list and revoke API keys for the HTTP API (`powermap serve`)."),
     "serve": ("serve", "Run the HTTP API: REST resources, bulk import, exports, webhooks, /docs."),
 }

@@ -221,16 +221,32 @@ def outcome(opportunity: str, steps: int, as_json: bool) -> None:
               help="The most actions given to any one of our people (spreads the work over the iron triangle).")
 @click.option("--budget-ms", type=click.IntRange(1), default=150, show_default=True,
               help="Milliseconds to spend trying candidate actions, the most promising first.")
+@click.option("--accept", type=click.IntRange(1), metavar="N",
+              help="Make move N (as numbered in the list) a plan action: an owner, a start (--as-of or "
+                   "today) and a due date; `powermap plan ACCOUNT` then checks it against the record.")
+@click.option("--owner", metavar="TEAM_MEMBER", help="With --accept: the owner, instead of the move's.")
+@click.option("--due", callback=date_value, metavar="DATE",
+              help="With --accept: the due date (default: 30 days after the start).")
 @as_of_option
 @policy_option
 @json_option
-def next_moves_command(account: str, top: int, per_person: int, budget_ms: int, as_of: dt.date | None,
+def next_moves_command(account: str, top: int, per_person: int, budget_ms: int, accept: int | None,
+                       owner: str | None, due: dt.date | None, as_of: dt.date | None,
                        policy_file: Path | None, as_json: bool) -> None:
     """The next relationships to build, meetings the visit cadence asks for, or people to
     win over in ACCOUNT, each with its owner on our side and the deals it serves, ranked
     by the gaps they close and the deals' support they add (weighed by what each deal
-    puts at stake: value, stage and how its unit decides)."""
+    puts at stake: value, stage and how its unit decides).
+
+    With --accept N the N-th move becomes a plan action (a visit, an executive visit
+    or a meeting to raise the stance, with an owner and dates) written to the store."""
+    if accept is None and (owner or due):
+        raise click.UsageError("--owner and --due go with --accept N")
     with open_cli_store() as store:
+        if accept is not None:
+            _accept(store, account, accept, owner=owner, due=due, start=as_of, top=top, per_person=per_person,
+                    budget_ms=budget_ms, policy_file=policy_file, as_json=as_json)
+            return
         report = reports.next_moves_report(store, account, top=top, today=as_of,
                                            cadence_policy=cadence_policy(policy_file), per_person=per_person,
                                            time_budget=budget_ms / 1000)
@@ -252,6 +268,29 @@ def next_moves_command(account: str, top: int, per_person: int, budget_ms: int, 
     if report.get("candidates"):
         more = " (--budget-ms gives it more time)" if report["tried"] < report["candidates"] else ""
         out.print(f"[dim]{report['tried']} of {report['candidates']} candidate actions tried{more}[/]")
+
+
+def _accept(store: Any, account: str, number: int, *, owner: str | None, due: dt.date | None,
+            start: dt.date | None, top: int, per_person: int, budget_ms: int, policy_file: Path | None,
+            as_json: bool) -> None:
+    from graph.analysis.plans import accept_move
+    from graph.batch import Batch
+
+    try:
+        action = accept_move(store, account, number, start=start, due=due, owner=owner, top=top,
+                             per_person=per_person, cadence_policy=cadence_policy(policy_file),
+                             time_budget=budget_ms / 1000)
+    except ValueError as bad:
+        raise click.UsageError(str(bad).splitlines()[0]) from bad
+    if store.get("team", action.owner_id) is None:
+        raise click.UsageError(f"no team member {action.owner_id!r}")
+    store.write(Batch.from_records([action]))
+    if as_json:
+        print_json({"accepted": action.row()})
+        return
+    out.print(f"Plan action [bold]{escape(action.id)}[/]: {escape(action.owner_id)} → {escape(action.contact_id)}, "
+              f"{action.action.value} from {action.start} to {action.due}"
+              + (f", target stance {_stance(action.target_stance)}" if action.target_stance is not None else ""))
 
 
 # ----- rollup ----------------------------------------------------------------------------
