@@ -154,7 +154,7 @@ def touched_accounts(store: GraphStore, batch: Batch) -> set[str]:
     frames = batch.tables
     if "accounts" in frames:
         accounts |= set(frames["accounts"]["id"])
-    for table in ("departments", "contacts", "opportunities"):
+    for table in ("departments", "contacts", "opportunities", "plans"):
         if table in frames:
             accounts |= set(frames[table]["account_id"].dropna())
     if "team" in frames:

@@ -144,7 +144,7 @@ _TABLE_HEADERS = {
         "截止": "due", "截止日期": "due", "完成日期": "due", "due_date": "due", "deadline": "due",
         "目标态度": "target_stance", "目标立场": "target_stance", "目标评分": "target_stance",
         "target": "target_stance", "目标": "target_stance",
-        "备注": "note", "说明": "note", "notes": "note",
+        "备注": "note", "说明": "note", "notes": "note", "note": "note",
         "铁三角可代": "colleagues_count", "同事可代": "colleagues_count",
         "关闭人": "closed_by", "关闭原因": "closed_reason", "关闭日期": "closed_on",
     },

@@ -396,3 +396,37 @@ def test_the_version_changes_with_every_change_to_the_graph_whoever_makes_it(any
         assert all(a != b for a, b in zip(after_write, [h.version() for h in handles]))
     finally:
         other.close()
+# ----- plan actions (issue 18) ---------------------------------------------------------------
+def plan(**overrides):
+    from graph.model import PlanAction
+
+    values = dict(id="P1", account_id="S", contact_id="buyer", owner_id="am", action="拜访", start="2026-10-01",
+                  due="2026-10-31", target_stance=1, opportunity_id="O", note="bring the sample")
+    return PlanAction(**{**values, **overrides})
+
+
+def test_plan_actions_round_trip_page_scope_and_upsert(any_store):
+    any_store.write(Batch.from_records([*world(), plan(), plan(id="P2", account_id="X", contact_id="x1",
+                                                               opportunity_id=None, colleagues_count=True)]))
+    stored = any_store.get("plans", "P1")
+    assert stored == plan()
+    assert any_store.get("plans", "P2").colleagues_count is True
+    assert [r["id"] for r in any_store.list_records("plans", account_ids=["S"])] == ["P1"]
+    assert [r["id"] for r in any_store.list_records("plans", after="P1")] == ["P2"]
+    assert any_store.write(Batch.from_records([plan()])).changed is False
+    closed = plan(closed_by="exec", closed_reason="customer postponed", closed_on="2026-10-20")
+    assert any_store.write(Batch.from_records([closed])).updated == {"plans": 1}
+    assert any_store.get("plans", "P1").closed_reason == "customer postponed"
+    assert sorted(any_store.dump().tables["plans"]["id"]) == ["P1", "P2"]
+
+
+def test_plan_actions_go_with_their_contact_and_account_and_lose_a_deleted_opportunity(any_store):
+    any_store.write(Batch.from_records([*world(), plan(), plan(id="P2", contact_id="eng"),
+                                        plan(id="P3", account_id="X", contact_id="x1", opportunity_id=None)]))
+    assert any_store.delete("opportunities", "O") is True
+    assert any_store.get("plans", "P1").opportunity_id is None
+    assert any_store.delete("contacts", "eng") is True
+    assert any_store.get("plans", "P2") is None and any_store.get("plans", "P1") is not None
+    assert any_store.delete("plans", "P3") is True and any_store.delete("plans", "P3") is False
+    assert any_store.delete("accounts", "S") is True
+    assert any_store.get("plans", "P1") is None

@@ -22,7 +22,7 @@ contacts removed, personal fields gone without PII); then list the router in
 from __future__ import annotations
 
 from api.routes import (accounts, analysis, audit, auth, contacts, departments, health, imports, influence,
-                        opportunities, pages, relationships, team, template, webhooks)
+                        opportunities, pages, plans, relationships, team, template, webhooks)
 
 __all__ = ["ROUTERS"]
 
@@ -45,4 +45,6 @@ ROUTERS = (
     analysis.opportunity_router,
     analysis.snapshot_router,
     pages.router,
+    plans.router,
+    plans.account_router,
 )
