@@ -27,7 +27,7 @@ from story import (
     ACCOUNTS, COACHES, DEPARTMENTS, EXEC_NO_PEER, EXEC_UNTOUCHED, FIXED_TIME, GATED_DECIDER, GATEKEEPER,
     HIDDEN_INFLUENCER, INTERACTION_ZH, NO_SUPPORTER_DEPT, OPPORTUNITIES, OPPOSING_DECIDER, OUT, ROLE_ZH, STALE_EXEC,
     STANCE_ZH, TEAM, TEAM_DOMAIN, UNTOUCHED_ACCOUNTS, build_contacts, build_influence, build_interactions,
-    build_relationships, rng_for, validate, validate_interactions,
+    build_plan, build_relationships, rng_for, validate, validate_interactions,
 )
 
 #: The workbook `powermap demo` loads: inside the package, so that the wheel carries it.
@@ -54,7 +54,7 @@ def contact_row(rng, c):
             date_cell(rng, c.birthday, odd_formats=False), c.notes]
 
 
-def workbook_sheets(contacts, relationships, influence, interactions=()):
+def workbook_sheets(contacts, relationships, influence, interactions=(), plan=()):
     """Sheet name -> rows (header first), in powermap's workbook format."""
     rng = rng_for("workbook")
     several = [r for r in interactions if len(r["team"]) + len(r["contacts"]) > 2]
@@ -87,6 +87,12 @@ def workbook_sheets(contacts, relationships, influence, interactions=()):
         "interaction_participants": [["interaction_id", "team_id", "contact_id"],
                                      *([r["id"], t, ""] for r in several for t in r["team"]),
                                      *([r["id"], "", c] for r in several for c in r["contacts"])],
+        # the quarter's relationship plan, in Chinese headers as an account team writes it
+        "计划": [["计划编号", "客户", "联系人", "负责人", "行动", "开始日期", "截止日期", "目标态度", "商机",
+                "铁三角可代", "备注", "关闭人", "关闭原因", "关闭日期"],
+               *([p["id"], p["account"], p["contact"], p["owner"], INTERACTION_ZH.get(p["action"], p["action"]),
+                  p["start"], p["due"], p["target"], p["opportunity"], "是" if p["colleagues"] else "否",
+                  p["note"], *(p["close"] or ("", "", ""))] for p in plan)],
     }
 
 
@@ -124,7 +130,8 @@ def main():
     validate(contacts, relationships, influence)
     interactions = build_interactions(contacts, relationships)
     validate_interactions(contacts, relationships, interactions)
-    sheets = workbook_sheets(contacts, relationships, influence, interactions)
+    plan = build_plan(contacts, interactions)
+    sheets = workbook_sheets(contacts, relationships, influence, interactions, plan)
     write_workbook(sheets, PACKAGED)
     counts = write_salesforce(contacts, OUT / "salesforce", interactions)
     print("demo/demo.xlsx:", ", ".join(f"{name} {len(rows) - 1}" for name, rows in sheets.items()))

@@ -248,7 +248,7 @@ ROLE_ZH = {"decider": "决策者", "influencer": "影响者", "gatekeeper": "把
            "user": "使用者", "initiator": "发起者"}
 STANCE_ZH = {3: "教练", 1: "支持", 0: "中立", -1: "反对"}
 INTERACTION_ZH = {"visit": "拜访", "executive_visit": "高层拜访", "meeting": "会议", "technical_exchange": "技术交流",
-                  "call": "电话", "email": "邮件", "event": "活动"}
+                  "call": "电话", "email": "邮件", "event": "活动", "site_visit": "客户来访", "home_visit": "家访"}
 EDGE_KIND_ZH = {"advice": "咨询", "friendship": "朋友", "ally": "盟友", "rival": "对手"}
 SURNAMES = ("王wang 李li 张zhang 刘liu 陈chen 杨yang 黄huang 赵zhao 吴wu 周zhou 徐xu 孙sun 马ma 朱zhu "
             "胡hu 郭guo 何he 高gao 林lin 罗luo 郑zheng 梁liang 谢xie 宋song 唐tang 许xu 韩han 冯feng "
@@ -575,6 +575,41 @@ def build_interactions(contacts, relationships):
         out.append({**r, "id": f"INT-{n:04d}", "time": f"{hour:02d}:{rng.choice([0, 15, 30, 45]):02d}",
                     "subject": subject, "notes": rng.choice(NOTES_INTERACTION) if rng.random() < 0.2 else ""})
     return out
+
+
+# The 2026 Q4 relationship plan of 华东重工 (made at the end of September): contact handle, owner,
+# action (None: the type of the owner's October interaction with the contact), due, target stance
+# (None: one step up from today's; "" none), opportunity, colleagues count, note, manual close.
+PLAN_START = dt.date(2026, 10, 1)
+PLAN = [
+    ("D-G1-PUR:1", "T02", None, "2026-10-31", 3, "O1", False, "保持教练关系，了解框架协议评标规则", None),
+    ("D-G1-PUR:0", "T02", None, "2026-10-31", None, "O1", False, "争取支持我方方案", None),
+    ("D-SZ-DES:0", "T02", "technical_exchange", "2026-10-31", None, "O1", True, "请解决方案经理一起去", None),
+    (EXEC_NO_PEER, "T01", "executive_visit", "2026-10-25", 1, "O1", False, "总裁对等高层拜访", None),
+    ("D-HF-MGT:0", "T02", "home_visit", "2026-10-15", 1, "O2", False, "春节前家访", None),
+    (OPPOSING_DECIDER, "T03", "site_visit", "2026-12-15", 0, "O2", False, "邀请总工程师来公司参观样机线", None),
+    (HIDDEN_INFLUENCER, "T04", "visit", "2026-10-31", "", "O2", False, "",
+     ("T02", "客户产线停产检修，改到下季度", "2026-10-20")),
+]
+
+
+def build_plan(contacts, interactions):
+    """The plan sheet's rows: done (stance reached, and done without moving it), done by an
+    iron-triangle colleague, overdue, open and closed by hand on AS_OF (tests/test_demo_data.py
+    checks each). No interaction is added for it: the gaps stay as they were."""
+    rows = []
+    for n, (handle, owner, action, due, target, opportunity, colleagues, note, close) in enumerate(PLAN, 1):
+        c = contacts[handle]
+        if action is None:
+            action = next(r["type"] for r in interactions if r["team"] == [owner] and r["contacts"] == [c.id]
+                          and PLAN_START <= r["date"] <= dt.date.fromisoformat(due) and r["type"] != "email")
+        if target is None:
+            target = min(3, (c.stance if c.stance is not None else 0) + 1)
+        rows.append({"id": f"PL-26Q4-{n:02d}", "account": c.account_id, "contact": c.id, "owner": owner,
+                     "action": action, "start": PLAN_START, "due": dt.date.fromisoformat(due),
+                     "target": None if target == "" else target, "opportunity": opportunity,
+                     "colleagues": colleagues, "note": note, "close": close})
+    return rows
 
 
 def validate_interactions(contacts, relationships, interactions):

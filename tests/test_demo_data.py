@@ -123,3 +123,26 @@ def test_next_moves_on_the_demo_spread_over_the_iron_triangle_and_serve_deals(wo
     wins = [m for m in moves if m["action"] == "raise_stance" and m["deals"]]
     assert wins and all(m["support_gain"] != 0 for m in wins)
     assert not [g for m in moves for g in m["opens"] if g["type"] == "untouched_subsidiary"]
+
+
+def test_the_demo_plan_shows_every_status_on_the_story_date(workbook_store):
+    from datetime import date
+
+    from graph.analysis.plans import plan_report
+
+    report = plan_report(workbook_store, "A-G1", as_of=date(2026, 11, 1))
+    status = {a["id"]: (a["status"], a["days_overdue"], (a["closing_interaction"] or {}).get("match"),
+                        a["stance_reached"], a["done_stance_not_moved"]) for a in report["actions"]}
+    assert status == {
+        "PL-26Q4-01": ("done", 0, "owner", True, False),     # the coach, kept a coach
+        "PL-26Q4-02": ("done", 0, "owner", False, True),     # visited, stance not moved
+        "PL-26Q4-03": ("done", 0, "colleague", False, True),  # the solution manager went, as allowed
+        "PL-26Q4-04": ("overdue", 7, None, False, False),    # our VP never met the 总裁
+        "PL-26Q4-05": ("overdue", 17, None, False, False),   # the home visit did not happen
+        "PL-26Q4-06": ("open", 0, None, False, False),       # the site visit is due in December
+        "PL-26Q4-07": ("closed", 0, None, None, False),      # closed by hand, with who and why
+    }
+    assert report["totals"] == {"done": 3, "overdue": 2, "open": 1, "closed": 1, "done_stance_not_moved": 2,
+                                "actions": 7}
+    closed = next(a for a in report["actions"] if a["status"] == "closed")
+    assert closed["manual_close"]["by"] == "T02" and closed["manual_close"]["reason"]
