@@ -173,6 +173,7 @@ class GraphStore(ABC):
         AccountNotFound
             When there is no account ``account_id``.
         """
+        from graph.analysis.plans import plan_inputs
         from graph.subgraph import build_account_graph
 
         rows = self.subgraph_rows(account_id)
@@ -180,7 +181,9 @@ class GraphStore(ABC):
             raise AccountNotFound(account_id)
         if not history:
             rows = {**rows, "interactions": ()}
-        return build_account_graph(account_id, **rows, as_of=as_of, policy=self.strength_policy)
+        G = build_account_graph(account_id, **rows, as_of=as_of, policy=self.strength_policy)
+        G.graph["plans"] = plan_inputs(self, rows)
+        return G
 
     def __enter__(self) -> GraphStore:
         return self

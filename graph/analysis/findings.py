@@ -54,6 +54,7 @@ GAP_LABELS: dict[str, dict[str, str]] = {
     "cadence_breach": {"en": "Visit cadence missed", "zh": "拜访频率未达标"},
     "posture_mismatch": {"en": "Posture disagrees with share of wallet", "zh": "客户策略与份额不符"},
     "competitor_coach": {"en": "Decider's adviser leans to a rival", "zh": "决策者的顾问倾向友商"},
+    "plan_overdue": {"en": "Plan action overdue", "zh": "计划行动逾期"},
 }
 _WEIGHT = {"high": 3, "medium": 2, "low": 1}
 _RULES = {  # the plain action when no evaluated next move closes the finding
@@ -71,6 +72,7 @@ _RULES = {  # the plain action when no evaluated next move closes the finding
     "cadence_breach": "meet {who} as the tier's visit cadence asks",
     "posture_mismatch": "re-draw the posture of {who} at the quarterly review",
     "competitor_coach": "win {who} over from the rival, or give the decider a stronger adviser of ours",
+    "plan_overdue": "do the overdue plan action with {who}, or close it with who and why",
 }
 
 

@@ -21,6 +21,7 @@ from graph.analysis.cadence import CadencePolicy, cadence_breaches
 from graph.analysis.competitors import rival_ties
 from graph.analysis.coverage import coach_reach
 from graph.analysis.posture import PosturePolicy, account_postures, default_posture_policy
+from graph.analysis.plans import graph_plan_status
 from graph.subgraph import EdgeType, NodeKind, split_key
 from graph.vocabulary import THREE_LINES, BuyingRole, InfluenceKind
 
@@ -29,7 +30,7 @@ __all__ = ["Gap", "GAP_TYPES", "SEVERITIES", "FAMILY", "GapFinder", "find_gaps",
 GAP_TYPES = (
     "uncovered_decider", "opposed_decider", "no_coach", "missing_line", "single_threaded", "gatekeeper_only",
     "stale_relationship", "no_executive_peer", "unknown_stance", "untouched_subsidiary", "single_point_of_failure",
-    "cadence_breach", "posture_mismatch", "competitor_coach",
+    "cadence_breach", "posture_mismatch", "competitor_coach", "plan_overdue",
 )
 SEVERITIES = ("high", "medium", "low")
 #: Which part of the finder produces each gap type (analyses that change one thing
@@ -39,7 +40,7 @@ FAMILY = {
     "single_threaded": "reach", "opposed_decider": "opposed", "no_coach": "coaches", "missing_line": "lines",
     "stale_relationship": "stale", "no_executive_peer": "peers", "unknown_stance": "unknown",
     "untouched_subsidiary": "untouched", "cadence_breach": "cadence",
-    "posture_mismatch": "posture", "competitor_coach": "competitors",
+    "posture_mismatch": "posture", "competitor_coach": "competitors", "plan_overdue": "plans",
 }
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
@@ -223,7 +224,8 @@ class GapFinder:
                  "coaches": (self.coaches,), "lines": (self.lines,), "stale": (self.relationships,),
                  "peers": (self.executive_peers,), "unknown": (self.unknown_stances,),
                  "untouched": (self.untouched_parts,), "cadence": (self.cadence,),
-                 "posture": (self.posture_mismatches,), "competitors": (self.competitor_coaches,)}
+                 "posture": (self.posture_mismatches,), "competitors": (self.competitor_coaches,),
+                 "plans": (self.plans,)}
         self.gaps = []
         for family, methods in steps.items():
             if families is None or family in families:
@@ -387,6 +389,22 @@ class GapFinder:
                 self.add("competitor_coach", "high" if d in in_units else "medium", [u, d],
                          f"{self.name(u)} advises decider {self.name(d)} (weight {strength:.2f}) "
                          f"and leans to {rival}")
+    def plans(self) -> None:
+        """Plan actions whose due date passed without the interaction (graph.analysis.plans)."""
+        for a in graph_plan_status(self.G, as_of=self.today):
+            if a["status"] != "overdue":
+                continue
+            contact, owner = f"{NodeKind.CONTACT}:{a['contact_id']}", f"{NodeKind.TEAM}:{a['owner_id']}"
+            who = self.name(owner) if owner in self.G else a["owner_id"]
+            whom = self.name(contact) if contact in self.G else a["contact_id"]
+            opportunity = f"{NodeKind.OPPORTUNITY}:{a['opportunity_id']}" if a["opportunity_id"] else None
+            kind = a["action"].replace("_", " ")
+            self.add("plan_overdue", "high" if a["days_overdue"] > 14 else "medium",
+                     [contact] if contact in self.G else [],
+                     f"plan {a['id']}: {who} was to have {'an' if kind[0] in 'aeiou' else 'a'} {kind} with {whom} "
+                     f"by {a['due']}; {a['days_overdue']} days overdue",
+                     accounts=[f"{NodeKind.ACCOUNT}:{a['account_id']}"], team=[owner],
+                     opportunity=opportunity if opportunity in self.G else None)
 
     def untouched_parts(self) -> None:
         G = self.G

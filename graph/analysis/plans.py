@@ -31,12 +31,18 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
 from graph.exceptions import AccountNotFound
 from graph.model import PlanAction
-from graph.store import GraphStore
+
+if TYPE_CHECKING:  # the store imports this module to attach plans to an account's graph
+    from graph.store import GraphStore
 from graph.vocabulary import InteractionType, TeamRole
 
-__all__ = ["plan_status", "plan_report", "account_plans", "plan_from_move", "accept_move", "STATUSES",
+__all__ = ["plan_status", "plan_report", "plan_inputs", "graph_plan_status", "account_plans", "plan_from_move", "accept_move", "STATUSES",
            "open_actions_by_contact", "DEFAULT_DAYS"]
 
 #: Statuses in display order.
@@ -106,6 +112,29 @@ def plan_status(plans: list[dict[str, Any]], interactions: list[dict[str, Any]],
         rows.sort(key=lambda r: (str(r["date"])[:10], r["id"]))
     return [_judge(plan, by_contact.get(plan["contact_id"], []), as_of, colleagues, stances, stance_history)
             for plan in plans]
+
+
+def plan_inputs(store: GraphStore, rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """What an account's graph keeps to judge its plan on any day (``G.graph["plans"]``):
+    the plan actions of its accounts, the interactions with their contacts and each owner's
+    iron-triangle colleagues."""
+    plans = account_plans(store, {a["id"] for a in rows["accounts"]})
+    targeted = {p["contact_id"] for p in plans}
+    team = {t["id"]: t for t in rows["team"]}
+    return {"actions": plans,
+            "interactions": [r for r in rows["interactions"] if targeted & set(r.get("contact_ids") or ())],
+            "colleagues": _colleagues(rows["owned"], team)}
+
+
+def graph_plan_status(G: nx.MultiDiGraph, *, as_of: dt.date) -> list[dict[str, Any]]:
+    """:func:`plan_status` of the plan an account's graph carries, judged on ``as_of``
+    (the stances are the graph's; no snapshot history)."""
+    inputs = G.graph.get("plans") or {}
+    if not inputs.get("actions"):
+        return []
+    stances = {data["id"]: data.get("stance") for _, data in G.nodes(data=True) if data.get("kind") == "contact"}
+    return plan_status(inputs["actions"], inputs["interactions"], as_of=as_of, colleagues=inputs["colleagues"],
+                       stances=stances)
 
 
 def plan_report(store: GraphStore, account_id: str, *, as_of: dt.date | None = None) -> dict[str, Any]:
