@@ -251,3 +251,17 @@ def test_a_large_account_opens_collapsed_with_its_deciders_named(browser, tmp_pa
     page.locator("section.dept.folded button.more").first.click()  # a department unfolds whole
     assert len(page.evaluate(_CARDS)) > before + 50
     page.close()
+
+
+def test_the_person_panel_lists_the_contacts_open_and_overdue_plan_actions(demo, browser):
+    G, path, _ = demo
+    page = open_page(browser, path)
+    page.locator(".card[data-id='contact:C0002']").click()  # the 总裁 our VP was to visit by 2026-10-25
+    text = page.locator("[data-panel=person]").inner_text()
+    assert "Plan actions (open, overdue)" in text
+    assert "executive visit by 陈志远, due 2026-10-25" in text and "days overdue" in text
+    page.keyboard.press("Escape")
+    page.locator(".card[data-id='contact:C0010']").click()  # the coach: the plan's visit was done
+    assert "Plan actions" not in page.locator("[data-panel=person]").inner_text()
+    assert page.errors == []
+    page.close()

@@ -19,6 +19,7 @@ import networkx as nx
 from graph.analysis import Gap, find_gaps
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.next_moves import next_moves
+from graph.analysis.plans import graph_plan_status
 from graph.subgraph import EdgeType, NodeKind, node_key, split_key
 from viz.encoding import plain, short, text
 
@@ -37,7 +38,7 @@ _SEVERITY = {"high": 0, "medium": 1, "low": 2}
 #: The words a page script needs, by key (looked up in the page's language).
 WORDS = ("-1", "0", "1", "2", "3", "decider", "influencer", "gatekeeper", "buyer", "user", "initiator", "coach",
          "gap_badge", "gap_badges", "known_by", "manager", "reports", "influenced_by", "influences_whom",
-         "next_move", "moves_skipped", "none", "close", "title", "department", "roles", "stance", "matches", "no_match", "panel_gaps",
+         "next_move", "moves_skipped", "panel_plan", "none", "close", "title", "department", "roles", "stance", "matches", "no_match", "panel_gaps",
          "people_n", "show_all", "show_leads", "strength", "last", "never", "gaps", "deciders", "email", "phone",
          "last_contact", "line_none", "reached_by", "our_team", "unknown_short", "team_account_manager",
          "team_solution_manager", "team_delivery_manager", "team_executive", "team_sales", "team_other")
@@ -82,6 +83,14 @@ def person_panels(G: nx.MultiDiGraph, people: list[str], *, lang: str, pii: bool
             concerns.setdefault(node_key(NodeKind.CONTACT, m["contact"]), []).append(plain(m["description"]))
             if m.get("team"):
                 concerns.setdefault(node_key(NodeKind.TEAM, m["team"]), []).append(plain(m["description"]))
+    planned: dict[str, list[str]] = {}  # the contact's open and overdue plan actions
+    for a in graph_plan_status(G, as_of=today or dt.date.today()):
+        if a["status"] in ("open", "overdue"):
+            late = text(lang, "plan_overdue_days").format(n=a["days_overdue"]) if a["status"] == "overdue" else ""
+            planned.setdefault(node_key(NodeKind.CONTACT, a["contact_id"]), []).append(plain(
+                text(lang, "plan_line").format(action=text(lang, "act_" + a["action"]), due=a["due"],
+                                               owner=_name(G, node_key(NodeKind.TEAM, a["owner_id"])))
+                + (f" · {late}" if late else "")))
     shown: dict[str, str] = {}
 
     def who(key: str) -> str:  # a person's name as the panel shows it (computed once per person)
@@ -130,6 +139,7 @@ def person_panels(G: nx.MultiDiGraph, people: list[str], *, lang: str, pii: bool
             "influences": sorted(influences.get(key, []), key=lambda r: -(r["weight"] or 0)),
             "gaps": [e for _, e in sorted(named.get(key, []), key=lambda g: _SEVERITY.get(g[0], 3))],
             "next": concerns.get(key, [])[:3] if moves else None,
+            "plan": planned.get(key, []),
         }
         if d["kind"] == NodeKind.TEAM:
             panel["team"] = True

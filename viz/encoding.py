@@ -82,7 +82,11 @@ _TEXT["en"].update({
     "badges": "Badges", "size_contacts": "size = contacts", "part_of": "part of",
     "open_group": "Large account: sub-accounts start collapsed (open them with ▸) and big departments "
     "show their leads — every decider and the most senior — until you show all.",
-    "language": "Language", "unknown_short": "stance unknown", "panel_gaps": "Gaps naming them", "show_all": "show all {n}", "show_leads": "show the leads only", "moves_skipped": "not computed for an account this large: "
+    "language": "Language", "unknown_short": "stance unknown", "panel_gaps": "Gaps naming them", "panel_plan": "Plan actions (open, overdue)",
+    "plan_line": "{action} by {owner}, due {due}", "plan_overdue_days": "{n} days overdue",
+    "act_visit": "visit", "act_executive_visit": "executive visit", "act_meeting": "meeting",
+    "act_technical_exchange": "technical exchange", "act_call": "call", "act_email": "e-mail", "act_event": "event",
+    "act_site_visit": "site visit (they visit us)", "act_home_visit": "home visit", "act_other": "other action", "show_all": "show all {n}", "show_leads": "show the leads only", "moves_skipped": "not computed for an account this large: "
     "see `powermap next-moves` or the gap report", "paths": "paths",
     "not_on_path": "{n} people on no path (see the org chart)", "coaches": "coaches", "team_account_manager": "account manager",
     "team_solution_manager": "solution manager", "team_delivery_manager": "delivery manager",
@@ -103,7 +107,11 @@ _TEXT["zh"].update({
     "card_initials": "蓝色字母 = 认识此人的我方人员", "path": "到决策者的最强路径（路径编号 · 强度；越粗越强）", "coverage_scale": "教练覆盖率", "reached_by": "可触达",
     "unit_reach": "“可触达” = 最强路径能到达该成员的我方人员",
     "badges": "标记", "size_contacts": "大小 = 联系人数", "part_of": "隶属",
-    "open_group": "大客户：子公司默认折叠（点 ▸ 展开），大部门只显示决策者和最高层级人员，可展开全部。", "language": "语言", "unknown_short": "态度未知", "panel_gaps": "涉及的缺口", "show_all": "显示全部 {n} 人", "show_leads": "只显示主要人员", "moves_skipped": "客户过大，未在此计算：见 `powermap next-moves` 或缺口报告", "paths": "条路径",
+    "open_group": "大客户：子公司默认折叠（点 ▸ 展开），大部门只显示决策者和最高层级人员，可展开全部。", "language": "语言", "unknown_short": "态度未知", "panel_gaps": "涉及的缺口", "panel_plan": "计划行动（未完成、逾期）",
+    "plan_line": "{action}，负责人 {owner}，截止 {due}", "plan_overdue_days": "逾期 {n} 天",
+    "act_visit": "拜访", "act_executive_visit": "高层拜访", "act_meeting": "会议", "act_technical_exchange": "技术交流",
+    "act_call": "电话", "act_email": "邮件", "act_event": "活动", "act_site_visit": "客户来访", "act_home_visit": "家访",
+    "act_other": "其他行动", "show_all": "显示全部 {n} 人", "show_leads": "只显示主要人员", "moves_skipped": "客户过大，未在此计算：见 `powermap next-moves` 或缺口报告", "paths": "条路径",
     "not_on_path": "{n} 人不在路径上（见组织图）", "coaches": "教练",
     "team_account_manager": "客户经理", "team_solution_manager": "方案经理", "team_delivery_manager": "交付经理",
     "team_executive": "高管", "team_sales": "销售", "team_other": "其他",

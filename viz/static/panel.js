@@ -76,6 +76,7 @@
         row(dl, say("influenced_by"), people(p.influenced_by, weight));
         row(dl, say("influences_whom"), people(p.influences, weight));
         row(dl, say("panel_gaps"), lines(p.gaps, "none"));
+        if (p.plan && p.plan.length) { row(dl, say("panel_plan"), lines(p.plan, "none")); }
       }
       row(dl, say("next_move"), lines(p.next, p.next ? "none" : "moves_skipped"));
       if (p.email) { row(dl, say("email"), p.email); }
