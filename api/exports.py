@@ -16,7 +16,7 @@ import networkx as nx
 
 from importers.sheet_format import FORMULA_TRIGGERS, XML_INVALID  # the import format's own cell rules
 
-__all__ = ["graph_json", "graphml_bytes", "gexf_bytes", "neutralise_cell", "csv_bytes", "xlsx_bytes",
+__all__ = ["graph_json", "graphml_bytes", "gexf_bytes", "neutralise_cell", "csv_bytes", "xlsx_bytes", "review_xlsx",
            "FORMULA_TRIGGERS", "GRAPH_MEDIA_TYPES", "XLSX_MEDIA_TYPE"]
 
 GRAPH_MEDIA_TYPES = {"json": "application/json", "graphml": "application/graphml+xml",
@@ -57,19 +57,24 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1") -> bytes:
-    """An .xlsx workbook of one sheet with every text cell neutralised (never a formula)."""
+def review_xlsx(tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """An .xlsx of several sheets ``(name, columns, rows)``, every text cell neutralised."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=sheet[:31] or "Sheet1")
-    worksheet.append([neutralise_cell(c) for c in columns])
-    for row in rows:
-        worksheet.append([XML_INVALID.sub("", v) if isinstance(v, str) else v
-                          for v in (neutralise_cell(_cell_text(x)) for x in row)])
+    for sheet, columns, rows in tables:
+        worksheet = workbook.create_sheet(title=sheet[:31] or "Sheet")
+        for row in [columns, *rows]:
+            worksheet.append([XML_INVALID.sub("", v) if isinstance(v, str) else v
+                              for v in (neutralise_cell(_cell_text(x)) for x in row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1") -> bytes:
+    """An .xlsx workbook of one sheet with every text cell neutralised (never a formula)."""
+    return review_xlsx([(sheet[:31] or "Sheet1", columns, rows)])
 
 
 def graph_json(G: nx.MultiDiGraph) -> dict[str, Any]:

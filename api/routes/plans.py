@@ -5,7 +5,7 @@ and ``POST /accounts/{id}/next-moves/{n}/accept`` (a next move becomes a plan ac
 (No ``from __future__ import annotations``: FastAPI must see the annotations as objects.)"""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Body, Path, Query, Request, Response
@@ -16,7 +16,10 @@ from api.problems import ApiProblem, errors, not_found
 from api.responses import json_response, single
 from api.routes.common import record_router, visible_account, visible_record
 from graph.analysis import reports
+from api.exports import review_xlsx
 from graph.analysis.plans import plan_from_move, plan_report
+from graph.analysis.review import review_report
+from viz.review import review_page, review_tables
 from graph.exceptions import ImportRejected
 from graph.model import TABLES
 from importers import tables_from_frames
@@ -47,6 +50,36 @@ def account_plan(account_id: str, store: StoreDep, who: ReadKey,
         raise not_found("account", account_id)
     report = plan_report(store, account_id, as_of=as_of)
     report["actions"] = [a for a in report["actions"] if who.sees_account(a["account_id"])]
+    return json_response(report)
+
+
+@account_router.get("/{account_id}/review", summary="Quarterly account review", responses=errors(401, 403, 404, 422))
+def account_review(request: Request, account_id: str, store: StoreDep, who: ReadKey,
+                   quarter: Annotated[str, Query(description="The quarter, e.g. 2026Q4.", max_length=10)],
+                   as_of: Annotated[dt.date | None, Query(description="Judge on this day.")] = None,
+                   format: Annotated[Literal["json", "html", "xlsx"], Query(description="json, html or xlsx.")] = "json",
+                   lang: Annotated[Literal["en", "zh"], Query(description="Labels of the HTML page.")] = "en"
+                   ) -> Response:
+    """The review pack, the same JSON as `powermap review --json` (or its page or workbook).
+    Over HTTP the review never takes a snapshot (`POST /snapshots` does, for admins);
+    keys restricted to some accounts get 403, as the pack compares whole snapshots."""
+    if not who.sees_account(account_id):
+        raise not_found("account", account_id)
+    if who.restricted:
+        raise ApiProblem(403, "the quarterly review needs a key that is not restricted to some accounts",
+                         type="urn:powermap:problem:forbidden")
+    try:
+        report = review_report(store, account_id, quarter=quarter, today=as_of, take_snapshots=False,
+                               cadence_policy=request.app.state.cadence_policy)
+    except ValueError as bad:
+        raise ApiProblem(422, str(bad), type="urn:powermap:problem:invalid-request",
+                         errors=[{"loc": ["query", "quarter"], "message": str(bad)}]) from bad
+    if format == "html":
+        return Response(review_page(report, lang=lang), media_type="text/html; charset=utf-8")
+    if format == "xlsx":
+        return Response(review_xlsx(review_tables(report)),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="review-{report["quarter"]}.xlsx"'})
     return json_response(report)
 
 

@@ -1,14 +1,20 @@
-"""``powermap plan``: the relationship plan of an account, checked against the interaction record."""
+"""``powermap plan`` (the relationship plan of an account, checked against the interaction record)
+and ``powermap review`` (the quarterly account review)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import tempfile
+from pathlib import Path
 
 import click
 from rich.table import Table
 
 from graph.analysis.plans import plan_report
-from powermap.cli import app, date_value, escape, json_option, open_cli_store, out, print_json
+from graph.exceptions import PowermapError
+from powermap.cli import (app, cadence_policy, date_value, err, escape, json_option, open_cli_store, out,
+                          policy_option, print_json)
 
 _STYLE = {"done": "green", "overdue": "bold red", "open": "", "closed": "dim"}
 
@@ -64,3 +70,85 @@ def plan_command(account: str, as_of: dt.date | None, as_json: bool) -> None:
 
 def _counts(row: dict) -> list[str]:
     return [str(row[k]) for k in ("done", "overdue", "open", "closed", "done_stance_not_moved")]
+
+
+@app.command("review")
+@click.argument("account")
+@click.option("--quarter", required=True, metavar="YYYYQn", help="The quarter under review, e.g. 2026Q4.")
+@click.option("--as-of", "as_of", callback=date_value, metavar="DATE",
+              help="Judge on this day instead of the quarter's last day or today, whichever is earlier.")
+@click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the pack: FILE.html (one page, no script), FILE.pdf (needs Chromium) or FILE.xlsx.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the HTML/PDF labels.")
+@policy_option
+@json_option
+def review_command(account: str, quarter: str, as_of: dt.date | None, output: Path | None, lang: str,
+                   policy_file: Path | None, as_json: bool) -> None:
+    """The quarterly account review (季度经营复盘) of ACCOUNT: one pack for the routine
+    review meeting, summary first — tier, posture and share of wallet as stored; coach
+    coverage and gaps, and their change since the previous quarter's snapshot (labelled
+    e.g. 2026Q3); deciders whose stance changed; people new and gone; visit cadence
+    breaches; the quarter's plan actions in numbers (done / overdue / open / closed /
+    done but stance not moved, per owner); and next quarter's proposed plan (next moves,
+    each with the `--accept` command that commits to it).
+
+    Takes the quarter's snapshot when it is missing and the quarter is not over. The
+    figures are those `plan`, `diff`, `cadence`, `gaps` and `next-moves` give for the
+    same day.
+
+      powermap review A-G1 --quarter 2026Q4 -o review.pdf --lang zh"""
+    from graph.analysis.review import review_report
+
+    suffix = output.suffix.lower() if output else None
+    if suffix not in (None, ".html", ".htm", ".pdf", ".xlsx"):
+        raise click.BadParameter("the file must end in .html, .pdf or .xlsx", param_hint="-o")
+    with open_cli_store() as store:
+        try:
+            report = review_report(store, account, quarter=quarter, today=as_of,
+                                   cadence_policy=cadence_policy(policy_file))
+        except ValueError as bad:
+            raise click.BadParameter(str(bad), param_hint="--quarter") from bad
+    if output:
+        _write_review(report, output, suffix, lang)
+    if as_json:
+        print_json(report)
+    elif not output:
+        s = report["summary"]
+        out.print(f"[bold]{escape(report['account']['name'])}[/] review {report['quarter']} as of {report['as_of']}")
+        for label, value in (("coach coverage", f"{s['coach_coverage']:.0%}"), ("gaps", s["gaps"]),
+                             ("gaps since " + str(report["compared_with"]) if report["compared_with"]
+                              else "gaps since the previous quarter",
+                              f"{s['gaps_change']:+d}" if s["gaps_change"] is not None
+                              else "no snapshot of the previous quarter"),
+                             ("decider stance changes", s["decider_stance_changes"]),
+                             ("cadence breaches", s["cadence_breaches"]),
+                             ("plan", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["plan"].items())),
+                             ("proposed moves", s["proposed_moves"])):
+            out.print(f"  {label}: {escape(str(value))}")
+
+
+def _write_review(report: dict, output: Path, suffix: str, lang: str) -> None:
+    from viz.review import review_page, review_tables
+
+    if suffix == ".xlsx":
+        from api.exports import review_xlsx
+
+        output.write_bytes(review_xlsx(review_tables(report)))
+    elif suffix == ".pdf":
+        from powermap.commands.maps import CHROMIUM_FLAGS, chromium
+
+        browser = chromium()
+        if browser is None:
+            raise PowermapError("a PDF needs Chromium (Debian: apt-get install chromium); write .html instead")
+        with tempfile.TemporaryDirectory() as tmp:
+            page = Path(tmp) / "review.html"
+            page.write_text(review_page(report, lang=lang), encoding="utf-8")
+            result = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile",
+                                     "--no-pdf-header-footer", f"--print-to-pdf={output.resolve()}", page.as_uri()],
+                                    capture_output=True, text=True, timeout=120)
+        if result.returncode or not output.exists():
+            raise PowermapError(f"Chromium could not render the PDF: {result.stderr.strip()[-300:]}")
+    else:
+        output.write_text(review_page(report, lang=lang), encoding="utf-8")
+    err.print(f"wrote {output}", markup=False)
