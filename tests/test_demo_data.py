@@ -146,3 +146,19 @@ def test_the_demo_plan_shows_every_status_on_the_story_date(workbook_store):
                                 "actions": 7}
     closed = next(a for a in report["actions"] if a["status"] == "closed")
     assert closed["manual_close"]["by"] == "T02" and closed["manual_close"]["reason"]
+
+
+def test_overdue_plan_actions_join_the_gap_report_under_their_contacts(workbook_store):
+    from datetime import date
+
+    from graph.analysis.findings import gap_findings, gap_label
+    from graph.analysis.reports import gaps_report
+
+    day = date(2026, 11, 1)
+    overdue = [g for g in gaps_report(workbook_store, "A-G1", today=day)["gaps"] if g["type"] == "plan_overdue"]
+    assert sorted((g["contacts"], g["team"], g["severity"]) for g in overdue) == [
+        (["C0002"], ["T01"], "medium"), (["C0083"], ["T02"], "high")]  # 7 and 17 days overdue
+    assert gap_label("plan_overdue", "zh") == "计划行动逾期"
+    findings = gap_findings(workbook_store.account_subgraph("A-G1", as_of=day), today=day)["findings"]
+    about = {f["subject"]["id"] for f in findings if any(g["type"] == "plan_overdue" for g in f["gaps"])}
+    assert about == {"C0002", "C0083"}

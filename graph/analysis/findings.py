@@ -180,8 +180,9 @@ def _lies_in(G: nx.MultiDiGraph, gap: Gap, parts: set[str]) -> bool:
 
 def _subject(gap: Gap) -> tuple[str, str]:
     """Whom a gap is about: its opportunity, its first person (the one we depend on, for
-    "losing X would cut…"), or else its account."""
-    if gap.opportunity:
+    "losing X would cut…"; an overdue plan action's contact, whatever deal it serves), or
+    else its account."""
+    if gap.opportunity and gap.type != "plan_overdue":
         return ("opportunity", gap.opportunity)
     if gap.type == "missing_line" or not gap.contacts or (gap.type == "cadence_breach" and len(gap.contacts) > 1):
         return ("account", gap.accounts[0] if gap.accounts else "")
