@@ -1,6 +1,7 @@
 """Relationship plans over HTTP: ``/plans`` (list, read, upsert, delete plan actions, like
 every resource), ``GET /accounts/{id}/plan`` (the same JSON as ``powermap plan --json``)
-and ``POST /accounts/{id}/next-moves/{n}/accept`` (a next move becomes a plan action).
+``POST /accounts/{id}/next-moves/{n}/accept`` (a next move becomes a plan action) and
+``GET /accounts/{id}/review`` (the quarterly account review).
 
 (No ``from __future__ import annotations``: FastAPI must see the annotations as objects.)"""
 
@@ -12,17 +13,17 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ReadKey, StoreDep, WriteKey, WritesDep
+from api.exports import review_xlsx
 from api.problems import ApiProblem, errors, not_found
 from api.responses import json_response, single
 from api.routes.common import record_router, visible_account, visible_record
 from graph.analysis import reports
-from api.exports import review_xlsx
 from graph.analysis.plans import plan_from_move, plan_report
 from graph.analysis.review import review_report
-from viz.review import review_page, review_tables
 from graph.exceptions import ImportRejected
 from graph.model import TABLES
 from importers import tables_from_frames
+from viz.review import review_page, review_tables
 
 __all__ = ["router", "account_router"]
 

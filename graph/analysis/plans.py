@@ -42,8 +42,8 @@ if TYPE_CHECKING:  # the store imports this module to attach plans to an account
     from graph.store import GraphStore
 from graph.vocabulary import InteractionType, TeamRole
 
-__all__ = ["plan_status", "plan_report", "plan_inputs", "graph_plan_status", "account_plans", "plan_from_move", "accept_move", "STATUSES",
-           "open_actions_by_contact", "DEFAULT_DAYS"]
+__all__ = ["plan_status", "plan_report", "plan_inputs", "graph_plan_status", "account_plans", "plan_from_move",
+           "accept_move", "plan_totals", "plan_totals_by", "STATUSES", "DEFAULT_DAYS"]
 
 #: Statuses in display order.
 STATUSES = ("done", "overdue", "open", "closed")
@@ -176,20 +176,10 @@ def plan_report(store: GraphStore, account_id: str, *, as_of: dt.date | None = N
         "account_name": accounts[account_id]["name"],
         "as_of": as_of.isoformat(),
         "actions": actions,
-        "totals": _tally(actions),
-        "by_owner": _totals_by(actions, "owner_id", "owner_name"),
-        "by_opportunity": _totals_by(actions, "opportunity_id", "opportunity_name"),
+        "totals": plan_totals(actions),
+        "by_owner": plan_totals_by(actions, "owner_id", "owner_name"),
+        "by_opportunity": plan_totals_by(actions, "opportunity_id", "opportunity_name"),
     }
-
-
-def open_actions_by_contact(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Contact → their open and overdue actions (what the person panel on the maps lists)."""
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for action in report["actions"]:
-        if action["status"] in ("open", "overdue"):
-            out[action["contact_id"]].append({k: action[k] for k in (
-                "id", "action", "due", "status", "days_overdue", "owner_name", "target_stance")})
-    return dict(out)
 
 
 def plan_from_move(move: dict[str, Any], *, account_id: str, start: dt.date, due: dt.date | None = None,
@@ -253,6 +243,26 @@ def accept_move(store: GraphStore, account_id: str, number: int, *, start: dt.da
     return plan_from_move(move, account_id=contact.account_id if contact else account_id, start=start, due=due,
                           owner=owner, owner_role=who.role.value if who else None,
                           stance=contact.stance if contact else None)
+
+
+def plan_totals(actions: list[dict[str, Any]]) -> dict[str, int]:
+    """How many actions are in each status, done but stance not moved, and in all."""
+    out = {status: 0 for status in STATUSES}
+    out["done_stance_not_moved"] = 0
+    out["actions"] = len(actions)
+    for action in actions:
+        out[action["status"]] += 1
+        out["done_stance_not_moved"] += action["done_stance_not_moved"]
+    return out
+
+
+def plan_totals_by(actions: list[dict[str, Any]], key: str, name: str) -> list[dict[str, Any]]:
+    """:func:`plan_totals` per value of ``key`` (an owner, an opportunity; none last), with its ``name``."""
+    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for action in actions:
+        groups[action[key]].append(action)
+    return [{key: k, name: group[0][name], **plan_totals(group)}
+            for k, group in sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or ""))]
 
 
 # ----- private ----------------------------------------------------------------------------
@@ -346,21 +356,3 @@ def _stance_history(store: GraphStore) -> list[tuple[dt.date, dict[str, int | No
             c: (None if s is None or s != s else int(s)) for c, s in zip(frame["id"], frame["stance"])}
         history.append((day, stances))
     return sorted(history, key=lambda item: item[0])
-
-
-def _tally(actions: list[dict[str, Any]]) -> dict[str, int]:
-    out = {status: 0 for status in STATUSES}
-    out["done_stance_not_moved"] = 0
-    out["actions"] = len(actions)
-    for action in actions:
-        out[action["status"]] += 1
-        out["done_stance_not_moved"] += action["done_stance_not_moved"]
-    return out
-
-
-def _totals_by(actions: list[dict[str, Any]], key: str, name: str) -> list[dict[str, Any]]:
-    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for action in actions:
-        groups[action[key]].append(action)
-    return [{key: k, name: group[0][name], **_tally(group)}
-            for k, group in sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or ""))]

@@ -23,7 +23,7 @@ from typing import Any
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.change import diff, take_snapshot
 from graph.analysis.history import cadence_report
-from graph.analysis.plans import _tally, _totals_by, plan_report
+from graph.analysis.plans import plan_totals, plan_totals_by, plan_report
 from graph.analysis.reports import coverage_report, gaps_report, next_moves_report
 from graph.exceptions import AccountNotFound
 from graph.store import GraphStore
@@ -110,16 +110,16 @@ def review_report(store: GraphStore, account_id: str, *, quarter: str, today: dt
             "gaps_change": since["gaps"]["change"] if since["gaps"] else None,
             "decider_stance_changes": len(since["decider_stance_changes"]),
             "cadence_breaches": cadence["counts"]["total"],
-            "plan": _tally(in_quarter),
+            "plan": plan_totals(in_quarter),
             "proposed_moves": len(moves["moves"]),
         },
         "coverage": {k: coverage[k] for k in ("coverage", "coaches", "deciders", "covered_deciders", "names")},
         "gaps": gaps["counts"],
         "since_previous": since,
         "cadence": cadence,
-        "plan": {"actions": in_quarter, "totals": _tally(in_quarter),
-                 "by_owner": _totals_by(in_quarter, "owner_id", "owner_name"),
-                 "by_opportunity": _totals_by(in_quarter, "opportunity_id", "opportunity_name")},
+        "plan": {"actions": in_quarter, "totals": plan_totals(in_quarter),
+                 "by_owner": plan_totals_by(in_quarter, "owner_id", "owner_name"),
+                 "by_opportunity": plan_totals_by(in_quarter, "opportunity_id", "opportunity_name")},
         "next_quarter": [{**m, "accept": f"powermap next-moves {account_id} --as-of {as_of} --accept {n}"}
                          for n, m in enumerate(moves["moves"], start=1)],
         "not_covered": NOT_COVERED,
