@@ -64,7 +64,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                     "chart's shape, rendered with headless Chromium."),
     "migrate": ("stores", "Copy a whole graph, with its snapshots, from one store into another, empty one, then "
                           "read the target back and verify every table's count."),
-    "plan": ("plans", "PLAN_SUMMARY"),
+    "plan": ("plans", 'Every plan action of ACCOUNT (and its sub-accounts) with its status, read from the interaction record, never typed in: done (an interaction of the planned type with the contact, by the owner, from start to due inclusive), overdue (due passed without one), open, or closed by hand (who and why are kept).'),
+    "review": ("plans", "The quarterly account review (季度经营复盘) of ACCOUNT: one pack for the routine review meeting, summary first — tier, posture and share of wallet as stored; coach coverage and gaps, and their change since the previous quarter's snapshot (labelled like 2026Q3); deciders whose stance changed; people new and gone; visit cadence breaches; the quarter's plan actions in numbers (done / overdue / open / closed / done but stance not moved, per owner); and next quarter's proposed plan (next moves, each with the `--accept` command that commits to it)."),
     "keys": ("keys", "Create, list and revoke API keys for the HTTP API (`powermap serve`)."),
     "serve": ("serve", "Run the HTTP API: REST resources, bulk import, exports, webhooks, /docs."),
 }

@@ -88,7 +88,7 @@ def review_command(account: str, quarter: str, as_of: dt.date | None, output: Pa
     """The quarterly account review (季度经营复盘) of ACCOUNT: one pack for the routine
     review meeting, summary first — tier, posture and share of wallet as stored; coach
     coverage and gaps, and their change since the previous quarter's snapshot (labelled
-    e.g. 2026Q3); deciders whose stance changed; people new and gone; visit cadence
+    like 2026Q3); deciders whose stance changed; people new and gone; visit cadence
     breaches; the quarter's plan actions in numbers (done / overdue / open / closed /
     done but stance not moved, per owner); and next quarter's proposed plan (next moves,
     each with the `--accept` command that commits to it).
