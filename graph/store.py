@@ -173,14 +173,16 @@ class GraphStore(ABC):
         AccountNotFound
             When there is no account ``account_id``.
         """
-        from graph.analysis.plans import plan_inputs
         from graph.subgraph import build_account_graph
 
         rows = self.subgraph_rows(account_id)
         if rows is None:
             raise AccountNotFound(account_id)
-        if not history:
-            rows = {**rows, "interactions": ()}
+        if not history:  # the tree: no history, no plan (whose status is read from the history)
+            return build_account_graph(account_id, **{**rows, "interactions": ()}, as_of=as_of,
+                                       policy=self.strength_policy)
+        from graph.analysis.plans import plan_inputs
+
         G = build_account_graph(account_id, **rows, as_of=as_of, policy=self.strength_policy)
         G.graph["plans"] = plan_inputs(self, rows)
         return G

@@ -41,7 +41,7 @@ INSTRUCTIONS_SHEETS = {"zh": "填写说明", "en": "instructions"}
 
 _SHEETS_ZH = {"accounts": "客户", "departments": "部门", "contacts": "联系人", "team": "我方团队",
               "relationships": "我方关系", "influence": "影响关系", "opportunities": "商机",
-              "opportunity_members": "决策组", "interactions": "互动记录"}
+              "opportunity_members": "决策组", "interactions": "互动记录", "plans": "计划"}
 
 # Chinese header of each column: one of the importer's own aliases (checked in ``columns``).
 _HEADERS_ZH = {
@@ -64,6 +64,10 @@ _HEADERS_ZH = {
     "interactions": {"id": "互动编号", "date": "日期", "time": "时间", "type": "互动类型", "account_id": "所属客户",
                      "subject": "主题", "notes": "纪要", "team_ids": "我方参与人", "contact_ids": "客户参与人",
                      "sender_id": "发起人"},
+    "plans": {"id": "计划编号", "account_id": "所属客户", "contact_id": "联系人", "owner_id": "负责人",
+              "action": "行动", "start": "开始日期", "due": "截止日期", "target_stance": "目标态度",
+              "opportunity_id": "商机", "colleagues_count": "铁三角可代", "note": "备注", "closed_by": "关闭人",
+              "closed_reason": "关闭原因", "closed_on": "关闭日期"},
 }
 
 _YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}

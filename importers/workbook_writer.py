@@ -143,6 +143,21 @@ _MEANING: dict[tuple[str, str], tuple[str, str]] = {
     ("interactions", "team_ids"): ("our people taking part, separated by ;", "我方参与人编号，用 ; 分隔"),
     ("interactions", "contact_ids"): ("their people taking part, separated by ;", "客户参与人编号，用 ; 分隔"),
     ("interactions", "sender_id"): ("who sent it (e-mails)", "发起人（邮件发件人）编号"),
+    ("plans", "id"): ("the plan action's id, your own code", "计划行动编号（自定）"),
+    ("plans", "account_id"): ("the account it is for", "所属客户编号"),
+    ("plans", "contact_id"): ("the customer's person it targets", "目标联系人编号"),
+    ("plans", "owner_id"): ("our person who will do it", "我方负责人编号"),
+    ("plans", "action"): ("what they will do: an interaction type (visit, site visit, home visit …)",
+                          "行动：互动类型（拜访、客户来访、家访……）"),
+    ("plans", "start"): ("from this day (empty: any day up to the due date)", "开始日期（空 = 截止日前任何一天）"),
+    ("plans", "due"): ("by this day (the day itself is on time)", "截止日期（当天完成算按时）"),
+    ("plans", "target_stance"): ("the stance the action aims for", "目标态度"),
+    ("plans", "opportunity_id"): ("the deal it serves", "服务的商机编号"),
+    ("plans", "colleagues_count"): ("an iron-triangle colleague's interaction counts too", "铁三角同事的互动也算完成"),
+    ("plans", "note"): ("note (personal data)", "备注（个人信息）"),
+    ("plans", "closed_by"): ("who closed it by hand", "手工关闭人"),
+    ("plans", "closed_reason"): ("why it was closed by hand", "手工关闭原因"),
+    ("plans", "closed_on"): ("when it was closed by hand", "手工关闭日期"),
 }
 
 
