@@ -140,7 +140,8 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
         What turns writes into events; default: ``[StanceWatcher(), GapWatcher()]``.
     """
     settings = settings or get_api_settings()
-    watchers = list(watchers) if watchers is not None else [StanceWatcher(), GapWatcher()]
+    cadence_policy = load_policy(settings.cadence_policy) if settings.cadence_policy else None
+    watchers = list(watchers) if watchers is not None else [StanceWatcher(), GapWatcher(cadence_policy=cadence_policy)]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -173,7 +174,7 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
     app.state.watchers = watchers
     app.state.write_lock = threading.Lock()
     app.state.analysis_cache = AnalysisCache(ttl=settings.analysis_cache_seconds)
-    app.state.cadence_policy = load_policy(settings.cadence_policy) if settings.cadence_policy else None
+    app.state.cadence_policy = cadence_policy
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(KeepEncodedSeparators)

@@ -13,11 +13,18 @@ is about: a subscription made with an account-restricted key only receives event
 its accounts (and their descendants). ``data`` must not hold personal fields.
 
 Events raised *by writes* come from watchers: each write (import, ``PUT``, ``DELETE``)
-calls every watcher's :meth:`Watcher.before` with the :class:`Change` it is about to
-make, writes, then calls :meth:`Watcher.after`, which returns the events to publish.
-:class:`StanceWatcher` is one; a gap watcher (gaps of the touched accounts before and
-after → ``gap.opened``/``gap.closed``) is another. Watchers only run when some active
+calls :meth:`EventBus.watch` with the :class:`Change` it is about to make (every
+watcher's :meth:`Watcher.before`), writes, then calls what ``watch`` returned (every
+watcher's :meth:`Watcher.after`), which gives the events to publish.
+:class:`StanceWatcher` is one; :class:`GapWatcher` (gaps of the touched accounts before
+and after → ``gap.opened``/``gap.closed``) is another. Watchers only run when some active
 subscription wants one of their events.
+
+An event computed on what one kind of key may see (a gap report is) names its
+:class:`Audience`: only subscriptions whose key has exactly that account restriction
+receive it. A restricted key's gap events are computed on its own view of its own
+accounts, exactly like ``GET /accounts/{id}/gaps`` with that key: they never name an
+account, contact or team member the key would get 404 for.
 
 Delivery
 --------
@@ -50,11 +57,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from api.state import ApiState, Subscription, utc_now
+from api.state import ApiKey, ApiState, Subscription, utc_now
 from graph.batch import Batch
 from graph.store import GraphStore
 
-__all__ = ["EVENTS", "Event", "Change", "Watcher", "StanceWatcher", "EventBus", "Dispatcher", "sign",
+__all__ = ["EVENTS", "Audience", "Event", "Change", "Watcher", "StanceWatcher", "GapWatcher", "EventBus",
+           "Dispatcher", "sign",
            "SIGNATURE_HEADER", "EVENT_HEADER", "DELIVERY_HEADER"]
 
 log = logging.getLogger("powermap.api.webhooks")
@@ -75,6 +83,20 @@ def sign(secret: str, body: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class Audience:
+    """The subscribers who see the same data: keys with the same account restriction
+    (``accounts``: the key's accounts, sorted; None for keys that see every account).
+    ``key`` is one such key (not part of the audience's identity)."""
+
+    accounts: tuple[str, ...] | None
+    key: ApiKey | None = field(default=None, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, key: ApiKey) -> Audience:
+        return cls(tuple(sorted(key.accounts)) if key.accounts is not None else None, key)
+
+
+@dataclass(frozen=True)
 class Event:
     """An event to publish: its name, its data and the accounts it is about."""
 
@@ -84,16 +106,21 @@ class Event:
     #: what a subscriber restricted to some accounts receives instead of ``data``
     #: (given the ids of the event's accounts it may see); default: ``data``
     restricted: Callable[[list[str]], Mapping[str, Any]] | None = None
+    #: when set, only subscriptions of this audience receive the event (it was computed
+    #: on their view), and they receive ``data`` as it is
+    audience: Audience | None = None
 
 
 @dataclass
 class Change:
-    """A write about to happen: a validated batch, or one deleted record, and the
-    accounts it touches (ids of accounts whose records it writes or deletes)."""
+    """A write about to happen: a validated batch, or one deleted record, the accounts it
+    touches (ids of accounts whose records it writes or deletes), and the audiences of
+    the subscriptions that want events (set by :meth:`EventBus.watch`)."""
 
     batch: Batch | None = None
     deleted: tuple[str, tuple[str, ...]] | None = None
     accounts: set[str] = field(default_factory=set)
+    audiences: Mapping[str, frozenset[Audience]] = field(default_factory=dict)
 
 
 class Watcher(Protocol):
@@ -133,46 +160,72 @@ class StanceWatcher:
 
 
 class GapWatcher:
-    """``gap.opened`` / ``gap.closed``: the gap report of every top-level account a write
-    touches, before and after it; a gap is the same gap when its stable key is."""
+    """``gap.opened`` / ``gap.closed``: for each audience, the gap report of every account
+    a write touches as that audience sees it, before and after the write; a gap is the
+    same gap when its stable key is.
+
+    Keys that see every account get the report of each touched top-level account. A key
+    restricted to accounts gets the report of each of its own accounts the write touches,
+    computed on its view (:class:`api.visibility.View`), exactly as ``GET
+    /accounts/{id}/gaps`` answers it."""
 
     events = ("gap.opened", "gap.closed")
 
-    def before(self, store: GraphStore, change: Change) -> dict[str, dict[str, Any]]:
-        return {top: self._gaps(store, top) for top in self._tops(store, change)}
+    def __init__(self, *, cadence_policy: Any = None):
+        self.cadence_policy = cadence_policy
 
-    def after(self, store: GraphStore, change: Change, before: dict[str, dict[str, Any]]) -> Iterable[Event]:
-        for top, old in before.items():
-            new = self._gaps(store, top)
+    def before(self, store: GraphStore, change: Change) -> dict[tuple[Audience, str], dict[str, Any]]:
+        touched = self._touched(store, change)
+        audiences = set().union(*(change.audiences.get(e, ()) for e in self.events))
+        return {(audience, root): self._gaps(store, audience, root)
+                for audience in sorted(audiences, key=lambda a: a.accounts or ())
+                for root in self._roots(store, audience, touched)}
+
+    def after(self, store: GraphStore, change: Change,
+              before: dict[tuple[Audience, str], dict[str, Any]]) -> Iterable[Event]:
+        for (audience, root), old in before.items():
+            new = self._gaps(store, audience, root)
             for name, keys, side in (("gap.opened", new.keys() - old.keys(), new),
                                      ("gap.closed", old.keys() - new.keys(), old)):
                 for key in sorted(keys):
-                    gap, places = side[key]
-                    yield Event(name, {"account": top, **gap}, frozenset(places))
+                    yield Event(name, {"account": root, **side[key]}, frozenset({root}), audience=audience)
 
     @staticmethod
-    def _tops(store: GraphStore, change: Change) -> set[str]:
-        from graph.analysis.reports import top_account
-
+    def _touched(store: GraphStore, change: Change) -> set[str]:
         accounts = set(change.accounts)
         if change.batch is not None and change.batch.count("accounts"):
             accounts |= set(change.batch.tables["accounts"]["id"])
-        return {top_account(store, a) for a in accounts if store.existing_ids("accounts", [a])}
+        return accounts
 
     @staticmethod
-    def _gaps(store: GraphStore, top: str) -> dict[str, tuple[dict[str, Any], set[str]]]:
-        """gap key → (the gap as JSON, the accounts it concerns: its own and its people's)."""
+    def _roots(store: GraphStore, audience: Audience, touched: set[str]) -> set[str]:
+        """The accounts whose reports this audience reads that the write may change."""
+        from graph.analysis.reports import top_account
+
+        existing = store.existing_ids("accounts", touched) if touched else set()
+        if audience.accounts is None:
+            return {top_account(store, a) for a in existing}
+        visible = store.account_descendants(audience.accounts)
+        roots = set()
+        for root in audience.accounts:
+            if root in visible and not (store.parents("accounts", [root]).get(root) in visible):
+                if store.account_descendants([root]) & existing:
+                    roots.add(root)
+        return roots
+
+    def _gaps(self, store: GraphStore, audience: Audience, root: str) -> dict[str, dict[str, Any]]:
+        """gap key → the gap as JSON, in the report of ``root`` as ``audience`` sees it."""
+        from api.security import Principal
+        from api.visibility import View
         from graph.analysis.gaps import find_gaps
 
-        if not store.existing_ids("accounts", [top]):
+        if not store.existing_ids("accounts", [root]):
             return {}
-        G = store.account_subgraph(top)
-        out = {}
-        for gap in find_gaps(G):
-            places = set(gap.accounts) | {G.nodes[f"contact:{c}"]["account_id"] for c in gap.contacts
-                                          if f"contact:{c}" in G} or {top}
-            out[gap.key] = (gap.as_dict(), places)
-        return out
+        G = store.account_subgraph(root)
+        if audience.accounts is not None:
+            visible = frozenset(store.account_descendants(audience.accounts))
+            G = View(store, Principal(key=audience.key, visible=visible)).graph(G)
+        return {gap.key: gap.as_dict() for gap in find_gaps(G, cadence_policy=self.cadence_policy)}
 
 
 class EventBus:
@@ -214,6 +267,8 @@ class EventBus:
 
     def _data_for(self, subscription: Subscription, e: Event,
                   cache: dict[tuple[str, ...], set[str]]) -> Mapping[str, Any] | None:
+        if e.audience is not None:
+            return e.data if Audience.of(subscription.key) == e.audience else None
         accounts = subscription.key.accounts
         if accounts is None:
             return e.data
@@ -232,12 +287,20 @@ class EventBus:
         self.state.enqueue(subscription.id, event, body, delivery_id)
 
     # ----- writes ------------------------------------------------------------------------
-    def watching(self) -> list[Watcher]:
-        """The watchers some active subscription wants events from."""
+    def watch(self, change: Change) -> Callable[[], list[Event]]:
+        """Call just before a write: the watchers some active subscription wants events
+        from look at the store (for the audiences of those subscriptions); call what this
+        returns just after the write for the events it raised."""
         if not self.watchers:
-            return []
-        wanted = {e for s in self.state.webhooks() for e in s.events}
-        return [w for w in self.watchers if wanted & set(w.events)]
+            return list
+        subscriptions = self.state.webhooks()
+        wanted = {e for s in subscriptions for e in s.events}
+        watchers = [w for w in self.watchers if wanted & set(w.events)]
+        if not watchers:
+            return list
+        change.audiences = {e: frozenset(Audience.of(s.key) for s in subscriptions if e in s.events) for e in wanted}
+        before = [w.before(self.store, change) for w in watchers]
+        return lambda: [e for w, b in zip(watchers, before) for e in w.after(self.store, change, b)]
 
 
 def refused_receiver(url: str, *, allow_private: bool = False) -> str | None:

@@ -59,11 +59,10 @@ class Writes:
             if dry_run:
                 return report
             change = Change(batch=batch, accounts=touched_accounts(self.store, batch))
-            watchers = self.bus.watching()
-            before = [w.before(self.store, change) for w in watchers]
+            raised = self.bus.watch(change)
             report.result = self.store.write(batch)
             self._on_change()
-            events = [e for w, b in zip(watchers, before) for e in w.after(self.store, change, b)]
+            events = raised()
         ids = audit_ids if audit_ids is not None else sorted(change.accounts)
         self.state.audit(principal.name, action, ids[:AUDIT_ID_LIMIT],
                          {**report.as_dict(), **({"more_ids": len(ids) - AUDIT_ID_LIMIT}
@@ -89,11 +88,10 @@ class Writes:
             if row.get("opportunity_id"):
                 change.accounts.add(view.opportunity_account(row["opportunity_id"]))
             change.accounts.discard(None)
-            watchers = self.bus.watching()
-            before = [w.before(self.store, change) for w in watchers]
+            raised = self.bus.watch(change)
             deleted = self.store.delete(table, key if len(key) > 1 else key[0])
             self._on_change()
-            events = [e for w, b in zip(watchers, before) for e in w.after(self.store, change, b)]
+            events = raised()
         if deleted:
             self.state.audit(principal.name, f"delete {table}", ["/".join(key)], None)
             self.bus.publish_all(events)
