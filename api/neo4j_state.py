@@ -11,6 +11,7 @@ Nodes (labels apart from the graph's, which the graph store never reads)::
     (:ApiDelivery {id, webhook_id, event, body, status, attempts, …, claimed_by, claimed_until})
     (:ApiDeliveryAttempt {delivery_id, attempt, at, status_code, error})
     (:ApiSequence {name, value})                  the ids of keys and audit entries
+    (:ApiServerSecret {name, value})              the ETag secret, one for every server
 
 What must be atomic across servers is made so by the database, not by a process's lock:
 one active key per name (a uniqueness constraint on ``active_name``, which a revoked key
@@ -22,6 +23,7 @@ claiming transaction). Values travel only as parameters; labels are fixed here.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,7 +40,8 @@ from graph.neo4j_store import run_schema_statement
 __all__ = ["Neo4jApiState", "LABELS", "STATEMENTS"]
 
 #: every label of the API state
-LABELS = ("ApiKey", "ApiSession", "ApiAudit", "ApiWebhook", "ApiDelivery", "ApiDeliveryAttempt", "ApiSequence")
+LABELS = ("ApiKey", "ApiSession", "ApiAudit", "ApiWebhook", "ApiDelivery", "ApiDeliveryAttempt", "ApiSequence",
+          "ApiServerSecret")
 
 _KEY = "k {.id, .name, .scope, .pii, .accounts, .created_at, .revoked_at, .last_used_at}"
 _DELIVERY = ("d {.id, .webhook_id, .event, .body, .status, .attempts, .last_status_code, .last_error, "
@@ -50,7 +53,7 @@ STATEMENTS: dict[str, str] = {
        for name, label, prop in (("key_id", "ApiKey", "id"), ("key_active_name", "ApiKey", "active_name"),
                                  ("session", "ApiSession", "token_hash"), ("audit", "ApiAudit", "id"),
                                  ("webhook", "ApiWebhook", "id"), ("delivery", "ApiDelivery", "id"),
-                                 ("sequence", "ApiSequence", "name"))},
+                                 ("sequence", "ApiSequence", "name"), ("server_secret", "ApiServerSecret", "name"))},
     "schema.delivery_webhook": "CREATE INDEX powermap_api_delivery_webhook IF NOT EXISTS "
                                "FOR (n:ApiDelivery) ON (n.webhook_id)",
     "schema.delivery_status": "CREATE INDEX powermap_api_delivery_status IF NOT EXISTS "
@@ -59,6 +62,8 @@ STATEMENTS: dict[str, str] = {
     "schema.await": "CALL db.awaitIndexes(300)",
     "next_id": "MERGE (s:ApiSequence {name: $name}) ON CREATE SET s.value = 0 "
                "SET s.value = s.value + 1 RETURN s.value AS value",
+    # MERGE on a unique property: servers starting together agree on one secret
+    "server_secret": "MERGE (s:ApiServerSecret {name: $name}) ON CREATE SET s.value = $value RETURN s.value AS value",
     "key.insert": "CREATE (k:ApiKey {id: $id, name: $name, active_name: $name, secret_hash: $secret_hash, "
                   "scope: $scope, pii: $pii, accounts: $accounts, created_at: $now})",
     "key.revoke": "MATCH (k:ApiKey {active_name: $name}) SET k.revoked_at = $now REMOVE k.active_name "
@@ -117,7 +122,9 @@ STATEMENTS: dict[str, str] = {
     "attempt.list": "MATCH (a:ApiDeliveryAttempt {delivery_id: $id}) "
                     "RETURN a {.attempt, .at, .status_code, .error} AS a ORDER BY a.attempt",
     "ping": "RETURN 1 AS one",
-    "clear": "MATCH (n) WHERE " + " OR ".join(f"n:{label}" for label in LABELS) + " DETACH DELETE n",
+    # the server secret stays: servers still running keep using it
+    "clear": "MATCH (n) WHERE " + " OR ".join(f"n:{label}" for label in LABELS if label != "ApiServerSecret")
+             + " DETACH DELETE n",
 }
 
 
@@ -148,6 +155,9 @@ class Neo4jApiState(ApiState):
                         run_schema_statement(driver, STATEMENTS[name], database=database)
         else:
             self.ping()
+        self.etag_secret = bytes.fromhex(self._write(
+            lambda tx: tx.run(STATEMENTS["server_secret"], name="etag",
+                              value=secrets.token_hex(32)).single(strict=True)["value"]))
 
     def close(self) -> None:
         """Nothing to release: the driver belongs to the composition root."""

@@ -25,9 +25,11 @@ def json_response(data: Any, *, status_code: int = 200, headers: dict[str, str] 
     return Response(_dumps(data), status_code=status_code, headers=headers, media_type="application/json")
 
 
-def etag_of(body: bytes) -> str:
-    """A strong ETag of a representation (it differs between PII and non-PII views)."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def etag_of(body: bytes, version: str = "") -> str:
+    """A strong ETag of a representation (it differs between PII and non-PII views) of a
+    record at ``version`` (a keyed digest of the full stored record, see
+    :func:`api.routes.common.record_version`: a change the key cannot see changes it too)."""
+    return '"' + hashlib.sha256(body + version.encode("ascii")).hexdigest()[:32] + '"'
 
 
 def _matches(header: str | None, etag: str) -> bool:
@@ -39,18 +41,19 @@ def _matches(header: str | None, etag: str) -> bool:
     return etag in tags
 
 
-def single(request: Request, data: Any, *, status_code: int = 200) -> Response:
+def single(request: Request, data: Any, *, status_code: int = 200, version: str = "") -> Response:
     """A single resource with its ETag; 304 when ``If-None-Match`` names that ETag."""
     body = _dumps(data)
-    etag = etag_of(body)
+    etag = etag_of(body, version)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if status_code == 200 and _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, status_code=status_code, headers=headers, media_type="application/json")
 
 
-def check_if_match(request: Request, current: Any) -> None:
-    """412 when ``If-Match`` is given and names another representation than ``current``."""
+def check_if_match(request: Request, current: Any, version: str = "") -> None:
+    """412 when ``If-Match`` is given and names another representation than ``current``
+    (at ``version``)."""
     header = request.headers.get("if-match")
     if header is None:
         return
@@ -58,7 +61,7 @@ def check_if_match(request: Request, current: Any) -> None:
         if header.strip() == "*":
             raise ApiProblem(412, "If-Match: * but there is no such record", type="urn:powermap:problem:precondition")
         raise ApiProblem(412, "the record does not exist (If-Match given)", type="urn:powermap:problem:precondition")
-    if not _matches(header, etag_of(_dumps(current))):
+    if not _matches(header, etag_of(_dumps(current), version)):
         raise ApiProblem(412, "the record has changed since it was read (ETag differs)",
                          type="urn:powermap:problem:precondition")
 

@@ -6,6 +6,8 @@ it refers to must be visible to it. A row that breaks this is refused with the s
 words whether the outside record exists or not ("… is not within this key's
 accounts"), and only these problems are reported, so nothing outside is revealed.
 
+A key without ``--pii`` supplies no personal fields (:func:`withhold_personal`).
+
 Columns an import does not supply are not written (see ``Batch.provided``). Links the
 key cannot see are kept as stored: a blank (or unchanged) ``parent_id`` of an
 account whose parent lies outside, ``reports_to`` of a contact whose manager lies
@@ -18,13 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from api.visibility import View
+import pandas as pd
+
+from api.visibility import PERSONAL, View
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import parse_id_list
 from graph.vocabulary import parse_text
 from importers.tabular import RawTable
 
-__all__ = ["enforce_scope"]
+__all__ = ["enforce_scope", "withhold_personal"]
 
 _NOUN = {"accounts": "account", "departments": "department", "contacts": "contact", "team": "team member",
          "opportunities": "opportunity", "plans": "plan action"}
@@ -35,6 +39,45 @@ def _text(value: Any) -> str | None:
         return parse_text(value)
     except (TypeError, ValueError):
         return None
+
+
+def _blank(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def withhold_personal(tables: list[RawTable], view: View) -> None:
+    """For a key without ``--pii``: personal fields are not supplied (kept as stored).
+
+    A personal column whose cells are all empty is dropped from its table, so the write
+    leaves the stored values as they are (a read-modify-write by such a key, which never
+    saw them, changes nothing); a value in one is refused, since the key may not set what
+    it cannot read.
+
+    Raises
+    ------
+    ImportRejected
+        Listing every personal value such a key sent; nothing is written.
+    """
+    if view.principal.pii:
+        return
+    problems: list[ImportProblem] = []
+    for raw in tables:
+        personal = [c for c in raw.frame.columns if c in PERSONAL.get(raw.table, ())]
+        for column in personal:
+            for i, value in enumerate(raw.frame[column]):
+                if not _blank(value):
+                    problems.append(ImportProblem(raw.file, raw.rows[i], raw.headers.get(column, column),
+                                                  f"{column} is personal data: this key (without --pii) "
+                                                  "may not write it; leave it out"))
+        if personal:
+            raw.frame = raw.frame.drop(columns=personal)
+    if problems:
+        raise ImportRejected(problems)
 
 
 def enforce_scope(tables: list[RawTable], view: View) -> None:

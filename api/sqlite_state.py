@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS delivery (
     claimed_by TEXT, claimed_until TEXT);
 CREATE INDEX IF NOT EXISTS delivery_due ON delivery(status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS delivery_webhook ON delivery(webhook_id, created_at);
+CREATE TABLE IF NOT EXISTS server_secret (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS delivery_attempt (
     delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, at TEXT NOT NULL, status_code INTEGER,
     error TEXT, PRIMARY KEY (delivery_id, attempt));
@@ -77,6 +79,9 @@ class SqliteApiState(ApiState):
             for column in ("claimed_by", "claimed_until"):  # a file made before claims existed
                 if column not in columns:
                     self._db.execute(f"ALTER TABLE delivery ADD COLUMN {column} TEXT")
+            self._db.execute("INSERT OR IGNORE INTO server_secret VALUES ('etag', ?)", (secrets.token_hex(32),))
+            self.etag_secret = bytes.fromhex(self._db.execute(
+                "SELECT value FROM server_secret WHERE name = 'etag'").fetchone()[0])
         except sqlite3.DatabaseError as err:
             raise StoreUnavailable(f"cannot open the API state {self.path}: {err}") from err
         self._lock = threading.RLock()

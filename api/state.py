@@ -132,6 +132,10 @@ class ApiState(ABC):
     on the same state. The adapters store rows; the rules (secrets, hashing, constant-time
     comparison, retry outcomes) are here, once."""
 
+    #: The server secret keying ETag digests (HMAC of the stored record): made once per state
+    #: and kept in it, so every server on one state answers the same ETag for a record.
+    etag_secret: bytes
+
     def __enter__(self) -> ApiState:
         return self
 

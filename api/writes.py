@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from api.events import Change, Event, EventBus
-from api.scope import enforce_scope
+from api.scope import enforce_scope, withhold_personal
 from api.security import Principal
 from api.state import ApiState
 from api.visibility import View, record_account
@@ -53,6 +53,7 @@ class Writes:
         """
         view = View(self.store, principal)
         with self._lock:
+            withhold_personal(tables, view)
             enforce_scope(tables, view)
             batch = validate(tables, self.store)
             report = ImportReport(rows=batch.counts(), warnings=list(warnings), dry_run=dry_run)

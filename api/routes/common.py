@@ -6,7 +6,10 @@ local models, which FastAPI must see as objects.)"""
 
 import datetime as dt
 import enum
+import hashlib
+import hmac
 import inspect
+import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -14,7 +17,7 @@ import networkx as nx
 import pandas as pd
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
-from api.deps import ReadKey, StoreDep, WriteKey, WritesDep
+from api.deps import ReadKey, StateDep, StoreDep, WriteKey, WritesDep
 from api.problems import ApiProblem, errors, not_found
 from api.responses import check_if_match, decode_cursor, encode_cursor, json_response, since_text, single
 from api.schemas import IN, OUT, PAGE
@@ -65,11 +68,27 @@ def visible_opportunity(store: GraphStore, principal: Principal, opportunity_id:
 
 def visible_record(store: GraphStore, principal: Principal, table: str, key: tuple[str, ...]) -> dict[str, Any]:
     """One record as the key may see it; 404 if it is missing or outside."""
+    return _visible_version(store, principal, table, key, b"")[0]
+
+
+def record_version(secret: bytes, row: Any) -> str:
+    """A keyed digest (HMAC-SHA256 with the server's ETag secret) of a full stored record,
+    personal fields and links the key cannot see included. It is part of the record's
+    ETag, so any change to the record changes the ETag every key reads, and it reveals
+    nothing of what the key may not see (a plain hash of a record whose other fields are
+    known would let one guess a birthday)."""
+    text = json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _visible_version(store: GraphStore, principal: Principal, table: str, key: tuple[str, ...],
+                     secret: bytes) -> tuple[dict[str, Any], str]:
+    """A record as the key may see it and its version; 404 if it is missing or outside."""
     view = View(store, principal)
     record = store.get(table, key if len(key) > 1 else key[0])
     if record is None or not view.sees(table, record.row()):
         raise not_found(NOUNS[table], "/".join(key))
-    return view.row(table, record.row())
+    return view.row(table, record.row()), record_version(secret, record.row())
 
 
 def page(store: GraphStore, principal: Principal, table: str, *, limit: int, cursor: str | None,
@@ -133,21 +152,22 @@ def record_router(table: str, *, prefix: str, tag: str, list_route: bool = True)
         list_table.__doc__ = (f"A page of {table.replace('_', ' ')} the key may see, ordered by "
                               f"{', '.join(spec.key)}; each with `updated_at`.")
 
-    def get_one(request: Request, who: ReadKey, store: StoreDep, **keys: Any) -> Response:
-        return single(request, visible_record(store, who, table, _key_of(table, keys)))
+    def get_one(request: Request, who: ReadKey, store: StoreDep, state: StateDep, **keys: Any) -> Response:
+        shown, version = _visible_version(store, who, table, _key_of(table, keys), state.etag_secret)
+        return single(request, shown, version=version)
 
     get_one.__doc__ = f"One {noun}, with an ETag (send If-None-Match to get 304 when unchanged)."
     router.add_api_route(key_path, _with_keys(get_one, table), methods=["GET"], response_model=OUT[table],
                          summary=f"Read one {noun}", responses={200: {"headers": _ETAG_HEADER},
                                                                 **errors(304, 401, 404, 422)})
 
-    def put_one(request: Request, who: WriteKey, store: StoreDep, writes: WritesDep,
+    def put_one(request: Request, who: WriteKey, store: StoreDep, state: StateDep, writes: WritesDep,
                 body: Annotated[body_model, Body()], **keys: Any) -> Response:  # type: ignore[valid-type]
         key = _key_of(table, keys)
         view = View(store, who)
         stored = store.get(table, key if len(key) > 1 else key[0])
         current = view.row(table, stored.row()) if stored is not None and view.sees(table, stored.row()) else None
-        check_if_match(request, current)
+        check_if_match(request, current, record_version(state.etag_secret, stored.row()) if current else "")
         row = body.model_dump()
         for column, value in zip(spec.key, key):
             given = parse_text(row.get(column)) if row.get(column) is not None else None
@@ -169,12 +189,15 @@ def record_router(table: str, *, prefix: str, tag: str, list_route: bool = True)
                                       "column": p.column, "message": p.message} for p in rejected.problems]
                              ) from rejected
         created = bool(report.result and report.result.inserted.get(table))
-        return single(request, visible_record(store, who, table, key), status_code=201 if created else 200)
+        shown, version = _visible_version(store, who, table, key, state.etag_secret)
+        return single(request, shown, status_code=201 if created else 200, version=version)
 
     put_one.__doc__ = (f"Create or replace one {noun} (idempotent): the body is validated exactly like a "
                        f"row of an import (same parsers, references, cycles), then written atomically. "
-                       f"Fields left out are cleared. 201 when created, 200 otherwise. Send If-Match to "
-                       f"update only the version you read.")
+                       f"Fields left out are cleared — except personal fields for a key without PII, "
+                       f"which are kept as stored (and refused with 422 when such a key sends one). "
+                       f"201 when created, 200 otherwise. Send If-Match to update only the version you "
+                       f"read (the ETag changes with any change to the record, seen or not).")
     router.add_api_route(key_path, _with_keys(put_one, table), methods=["PUT"], response_model=OUT[table],
                          summary=f"Create or replace one {noun}",
                          responses={200: {"headers": _ETAG_HEADER},
