@@ -4,7 +4,9 @@ fields only with ``--pii``, and no id of anything outside its accounts.
 Every response, export and event payload goes through here. For a key restricted to
 accounts, a record outside them is treated exactly as a missing one (404), and links
 that would name an outside record (an account's parent, a contact's manager, a team
-member's other accounts) are left out.
+member's other accounts) are left out. An account graph shown to such a key holds no
+node the key would get 404 for: no outside account or contact, and no team member
+who neither owns one of its accounts nor knows one of its contacts.
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ class View:
                     continue
                 if kind == NodeKind.CONTACT and not self.sees_account(data.get("account_id")):
                     H.remove_node(key)
+                    continue
+                if kind == NodeKind.TEAM and not self.sees_team_member(data):
+                    H.remove_node(key)  # exactly the team members the key gets 404 for
                     continue
             if not self.principal.pii:
                 for name in _PERSONAL_BY_NODE_KIND.get(kind, ()):

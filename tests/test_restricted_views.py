@@ -3,7 +3,7 @@ names nothing it would get 404 for: every event and view is computed on its own 
 
 from __future__ import annotations
 
-import json
+import re
 import time
 
 from test_api_webhooks import subscribe, wait_for
@@ -63,3 +63,30 @@ def test_a_write_outside_a_restricted_subscribers_accounts_sends_it_nothing(api,
     assert api.delete("/relationships/T2/C1", "admin").status_code == 204  # G1 only: S1's view unchanged
     time.sleep(0.5)
     assert receiver.received == []
+
+
+VIEWS = ["/accounts/S1/graph", "/accounts/S1/graph?format=graphml", "/accounts/S1/graph?format=gexf",
+         "/accounts/S1/gaps", "/accounts/S1/gaps?format=csv", "/accounts/S1/next-moves", "/accounts/S1/coverage",
+         "/accounts/S1/influence", "/accounts/S1/rollup", "/accounts/S1/tree", "/accounts/S1/map",
+         "/accounts/S1/gap-report", "/opportunities/O1/map", "/opportunities/O1/outcome"]
+
+
+def test_restricted_views_name_no_team_member_the_key_gets_404_for(api):
+    assert api.get("/team-members/T2", "base-reader").status_code == 404  # T2 only knows C1, in G1
+    assert api.get("/team-members/T1", "base-reader").status_code == 200
+    for path in VIEWS:
+        answer = api.get(path, "base-reader", headers={"Accept": "text/html" if path.endswith("map") else "*/*"})
+        assert answer.status_code == 200, (path, answer.text)
+        named = [w for w in OUTSIDE_NAMES if w in answer.text] + \
+            [i for i in OUTSIDE_IDS if re.search(rf"(?<![A-Za-z0-9_-]){i}(?![A-Za-z0-9_-])", answer.text)]
+        assert named == [], (path, named)
+    graph = api.get("/accounts/S1/graph", "base-reader").json()
+    assert sorted(n["id"] for n in graph["nodes"] if n["kind"] == "team") == ["team:T1"]
+
+
+def test_a_path_from_an_invisible_team_member_is_answered_like_one_from_a_missing_one(api):
+    outside = api.get("/accounts/S1/paths?to=C2&from=T2", "base-reader")
+    missing = api.get("/accounts/S1/paths?to=C2&from=T99", "base-reader")
+    assert outside.status_code == missing.status_code == 404
+    assert outside.json()["detail"].replace("T2", "T99") == missing.json()["detail"]
+    assert api.get("/accounts/S1/paths?to=C2&from=T1", "base-reader").status_code == 200
