@@ -163,6 +163,20 @@ def enforce_scope(tables: list[RawTable], view: View) -> None:
             return imported_contact_account[contact_id] in inside
         return view.sees_contact(contact_id)
 
+    imported_department_account: dict[str, str | None] = {}
+    for raw, i in rows("departments"):
+        department_id = _text(value(raw, i, "id"))
+        if department_id:
+            imported_department_account[department_id] = _text(value(raw, i, "account_id"))
+
+    def department_ok(department_id: str) -> bool:
+        """Visible, or new in this import under the key's accounts; an outside department
+        is answered exactly like an unknown one."""
+        if department_id in imported_department_account:
+            return imported_department_account[department_id] in inside
+        stored = store.get("departments", department_id)
+        return stored is not None and view.sees_account(stored.account_id)
+
     def owned_ok(table: str, getter: Callable[[str], Any]) -> None:
         imported = {}
         for raw, i in rows(table):
@@ -185,6 +199,9 @@ def enforce_scope(tables: list[RawTable], view: View) -> None:
                         put(raw, i, "reports_to", old)
                 elif not contact_ok(manager):
                     refuse(raw, i, "reports_to", "contacts", manager)
+                department = _text(value(raw, i, "department_id"))
+                if department is not None and not department_ok(department):
+                    refuse(raw, i, "department_id", "departments", department)
             elif table == "departments":
                 parent = _text(value(raw, i, "parent_id"))
                 if parent is not None and parent not in imported:

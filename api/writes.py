@@ -1,8 +1,9 @@
 """Every write of the API goes through :class:`Writes`: check the key's reach, validate
 exactly like an import, write in one transaction, audit, raise events.
 
-Writes are serialised (one at a time per server) so that validation against the store
-and the write that follows see the same data.
+Writes are serialised — one at a time per server, and across servers and CLI imports on
+the same store by the store's write lock (:meth:`GraphStore.exclusive_writes`) — so that
+the key's reach, validation against the store and the write that follows see the same data.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 import pandas as pd
@@ -52,7 +54,7 @@ class Writes:
         Raises ImportRejected (nothing written) with every problem.
         """
         view = View(self.store, principal)
-        with self._lock:
+        with self._lock, nullcontext() if dry_run else self.store.exclusive_writes():
             withhold_personal(tables, view)
             enforce_scope(tables, view)
             batch = validate(tables, self.store)
@@ -76,7 +78,7 @@ class Writes:
     def delete(self, table: str, key: tuple[str, ...], principal: Principal) -> bool:
         """Delete one record the key can see; False when there is none (or it is outside)."""
         view = View(self.store, principal)
-        with self._lock:
+        with self._lock, self.store.exclusive_writes():
             record = self.store.get(table, key if len(key) > 1 else key[0])
             if record is None or not view.sees(table, record.row()):
                 return False

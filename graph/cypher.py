@@ -70,6 +70,7 @@ __all__ = [
     "DELETE",
     "EXISTING_IDS",
     "PARENTS",
+    "WRITE_LOCK",
     "COUNTS",
     "LIST_ACCOUNTS",
     "SEARCH",
@@ -100,6 +101,7 @@ class Label(str, enum.Enum):
     SNAPSHOT = "Snapshot"
     #: one node whose ``version`` every write transaction replaces (:data:`BUMP_VERSION`)
     GRAPH = "PowermapGraph"
+    WRITE_LOCK = "WriteLock"
 
 
 class RelType(str, enum.Enum):
@@ -243,6 +245,10 @@ def _schema() -> tuple[Statement, ...]:
     statements.append(_define(
         "schema.unique.snapshots",
         f"CREATE CONSTRAINT powermap_snapshots_label IF NOT EXISTS FOR (n:{S}) REQUIRE n.label IS UNIQUE"))
+    statements.append(_define(
+        "schema.unique.write_lock",
+        f"CREATE CONSTRAINT powermap_write_lock_name IF NOT EXISTS "
+        f"FOR (n:{Label.WRITE_LOCK.value}) REQUIRE n.name IS UNIQUE"))
     # property lookups the reads and deletes make
     for table, column in (("accounts", "parent_id"), ("departments", "account_id"),
                           ("departments", "parent_id"), ("contacts", "account_id"),
@@ -638,6 +644,10 @@ def _dump(table: str) -> Statement:
 DUMP: dict[str, Statement] = {table: _dump(table) for table in TABLES}
 
 # ----- snapshots --------------------------------------------------------------------------------
+#: the one node every writer sets first: its write lock, held to the end of the transaction,
+#: makes writers (and the validation held with them) take turns across processes
+WRITE_LOCK = _define("write_lock", f"MERGE (l:{Label.WRITE_LOCK.value} {{name: 'writes'}}) SET l.at = $now")
+
 SAVE_SNAPSHOT = _define("snapshot.save", f"""
     MERGE (s:{S} {{label: $label}})
     SET s.created_at = $now, s.size = $size, s.data = $data

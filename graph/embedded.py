@@ -139,18 +139,35 @@ class EmbeddedStore(GraphStore):
         except sqlite3.DatabaseError as err:
             raise StoreUnavailable(f"cannot open store {self.path}: {err}") from err
         self._lock = threading.RLock()
+        self._depth = 0  # open transactions of this connection (see _transaction)
 
     # ----- transactions ---------------------------------------------------------------
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction (the database's write lock, across processes); inside
+        :meth:`exclusive_writes` a savepoint of its transaction instead."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            nested = self._depth > 0
+            self._db.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
+            self._depth += 1
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("ROLLBACK TO nested" if nested else "ROLLBACK")
+                if nested:
+                    self._db.execute("RELEASE nested")
                 raise
-            self._db.execute("COMMIT")
+            finally:
+                self._depth -= 1
+            self._db.execute("RELEASE nested" if nested else "COMMIT")
+
+    @contextmanager
+    def exclusive_writes(self) -> Iterator[None]:
+        """The block runs in one IMMEDIATE transaction: its reads see the latest data and
+        its writes commit together at its end (or not at all when it raises). Other
+        threads of this process wait for the block to end (they share its connection)."""
+        with self._transaction():
+            yield
 
     # ----- writes -----------------------------------------------------------------------
     def write(self, batch: Batch, *, progress: Progress | None = None) -> WriteResult:

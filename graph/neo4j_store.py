@@ -19,6 +19,7 @@ the commit; when an import exceeds the server's transaction memory
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -95,6 +96,7 @@ class Neo4jStore(GraphStore):
         self.batch_size = int(batch_size)
         self.address = address
         self._close_driver = close_driver
+        self._held = threading.local()  # .lock: this thread holds the write lock (exclusive_writes)
         with self._errors():
             driver.verify_connectivity()
             if setup_schema:
@@ -115,6 +117,7 @@ class Neo4jStore(GraphStore):
         unique = {t: _deduplicated(batch, t) for t in tables}
 
         def work(tx: neo4j.ManagedTransaction) -> WriteResult:
+            self._lock_writes(tx)
             result, done = WriteResult(), 0
             for table in tables:
                 # links to another table's nodes are drawn with each chunk; links within the
@@ -169,6 +172,7 @@ class Neo4jStore(GraphStore):
             return tx.run(statement.text, {k: v for k, v in params.items() if k in statement.parameters})
 
         def work(tx: neo4j.ManagedTransaction) -> bool:
+            self._lock_writes(tx)
             statements = cypher.DELETE[table]
             if table == "accounts":
                 child = run(tx, statements[0]).single()
@@ -184,6 +188,31 @@ class Neo4jStore(GraphStore):
             return deleted
 
         return self._write(work)
+
+    @contextmanager
+    def exclusive_writes(self) -> Iterator[None]:
+        """A transaction of its own holds the write lock node for the block; the block's
+        reads see every committed write (no other writer can commit meanwhile) and its
+        writes run in transactions of their own, which skip the lock this thread holds."""
+        if getattr(self._held, "lock", False):
+            yield
+            return
+        with self._errors(), self._driver.session(database=self.database) as session:
+            tx = session.begin_transaction()
+            try:
+                tx.run(cypher.WRITE_LOCK.text, now=_now()).consume()
+                self._held.lock = True
+                yield
+            except BaseException:
+                tx.rollback()
+                raise
+            finally:
+                self._held.lock = False
+            tx.commit()
+
+    def _lock_writes(self, tx: neo4j.ManagedTransaction) -> None:
+        if not getattr(self._held, "lock", False):
+            tx.run(cypher.WRITE_LOCK.text, now=_now()).consume()
 
     # ----- reads for validation -------------------------------------------------------------
     def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,24 @@ class GraphStore(ABC):
     @abstractmethod
     def write(self, batch: Batch, *, progress: Progress | None = None) -> WriteResult:
         """Upsert every record of ``batch`` in one transaction: all or nothing."""
+
+    @abstractmethod
+    def exclusive_writes(self) -> AbstractContextManager[None]:
+        """Hold the store's write lock for a block: until it ends, no other writer — another
+        thread, another process, another server on the same database — writes, and the
+        writes and deletes this thread makes inside it take part in it.
+
+        Validation that reads stored records (references, reporting cycles closed through
+        the store) runs inside, with the write that follows, so that what it checked still
+        holds when the batch is written: two imports each valid alone cannot store a cycle
+        together. Writers wait for the lock; readers never do.
+
+        >>> from graph.embedded import EmbeddedStore
+        >>> store = EmbeddedStore(":memory:")
+        >>> with store.exclusive_writes():
+        ...     store.existing_ids("accounts", ["A1"])
+        set()
+        """
 
     @abstractmethod
     def delete(self, table: str, key: str | tuple[str, ...]) -> bool:

@@ -18,6 +18,7 @@ DataFrames, all validated by one pipeline and written to a store in one transact
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -90,12 +91,16 @@ def import_tables(tables: list[RawTable], store: GraphStore, *, dry_run: bool = 
                   progress: Progress | None = None, warnings: list[str] | None = None) -> ImportReport:
     """Validate raw tables against ``store`` and, unless ``dry_run``, write them atomically.
 
-    E-mail logs among the tables are matched to people first (:mod:`importers.email_log`)."""
-    tables, matched = resolve_email_logs(tables, store)
-    batch = validate(tables, store)
-    report = ImportReport(rows=batch.counts(), warnings=[*(warnings or []), *matched], dry_run=dry_run)
-    if not dry_run:
-        report.result = store.write(batch, progress=progress)
+    E-mail logs among the tables are matched to people first (:mod:`importers.email_log`).
+    A real import validates and writes holding the store's write lock
+    (:meth:`~graph.store.GraphStore.exclusive_writes`), so that two imports each valid
+    alone cannot together store what neither may (a reporting cycle across both)."""
+    with nullcontext() if dry_run else store.exclusive_writes():
+        tables, matched = resolve_email_logs(tables, store)
+        batch = validate(tables, store)
+        report = ImportReport(rows=batch.counts(), warnings=[*(warnings or []), *matched], dry_run=dry_run)
+        if not dry_run:
+            report.result = store.write(batch, progress=progress)
     return report
 
 

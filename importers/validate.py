@@ -4,8 +4,13 @@ problem at once with file, row and column.
 Each column is read by the parser the model declares for it (``graph.model``), applied
 once per distinct value, so a million rows validate in seconds and a cell means the
 same here as in an API call. Then: required values, duplicate keys with conflicting
-values, references to records neither in the import nor in the store, and cycles in
-reporting lines and hierarchies (including cycles closed through the store).
+values, references to records neither in the import nor in the store, a contact's
+department belonging to the contact's own account, and cycles in reporting lines and
+hierarchies (including cycles closed through the store).
+
+Validation reads stored records: callers run it inside
+:meth:`~graph.store.GraphStore.exclusive_writes` with the write that follows, so that
+what it checked still holds when the batch is written.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
     for table, frame in frames.items():
         _check_references(table, frame, frames, store, report, distinct)
         _check_cycles(table, frame, store, report)
+    _check_departments(frames, store, report)
     room = max(0, MAX_PROBLEMS - len(report.problems))
     report.problems += participants.problems[:room]
     report.more += participants.more + max(0, len(participants.problems) - room)
@@ -351,6 +357,32 @@ def _check_references(table: str, frame: pd.DataFrame, frames: dict[str, pd.Data
             for value in sorted(unknown):
                 report.add_rows(frame, values == value, column,
                                 f"unknown {_noun(target)} {value!r}: not in this import nor in the store")
+
+
+def _check_departments(frames: dict[str, pd.DataFrame], store: GraphStore | None, report: _Report) -> None:
+    """A contact's department must belong to the contact's own account (a department of
+    another account would put the person into that account's org chart)."""
+    contacts = frames.get("contacts")
+    if contacts is None or not len(contacts):
+        return
+    placed = contacts[contacts["department_id"].notna()]
+    if not len(placed):
+        return
+    owner: dict[str, str] = {}
+    if "departments" in frames:
+        owner.update(zip(frames["departments"]["id"], frames["departments"]["account_id"]))
+    if store is not None:
+        for department_id in set(placed["department_id"]) - owner.keys():
+            stored = store.get("departments", department_id)
+            if stored is not None:
+                owner[department_id] = stored.account_id
+    for file, row, department_id, account_id in placed[[_FILE, _ROW, "department_id", "account_id"]].itertuples(
+            index=False, name=None):
+        found = owner.get(department_id)
+        if found is not None and found != account_id:
+            report.add(file, int(row), "department_id",
+                       f"department {department_id!r} belongs to account {found!r}, not to the contact's "
+                       f"account {account_id!r}")
 
 
 def _noun(table: str) -> str:

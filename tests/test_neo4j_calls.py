@@ -64,6 +64,19 @@ class _Session:
     def __exit__(self, *exc):
         return False
 
+    def begin_transaction(self):
+        self.log.append(("begin", self.config, None))
+        log = self.log
+
+        class Explicit(_Transaction):
+            def commit(self):
+                log.append(("commit", None, None))
+
+            def rollback(self):
+                log.append(("rollback", None, None))
+
+        return Explicit(self.log)
+
     def execute_write(self, transaction_function, *args, **kwargs):
         self.log.append(("begin", self.config, None))
         result = transaction_function(_Transaction(self.log), *args, **kwargs)
@@ -167,6 +180,29 @@ def test_every_read_uses_read_routing_and_names_its_parameters(recorded):
         assert set(info["params"]) == parameters_named(cypher.STATEMENTS[name].text), name
 
 
+def test_exclusive_writes_hold_the_write_lock_in_a_transaction_of_their_own(recorded):
+    store, log = recorded
+    log.clear()
+    with store.exclusive_writes():
+        store.existing_ids("contacts", ["C1"])
+        store.write(Batch.from_records(world()))
+        store.delete("contacts", "C1")
+    kinds = [(kind, name if kind == "tx" else None) for kind, name, _ in log if kind in ("begin", "commit", "tx")]
+    assert kinds[:2] == [("begin", None), ("tx", cypher.WRITE_LOCK.name)]
+    assert [name for kind, name in kinds if kind == "tx"].count(cypher.WRITE_LOCK.name) == 1  # taken once
+    assert log[-1][0] == "commit"
+    log.clear()
+    try:
+        with store.exclusive_writes():
+            raise RuntimeError("validation failed")
+    except RuntimeError:
+        pass
+    assert [kind for kind, _, _ in log] == ["begin", "tx", "rollback"]
+    log.clear()
+    store.write(Batch.from_records(world()))  # outside: the write takes the lock itself, first
+    assert [name for kind, name, _ in log if kind == "tx"][0] == cypher.WRITE_LOCK.name
+
+
 def test_deletes_and_snapshots_send_their_statements_with_their_parameters(recorded):
     store, log = recorded
     for table in TABLES:
@@ -174,8 +210,10 @@ def test_deletes_and_snapshots_send_their_statements_with_their_parameters(recor
         key = "x" if len(TABLES[table].key) == 1 else tuple("xyz"[:len(TABLES[table].key)])
         assert store.delete(table, key) is True
         sent = [(name, params) for kind, name, params in log if kind == "tx"]
-        # a delete that deleted something gives the graph a new version, last
-        assert [name for name, _ in sent] == [s.name for s in cypher.DELETE[table]] + [cypher.BUMP_VERSION.name]
+        # every write takes the write lock first (see Neo4jStore.exclusive_writes); a delete that
+        # deleted something gives the graph a new version, last
+        assert [name for name, _ in sent] == [cypher.WRITE_LOCK.name, *(s.name for s in cypher.DELETE[table]),
+                                              cypher.BUMP_VERSION.name]
         for name, params in sent:
             assert set(params) == parameters_named(cypher.STATEMENTS[name].text), name
     log.clear()

@@ -372,19 +372,23 @@ def test_interactions_page_and_scope_like_every_table(any_store):
     assert [r["id"] for r in any_store.list_records("interactions", account_ids=["S"])] == ["I1"]
 
 
+def _second_connection(store, request):
+    """Another handle on the same database, as another process (or another server) opens it."""
+    if isinstance(store, EmbeddedStore):
+        return EmbeddedStore(store.path)
+    from graph.neo4j_store import Neo4jStore
+    from powermap.wiring import neo4j_driver
+
+    server = request.getfixturevalue("neo4j_server")
+    return Neo4jStore(neo4j_driver(server.uri, server.user, server.password), database=server.database,
+                      setup_schema=False, close_driver=True)
+
+
 def test_the_version_changes_with_every_change_to_the_graph_whoever_makes_it(any_store, request):
     """What the API's analysis cache relies on: each handle on the store (another process's
     connection, another server's driver) sees a new version after any change, from any handle
     (a write that changes nothing may give one too: the embedded store rewrites link rows)."""
-    if isinstance(any_store, EmbeddedStore):
-        other = EmbeddedStore(any_store.path)
-    else:
-        from graph.neo4j_store import Neo4jStore
-        from powermap.wiring import neo4j_driver
-
-        server = request.getfixturevalue("neo4j_server")
-        other = Neo4jStore(neo4j_driver(server.uri, server.user, server.password), database=server.database,
-                           setup_schema=False)
+    other = _second_connection(any_store, request)
     handles = (any_store, other)
     try:
         seen = [h.version() for h in handles]
@@ -396,6 +400,44 @@ def test_the_version_changes_with_every_change_to_the_graph_whoever_makes_it(any
         assert all(a != b for a, b in zip(after_write, [h.version() for h in handles]))
     finally:
         other.close()
+
+
+def test_a_writer_waits_while_another_holds_exclusive_writes(any_store, request):
+    import threading
+
+    other = _second_connection(any_store, request)
+    done = threading.Event()
+
+    def write_elsewhere():
+        other.write(Batch.from_records([Account(id="Y", name="written by the other writer")]))
+        done.set()
+
+    try:
+        with any_store.exclusive_writes():
+            assert any_store.existing_ids("accounts", ["Y"]) == set()
+            writer = threading.Thread(target=write_elsewhere)
+            writer.start()
+            assert not done.wait(0.5), "the other writer wrote while the write lock was held"
+            any_store.write(Batch.from_records([Account(id="Z", name="written under the lock")]))
+            assert any_store.existing_ids("accounts", ["Y", "Z"]) == {"Z"}
+        writer.join()
+        assert done.is_set() and any_store.existing_ids("accounts", ["Y", "Z"]) == {"Y", "Z"}
+    finally:
+        other.close()
+
+
+def test_exclusive_writes_read_what_other_writers_committed_before(any_store, request):
+    other = _second_connection(any_store, request)
+    try:
+        other.write(Batch.from_records([Account(id="Y", name="y"), Contact(id="c", account_id="Y", name="c")]))
+        with any_store.exclusive_writes():
+            assert any_store.existing_ids("contacts", ["c"]) == {"c"}
+            assert any_store.delete("contacts", "c") is True
+        assert other.get("contacts", "c") is None
+    finally:
+        other.close()
+
+
 # ----- plan actions (issue 18) ---------------------------------------------------------------
 def plan(**overrides):
     from graph.model import PlanAction
