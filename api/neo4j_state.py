@@ -64,6 +64,8 @@ STATEMENTS: dict[str, str] = {
                "SET s.value = s.value + 1 RETURN s.value AS value",
     # MERGE on a unique property: servers starting together agree on one secret
     "server_secret": "MERGE (s:ApiServerSecret {name: $name}) ON CREATE SET s.value = $value RETURN s.value AS value",
+    # a write that changes nothing (the /healthz probe): SET commits even the same value
+    "server_secret.touch": "MATCH (s:ApiServerSecret {name: $name}) SET s.value = s.value",
     "key.insert": "CREATE (k:ApiKey {id: $id, name: $name, active_name: $name, secret_hash: $secret_hash, "
                   "scope: $scope, pii: $pii, accounts: $accounts, created_at: $now})",
     "key.revoke": "MATCH (k:ApiKey {active_name: $name}) SET k.revoked_at = $now REMOVE k.active_name "
@@ -207,7 +209,12 @@ class Neo4jApiState(ApiState):
         return [(parse_key(r["k"]), r["secret_hash"]) for r in self._read("key.active")]
 
     def _set_last_used(self, key_id: int, minute: str) -> None:
-        self._run("key.touch", id=key_id, minute=minute)
+        with self._write_failures("record a key's last use"):
+            self._run("key.touch", id=key_id, minute=minute)
+
+    def probe_write(self) -> None:
+        with self._write_failures("write"):
+            self._run("server_secret.touch", name="etag")
 
     # ----- browser sessions -------------------------------------------------------------
     def _insert_session(self, token_hash: str, key_id: int, now: str, expires_at: str) -> None:
@@ -312,6 +319,15 @@ class Neo4jApiState(ApiState):
             with self._driver.session(database=self.database,
                                       bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
                 return session.execute_write(work)
+
+    @contextmanager
+    def _write_failures(self, what: str) -> Iterator[None]:
+        """Any refusal of a write (a full disk, a read-only database, a lock timeout) as
+        StoreUnavailable, for the callers that must tell it from a bug."""
+        try:
+            yield
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
+            raise StoreUnavailable(f"the API state: Neo4j at {self.address} could not {what}: {err}") from err
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

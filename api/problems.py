@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.exceptions import ImportRejected, NotFound, PowermapError, StoreUnavailable
+from graph.exceptions import ImportRejected, NotFound, PowermapError, StoreFull, StoreUnavailable
 
 __all__ = [
     "Problem",
@@ -138,6 +138,12 @@ def _from_not_found(request: Request, exc: NotFound) -> JSONResponse:
     return problem_response(404, str(exc), type="urn:powermap:problem:not-found")
 
 
+def _from_full(request: Request, exc: StoreFull) -> JSONResponse:
+    log.error("store full: %s", exc)
+    return problem_response(507, "the store's disk is full: nothing was written; try again once space has "
+                                 "been freed", type="urn:powermap:problem:insufficient-storage")
+
+
 def _from_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
     log.error("store unavailable: %s", exc)
     return problem_response(503, "the store is unavailable; try again later",
@@ -162,6 +168,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _from_validation)
     app.add_exception_handler(ImportRejected, _from_import)
     app.add_exception_handler(NotFound, _from_not_found)
+    app.add_exception_handler(StoreFull, _from_full)
     app.add_exception_handler(StoreUnavailable, _from_unavailable)
     app.add_exception_handler(PowermapError, _from_powermap)
     app.add_exception_handler(Exception, _from_anything)
@@ -180,6 +187,7 @@ _DESCRIPTIONS = {
     422: "The request or the records in it are not valid; `errors` lists every problem.",
     500: "Unexpected error (logged on the server; no details are given).",
     503: "The store is unavailable.",
+    507: "The store's disk is full: nothing was written.",
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from api.state import (ApiKey, ApiState, Delivery, KeyExists, KeyNotFound, Subscription, audit_entry, audit_json,
                        hash_secret, iso, parse_key, utc_now)
-from graph.exceptions import StoreUnavailable
+from graph.exceptions import StoreUnavailable, sqlite_failure
 
 __all__ = ["SqliteApiState"]
 
@@ -92,14 +92,26 @@ class SqliteApiState(ApiState):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._failures():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """A full disk as StoreFull, a locked or unwritable file as StoreUnavailable."""
+        try:
+            yield
+        except sqlite3.Error as err:
+            failure = sqlite_failure(err, f"the API state {self.path}")
+            if failure is None:
+                raise
+            raise failure from err
 
     def _rows(self, sql: str, params: Any = ()) -> list[tuple]:
         with self._lock:
@@ -146,8 +158,13 @@ class SqliteApiState(ApiState):
         return [(_key(row[:8]), row[8]) for row in rows]
 
     def _set_last_used(self, key_id: int, minute: str) -> None:
-        with self._lock:
+        with self._lock, self._failures():
             self._db.execute("UPDATE api_key SET last_used_at = ? WHERE id = ?", (minute, key_id))
+
+    def probe_write(self) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO server_secret SELECT name, value FROM server_secret "
+                       "WHERE name = 'etag'")
 
     # ----- browser sessions -------------------------------------------------------------
     def _insert_session(self, token_hash: str, key_id: int, now: str, expires_at: str) -> None:

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -34,6 +35,8 @@ from graph.exceptions import PowermapError
 
 __all__ = ["ApiState", "ApiKey", "Subscription", "Delivery", "SCOPES", "KeyExists", "KeyNotFound",
            "hash_secret", "utc_now", "iso", "parse_key", "audit_json", "audit_entry"]
+
+log = logging.getLogger("powermap.api")
 
 #: Scopes in increasing order of power: each includes the ones before it.
 SCOPES = ("read", "write", "admin")
@@ -199,14 +202,23 @@ class ApiState(ABC):
         # last use to the minute: one write per key per minute, not one per request
         minute = iso(utc_now())[:16]
         if found.last_used_at is None or found.last_used_at[:16] < minute:
-            self._set_last_used(found.id, minute)
+            try:
+                self._set_last_used(found.id, minute)
+            except PowermapError as err:  # best effort: a full disk must not refuse every request
+                log.warning("could not record the last use of key %r: %s", found.name, err)
         return found
 
     @abstractmethod
     def _active_keys_with_hashes(self) -> list[tuple[ApiKey, str]]: ...
 
     @abstractmethod
-    def _set_last_used(self, key_id: int, minute: str) -> None: ...
+    def _set_last_used(self, key_id: int, minute: str) -> None:
+        """Record a key's last use; StoreFull / StoreUnavailable when the state cannot write."""
+
+    @abstractmethod
+    def probe_write(self) -> None:
+        """Commit a write that changes nothing; StoreFull / StoreUnavailable when it cannot
+        (``/healthz``: a server that cannot write its state is not healthy)."""
 
     # ----- browser sessions -------------------------------------------------------------
     def create_session(self, key: ApiKey, *, hours: float) -> str:

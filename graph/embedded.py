@@ -19,7 +19,7 @@ from typing import Any
 
 from graph.batch import Batch
 from graph.embedded_write import LIST_COLUMNS, SQL_TABLE, write_batch
-from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable
+from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable, sqlite_failure
 from graph.model import TABLES, Record
 from graph.store import GraphStore, Progress, WriteResult
 
@@ -146,20 +146,37 @@ class EmbeddedStore(GraphStore):
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction (the database's write lock, across processes); inside
         :meth:`exclusive_writes` a savepoint of its transaction instead."""
-        with self._lock:
+        with self._lock, self._failures():
             nested = self._depth > 0
             self._db.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
             self._depth += 1
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK TO nested" if nested else "ROLLBACK")
-                if nested:
-                    self._db.execute("RELEASE nested")
+                if self._db.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                    self._db.execute("ROLLBACK TO nested" if nested else "ROLLBACK")
+                    if nested:
+                        self._db.execute("RELEASE nested")
                 raise
             finally:
                 self._depth -= 1
             self._db.execute("RELEASE nested" if nested else "COMMIT")
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """A full disk, a lock held too long by another process or a file that cannot be
+        written become StoreFull / StoreUnavailable, in one sentence."""
+        try:
+            yield
+        except sqlite3.Error as err:
+            failure = sqlite_failure(err, f"store {self.path}")
+            if failure is None:
+                raise
+            raise failure from err
+
+    def probe_write(self) -> None:
+        with self._transaction() as db:
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")  # rewrites the header page: a real commit
 
     @contextmanager
     def exclusive_writes(self) -> Iterator[None]:

@@ -18,6 +18,8 @@ __all__ = [
     "ImportProblem",
     "ImportRejected",
     "StoreUnavailable",
+    "StoreFull",
+    "sqlite_failure",
 ]
 
 
@@ -99,3 +101,29 @@ class StoreUnavailable(PowermapError):
     """The store cannot be opened or reached (bad path, server down, wrong password)."""
 
     exit_code = 4
+
+
+class StoreFull(StoreUnavailable):
+    """The store's disk is full: the write failed as a whole and nothing was written."""
+
+    exit_code = 4
+
+
+def sqlite_failure(err: Exception, what: str) -> PowermapError | None:
+    """The powermap error an SQLite error stands for (``what`` names the file), or None.
+
+    A full disk is :class:`StoreFull`; a database locked by another writer for longer
+    than the wait, or a file that cannot be written, is :class:`StoreUnavailable`.
+    """
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = code & 0xFF
+    if primary == 13:  # SQLITE_FULL
+        return StoreFull(f"the disk of {what} is full: nothing was written; free some space and try again")
+    if primary in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
+        return StoreUnavailable(f"{what} is busy with another write that did not finish in time; try again")
+    if primary in (8, 10):  # SQLITE_READONLY, SQLITE_IOERR
+        return StoreUnavailable(f"cannot write {what}: {err}")
+    return None
+

@@ -210,6 +210,9 @@ class Neo4jStore(GraphStore):
                 self._held.lock = False
             tx.commit()
 
+    def probe_write(self) -> None:
+        self._write(lambda tx: tx.run(cypher.WRITE_LOCK.text, now=_now()).consume())
+
     def _lock_writes(self, tx: neo4j.ManagedTransaction) -> None:
         if not getattr(self._held, "lock", False):
             tx.run(cypher.WRITE_LOCK.text, now=_now()).consume()

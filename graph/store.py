@@ -84,6 +84,18 @@ class GraphStore(ABC):
         """
 
     @abstractmethod
+    def probe_write(self) -> None:
+        """Commit a write that changes no record, to learn whether the store can write.
+
+        Raises
+        ------
+        StoreFull
+            When its disk is full.
+        StoreUnavailable
+            When it cannot write for another reason.
+        """
+
+    @abstractmethod
     def delete(self, table: str, key: str | tuple[str, ...]) -> bool:
         """Delete one record by key (an id, or a tuple for edge tables) with its edges.
 

@@ -438,6 +438,13 @@ def test_exclusive_writes_read_what_other_writers_committed_before(any_store, re
         other.close()
 
 
+def test_probe_write_commits_nothing_a_reader_could_see(any_store):
+    any_store.write(Batch.from_records(world()))
+    before = (any_store.counts(), any_store.list_records("accounts"))
+    any_store.probe_write()
+    assert (any_store.counts(), any_store.list_records("accounts")) == before
+
+
 # ----- plan actions (issue 18) ---------------------------------------------------------------
 def plan(**overrides):
     from graph.model import PlanAction

@@ -203,7 +203,7 @@ def record_router(table: str, *, prefix: str, tag: str, list_route: bool = True)
                          responses={200: {"headers": _ETAG_HEADER},
                                     201: {"model": OUT[table], "description": "Created",
                                           "headers": _ETAG_HEADER},
-                                    **errors(401, 403, 412, 413, 422)})
+                                    **errors(401, 403, 412, 413, 422, 507)})
 
     def delete_one(who: WriteKey, writes: WritesDep, **keys: Any) -> Response:
         key = _key_of(table, keys)
@@ -216,6 +216,6 @@ def record_router(table: str, *, prefix: str, tag: str, list_route: bool = True)
                           + ".")
     router.add_api_route(key_path, _with_keys(delete_one, table), methods=["DELETE"], status_code=204,
                          summary=f"Delete one {noun}", response_class=Response,
-                         responses=errors(401, 403, 404, 409, 422))
+                         responses=errors(401, 403, 404, 409, 422, 507))
     return router
 

@@ -39,7 +39,7 @@ IMPORT_REQUEST_BODY = {"requestBody": {"required": True, "content": {
 
 
 @router.post("/import", response_model=ImportResult, summary="Import records (upload or JSON)",
-             openapi_extra=IMPORT_REQUEST_BODY, responses=errors(400, 401, 403, 413, 415, 422))
+             openapi_extra=IMPORT_REQUEST_BODY, responses=errors(400, 401, 403, 413, 415, 422, 507))
 async def import_records(
     request: Request, who: WriteKey, writes: WritesDep,
     dry_run: Annotated[bool, Query(description="Validate only; write nothing.")] = False,
