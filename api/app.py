@@ -27,12 +27,14 @@ from api.events import Dispatcher, GapWatcher, StanceWatcher, Watcher
 from api.paths import KeepEncodedSeparators
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, install_problem_handlers, problem_response
 from api.routes import ROUTERS
+from api.running import RunningImports
 from api.schemas import ImportBody
 from api.security import SESSION_COOKIE
 from api.settings import ApiSettings, get_api_settings
 from api.sqlite_state import SqliteApiState
 from api.state import ApiState
 from graph.store import GraphStore
+from importers.limits import ImportLimits
 
 __all__ = ["create_app", "BodyLimit", "DESCRIPTION"]
 
@@ -164,6 +166,7 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
         try:
             yield
         finally:
+            app.state.running_imports.cancel_all("the server is shutting down")
             dispatcher.stop()
             state.close()
             store.close()
@@ -175,6 +178,8 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
     app.state.write_lock = threading.Lock()
     app.state.analysis_cache = AnalysisCache(ttl=settings.analysis_cache_seconds)
     app.state.cadence_policy = cadence_policy
+    app.state.running_imports = RunningImports(deadline=settings.import_deadline_seconds,
+                                               limits=ImportLimits.from_environment())
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(KeepEncodedSeparators)

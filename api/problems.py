@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.exceptions import ImportRejected, NotFound, PowermapError, StoreFull, StoreUnavailable
+from importers.limits import ImportCancelled
 
 __all__ = [
     "Problem",
@@ -138,6 +139,11 @@ def _from_not_found(request: Request, exc: NotFound) -> JSONResponse:
     return problem_response(404, str(exc), type="urn:powermap:problem:not-found")
 
 
+def _from_cancelled(request: Request, exc: ImportCancelled) -> JSONResponse:
+    log.warning("%s", exc)
+    return problem_response(503, str(exc), type="urn:powermap:problem:import-stopped")
+
+
 def _from_full(request: Request, exc: StoreFull) -> JSONResponse:
     log.error("store full: %s", exc)
     return problem_response(507, "the store's disk is full: nothing was written; try again once space has "
@@ -168,6 +174,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _from_validation)
     app.add_exception_handler(ImportRejected, _from_import)
     app.add_exception_handler(NotFound, _from_not_found)
+    app.add_exception_handler(ImportCancelled, _from_cancelled)
     app.add_exception_handler(StoreFull, _from_full)
     app.add_exception_handler(StoreUnavailable, _from_unavailable)
     app.add_exception_handler(PowermapError, _from_powermap)
@@ -186,7 +193,8 @@ _DESCRIPTIONS = {
     415: "Unsupported content type.",
     422: "The request or the records in it are not valid; `errors` lists every problem.",
     500: "Unexpected error (logged on the server; no details are given).",
-    503: "The store is unavailable.",
+    503: "The store is unavailable, or an import was stopped (its deadline passed, the server is shutting "
+         "down); nothing was written.",
     507: "The store's disk is full: nothing was written.",
 }
 

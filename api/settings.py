@@ -53,6 +53,8 @@ class ApiSettings(BaseSettings):
     webhook_allow_private: bool = False
     #: analysis answers are reused until a write through the API, or for this long (0: never)
     analysis_cache_seconds: float = Field(default=30.0, ge=0)
+    #: an import (upload or JSON) still running after this many seconds is stopped, nothing written
+    import_deadline_seconds: float = Field(default=600.0, gt=0)
     #: the cadence policy (TOML) behind cadence_breach gaps; default: the shipped one
     cadence_policy: str | None = None
 

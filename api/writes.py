@@ -25,7 +25,7 @@ from graph.batch import Batch
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
 from graph.store import GraphStore
-from importers import ImportReport, tables_from_frames
+from importers import ImportReport, stoppable, tables_from_frames
 from importers.tabular import RawTable, canonical_column
 from importers.validate import validate
 
@@ -63,7 +63,7 @@ class Writes:
                 return report
             change = Change(batch=batch, accounts=touched_accounts(self.store, batch))
             raised = self.bus.watch(change)
-            report.result = self.store.write(batch)
+            report.result = self.store.write(batch, progress=stoppable(None))
             self._on_change()
             events = raised()
         ids = audit_ids if audit_ids is not None else sorted(change.accounts)

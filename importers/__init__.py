@@ -28,6 +28,7 @@ import pandas as pd
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
 from graph.store import GraphStore, Progress, WriteResult
+from importers.limits import check_cancelled
 from importers.email_log import looks_like_email_log, read_email_log, resolve_email_logs
 from importers.salesforce import looks_like_salesforce, read_salesforce
 from importers.tabular import PARTICIPANTS, RawTable, canonical_column, table_for_name
@@ -35,7 +36,7 @@ from importers.validate import validate
 from importers.workbook import read_workbook_paths
 
 __all__ = ["ImportReport", "Format", "read_paths", "import_paths", "import_frames", "import_tables",
-           "tables_from_frames"]
+           "tables_from_frames", "stoppable"]
 
 Format = Literal["auto", "workbook", "salesforce", "email-log"]
 
@@ -100,7 +101,18 @@ def import_tables(tables: list[RawTable], store: GraphStore, *, dry_run: bool = 
         batch = validate(tables, store)
         report = ImportReport(rows=batch.counts(), warnings=[*(warnings or []), *matched], dry_run=dry_run)
         if not dry_run:
-            report.result = store.write(batch, progress=progress)
+            report.result = store.write(batch, progress=stoppable(progress))
+    return report
+
+
+def stoppable(progress: Progress | None) -> Progress:
+    """``progress``, and a check between write batches that the import was not stopped
+    (an exception there rolls the write back)."""
+    def report(done: int, total: int) -> None:
+        check_cancelled()
+        if progress is not None:
+            progress(done, total)
+
     return report
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
+from importers.limits import check_cancelled, check_shape, check_workbook_parts, current_limits
 
 __all__ = [
     "RawTable",
@@ -233,6 +234,7 @@ def read_csv_table(path: Path, table: str, *, file: str | None = None) -> RawTab
     times over (a 540 MB file took 5.3 GB)."""
     label = file or str(path)
     data = path.read_bytes()
+    _check_csv_shape(data, label)
     text: str | None = None
     try:
         source = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
@@ -249,13 +251,27 @@ def read_csv_table(path: Path, table: str, *, file: str | None = None) -> RawTab
     return RawTable(table, label, data_frame, rows, headers, ignored)
 
 
+def _check_csv_shape(data: bytes, label: str) -> None:
+    """Refuse a file past the column or cell limits before pandas parses it: its columns
+    are counted on the header line, its rows as lines."""
+    end = data.find(b"\n")
+    header = data[:end if end >= 0 else len(data)]
+    if header.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        header = header.decode("utf-16", errors="replace").encode("utf-8")
+    columns = next(csv.reader([header.decode("utf-8", errors="replace")]), []) if header.strip() else []
+    check_shape(label, columns=len(columns), cells=len(columns) * max(data.count(b"\n"), 1))
+
+
 def _read_csv(source: io.IOBase, label: str, *, encoding: str | None = None) -> pd.DataFrame:
     """The file's cells as text, read a chunk at a time; equal cells share one string."""
     pools = _Pools()
     try:
         reader = pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True,
                              engine="c", encoding=encoding, chunksize=_CSV_CHUNK)
-        parts = [pools.share(part) for part in reader]
+        parts = []
+        for part in reader:
+            check_cancelled()
+            parts.append(pools.share(part))
     except pd.errors.EmptyDataError:
         raise ImportRejected([ImportProblem(label, None, None, "the file is empty")]) from None
     except (pd.errors.ParserError, csv.Error) as err:
@@ -335,6 +351,8 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[str]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_workbook_parts(path, str(path))
+    limits = current_limits()
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
@@ -348,10 +366,20 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[str]]:
             if table is None:
                 skipped.append(sheet.title)
                 continue
+            label = f"{path.name}:{sheet.title}"
+            sheet.reset_dimensions()  # a sheet's declared size is not trusted: only real cells are read
             headers: list[object] | None = None
             records: list[list[object]] = []
             rows: list[int] = []
+            cells = 0
             for row_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if row_no % 1000 == 0:
+                    check_cancelled()
+                if not values:  # a row the sheet does not hold
+                    continue
+                cells += len(values)
+                if len(values) > limits.max_columns or cells > limits.max_cells:
+                    check_shape(label, columns=len(values), cells=cells)
                 if not any(v is not None and str(v).strip() for v in values):
                     continue
                 if headers is None:
@@ -361,7 +389,6 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[str]]:
                 rows.append(row_no)
             if headers is None:
                 continue
-            label = f"{path.name}:{sheet.title}"
             positions, canonical, ignored = _map_headers(table, label, headers)
             frame = pd.DataFrame(
                 {c: [r[p] if p < len(r) else None for r in records] for c, p in positions.items()},

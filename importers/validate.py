@@ -29,6 +29,7 @@ from graph.model import TABLES
 from graph.store import GraphStore
 from graph.model import parse_id_list
 from graph.vocabulary import parse_text
+from importers.limits import check_cancelled
 from importers.tabular import PARTICIPANTS, RawTable
 
 __all__ = ["validate", "MAX_PROBLEMS"]
@@ -92,6 +93,7 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
     for table, frame in frames.items():
         frames[table] = _deduplicate(table, frame, report)
     for table, frame in frames.items():
+        check_cancelled()
         _check_references(table, frame, frames, store, report, distinct)
         _check_cycles(table, frame, store, report)
     _check_departments(frames, store, report)
@@ -225,6 +227,7 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report, distinct: dict[tupl
     spec = TABLES[table]
     model = spec.model
     for column, parser in model.parsers.items():
+        check_cancelled()
         values = frame[column]
         if parser is parse_text and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
             frame[column] = _trimmed(values)  # text read as text: trimmed all at once

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -39,7 +39,7 @@ IMPORT_REQUEST_BODY = {"requestBody": {"required": True, "content": {
 
 
 @router.post("/import", response_model=ImportResult, summary="Import records (upload or JSON)",
-             openapi_extra=IMPORT_REQUEST_BODY, responses=errors(400, 401, 403, 413, 415, 422, 507))
+             openapi_extra=IMPORT_REQUEST_BODY, responses=errors(400, 401, 403, 413, 415, 422, 503, 507))
 async def import_records(
     request: Request, who: WriteKey, writes: WritesDep,
     dry_run: Annotated[bool, Query(description="Validate only; write nothing.")] = False,
@@ -60,7 +60,8 @@ async def import_records(
         records = body.model_dump(exclude_none=True)
         try:
             tables = raw_tables_from_records(records)
-            report = await run_in_threadpool(writes.apply, tables, who, action="import", dry_run=dry_run)
+            report = await request.app.state.running_imports.run(
+                request, partial(writes.apply, tables, who, action="import", dry_run=dry_run))
         except ImportRejected as rejected:
             return import_problem(rejected, pointers=True)
     elif content_type == "multipart/form-data":
@@ -72,7 +73,8 @@ async def import_records(
                                  errors=[{"loc": ["body", "files"], "message": "no files"}])
             files = [(u.filename or "", await u.read()) for u in uploads]
         try:
-            report = await run_in_threadpool(_import_files, files, writes, who, format, dry_run)
+            report = await request.app.state.running_imports.run(
+                request, _import_files, files, writes, who, format, dry_run)
         except ImportRejected as rejected:
             return import_problem(rejected)
     else:

@@ -101,9 +101,18 @@ def run_server(host: str, port: int, *, no_sign_in_link: bool = False, sock: soc
     # Ctrl-C, into KeyboardInterrupt so that the sign-in key is revoked on the way out
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        config = uvicorn.Config(create_app(settings, open_store=open_cli_store, open_state=api_state), host=host,
-                                port=port, log_level="info", server_header=False)
-        uvicorn.Server(config).run(sockets=[sock])
+        web_app = create_app(settings, open_store=open_cli_store, open_state=api_state)
+        config = uvicorn.Config(web_app, host=host, port=port, log_level="info", server_header=False)
+        server = uvicorn.Server(config)
+        stop = server.handle_exit
+
+        def handle_exit(sig: int, frame: object) -> None:
+            # uvicorn waits for running requests before it stops: stop the imports among them first
+            web_app.state.running_imports.cancel_all("the server is shutting down")
+            stop(sig, frame)
+
+        server.handle_exit = handle_exit  # type: ignore[method-assign]
+        server.run(sockets=[sock])
     except KeyboardInterrupt:
         err.print("stopped", markup=False)
     finally:
