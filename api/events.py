@@ -304,28 +304,59 @@ class EventBus:
 
 
 def refused_receiver(url: str, *, allow_private: bool = False) -> str | None:
-    """Why webhooks may not be sent to ``url``, or None. Unless ``allow_private``, every
-    address its host resolves to must be public: a key that may register webhooks must not
-    make the server call into its own network (a cloud metadata service at
-    169.254.169.254, an admin console on localhost …). Checked at registration and again
-    before each delivery, when a name may resolve elsewhere."""
-    if allow_private:
-        return None
+    """Why webhooks may not be sent to ``url``, or None (see :func:`receiver_address`)."""
+    return receiver_address(url, allow_private=allow_private)[1]
+
+
+def receiver_address(url: str, *, allow_private: bool = False) -> tuple[str | None, str | None]:
+    """The address to deliver to ``url`` at, or why not: ``(address, None)`` or ``(None, reason)``.
+
+    Unless ``allow_private``, every address its host resolves to must be public: a key that
+    may register webhooks must not make the server call into its own network (a cloud
+    metadata service at 169.254.169.254, an admin console on localhost …), nor to a
+    multicast group; IPv4 addresses inside IPv6 ones (``::ffff:127.0.0.1``,
+    ``::127.0.0.1``, NAT64 ``64:ff9b::7f00:1``, 6to4 ``2002:7f00:1::``, Teredo) are judged
+    by the IPv4 address. Checked at registration and before each delivery, and the
+    delivery connects to the address checked — the name is resolved once, so it cannot
+    resolve elsewhere in between (DNS rebinding)."""
     host = urlsplit(url).hostname
     if not host:
-        return "the URL names no host"
+        return None, "the URL names no host"
     try:
-        found = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+        found = sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
     except (OSError, UnicodeError) as err:
-        return f"cannot resolve {host}: {getattr(err, 'strerror', None) or err}"
-    for text in sorted(found):
-        address = ipaddress.ip_address(text.split("%")[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not address.is_global:
-            return (f"{host} is {address}, not a public address (POWERMAP_WEBHOOK_ALLOW_PRIVATE=1 allows "
-                    "receivers on loopback and private networks)")
-    return None
+        return None, f"cannot resolve {host}: {getattr(err, 'strerror', None) or err}"
+    if not found:
+        return None, f"cannot resolve {host}"
+    if not allow_private:
+        for text in found:
+            if not _public(ipaddress.ip_address(text.split("%")[0])):
+                return None, (f"{host} is {text.split('%')[0]}, not a public address (POWERMAP_WEBHOOK_ALLOW_PRIVATE=1 "
+                              "allows receivers on loopback and private networks)")
+    return found[0], None
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+        if int(address) < 2 ** 32 and int(address) > 1:  # IPv4-compatible ::a.b.c.d (deprecated)
+            embedded.append(ipaddress.IPv4Address(int(address)))
+        if address in _NAT64 or address in _NAT64_LOCAL:
+            embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if any(v4 is not None and not _public(v4) for v4 in embedded):
+            return False
+    return address.is_global and not address.is_multicast
+
+
+def _pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, Any]]:
+    """``url`` with its host replaced by the checked ``address``; the Host header and the
+    TLS server name (SNI, certificate check) stay the name's."""
+    parsed = httpx.URL(url)
+    return parsed.copy_with(host=address), {"sni_hostname": parsed.raw_host.decode("ascii")}
 
 
 class Dispatcher:
@@ -390,16 +421,18 @@ class Dispatcher:
             self.state.record_attempt(delivery, status_code=None, error="subscription deleted or its key revoked",
                                       delivered=False, retry_in=None)
             return False
-        refused = refused_receiver(subscription.url, allow_private=self.allow_private)
+        address, refused = receiver_address(subscription.url, allow_private=self.allow_private)
         if refused is not None:
             self.state.record_attempt(delivery, status_code=None, error=f"not sent: {refused}"[:300],
                                       delivered=False, retry_in=None)
             return False
         headers = {"Content-Type": "application/json", EVENT_HEADER: delivery.event,
                    DELIVERY_HEADER: delivery.id, SIGNATURE_HEADER: sign(subscription.secret, delivery.body)}
+        url, extensions = _pinned(subscription.url, address)
+        headers["Host"] = httpx.URL(subscription.url).netloc.decode("ascii")
         status_code, error = None, None
         try:
-            response = client.post(subscription.url, content=delivery.body, headers=headers)
+            response = client.post(url, content=delivery.body, headers=headers, extensions=extensions)
             status_code = response.status_code
             delivered = 200 <= status_code < 300
             if not delivered:

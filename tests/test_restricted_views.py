@@ -90,3 +90,10 @@ def test_a_path_from_an_invisible_team_member_is_answered_like_one_from_a_missin
     assert outside.status_code == missing.status_code == 404
     assert outside.json()["detail"].replace("T2", "T99") == missing.json()["detail"]
     assert api.get("/accounts/S1/paths?to=C2&from=T1", "base-reader").status_code == 200
+
+
+def test_a_restricted_key_that_creates_a_sub_account_reads_it_back_at_once(api):
+    created = api.put("/accounts/S1-B2", {"name": "新窗口", "parent_id": "S1"}, "base-writer")
+    assert created.status_code == 201, created.text
+    assert created.json()["id"] == "S1-B2" and created.json()["parent_id"] == "S1"
+    assert api.get("/accounts/S1-B2", "base-writer").status_code == 200

@@ -189,6 +189,8 @@ def record_router(table: str, *, prefix: str, tag: str, list_route: bool = True)
                                       "column": p.column, "message": p.message} for p in rejected.problems]
                              ) from rejected
         created = bool(report.result and report.result.inserted.get(table))
+        if who.restricted and table == "accounts":  # a new sub-account is visible to the key that made it
+            who = Principal(key=who.key, visible=frozenset(store.account_descendants(who.key.accounts or ())))
         shown, version = _visible_version(store, who, table, key, state.etag_secret)
         return single(request, shown, status_code=201 if created else 200, version=version)
 
