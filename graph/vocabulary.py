@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 __all__ = [
+    "FORBIDDEN_CHARACTERS",
     "AccountKind",
     "Tier",
     "Posture",
@@ -269,13 +270,27 @@ def is_blank(value: object) -> bool:
         return False
 
 
+#: What no text may hold: control characters but tab, line feed and carriage return (NUL,
+#: ESC …), DEL, and lone surrogates (not Unicode text: they cannot even be stored as UTF-8).
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def parse_text(value: object) -> str | None:
-    """A trimmed string, or None for a blank cell; whole floats lose their '.0' (Excel ids)."""
+    r"""A trimmed string, or None for a blank cell; whole floats lose their '.0' (Excel ids).
+
+    >>> parse_text("a\x1b[31m")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'a\x1b[31m' holds a control character or a lone surrogate: not text
+    """
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    if FORBIDDEN_CHARACTERS.search(text):
+        raise ValueError(f"{text!a} holds a control character or a lone surrogate: not text")
+    return text
 
 
 @lru_cache(maxsize=4096)

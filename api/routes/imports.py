@@ -57,6 +57,9 @@ async def import_records(
             body = ImportBody.model_validate(payload)
         except ValueError as err:  # JSONDecodeError, UnicodeDecodeError and ValidationError are ValueErrors
             raise _invalid_json(err) from None
+        except RecursionError:
+            raise ApiProblem(422, "the JSON is nested too deeply", type="urn:powermap:problem:invalid-request",
+                             errors=[{"loc": ["body"], "message": "nested too deeply"}]) from None
         records = body.model_dump(exclude_none=True)
         try:
             tables = raw_tables_from_records(records)
