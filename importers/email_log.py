@@ -46,7 +46,9 @@ _HEADERS = {
     "subject": ("subject", "message_subject", "主题"),
 }
 _SPLIT = re.compile(r"[;,，；\s]+")
-_ADDRESS = re.compile(r"<([^>]+)>")
+_ADDRESS = re.compile(r"<([^>]*)>")
+_QUOTED = re.compile(r'"[^"]*"')
+_PLAIN_ADDRESS = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
 
 
 def _columns(headers: Iterable[object]) -> dict[str, str]:
@@ -102,13 +104,24 @@ def resolve_email_logs(tables: list[RawTable], store: GraphStore | None) -> tupl
     return out, warnings
 
 
-def _addresses(value: object) -> list[str]:
+def _addresses(value: object, unreadable: list[str] | None = None) -> list[str]:
+    """Every address in a cell, in every form one cell may mix: ``Name <a@b>``,
+    ``"Lee, Tom" <t@b>`` and bare ``a@b``, separated by ``;`` ``,`` or spaces. Entries that
+    look like an address but are not one (``bob@``) are added to ``unreadable``."""
     text = parse_text(value)
     if not text:
         return []
-    bracketed = _ADDRESS.findall(text)
-    parts = bracketed if bracketed else _SPLIT.split(text)
-    return [p.strip().strip("'\"").lower() for p in parts if "@" in p]
+    found = [a.strip() for a in _ADDRESS.findall(text)]
+    rest = _QUOTED.sub(" ", _ADDRESS.sub(" ", text))  # display names may hold separators
+    found += [p for p in _SPLIT.split(rest) if "@" in p]
+    out = []
+    for part in found:
+        address = part.strip().strip("'\"").lower()
+        if _PLAIN_ADDRESS.fullmatch(address):
+            out.append(address)
+        elif unreadable is not None:
+            unreadable.append(part)
+    return list(dict.fromkeys(out))
 
 
 def _directory(tables: list[RawTable], store: GraphStore | None) -> dict[str, tuple[str, str, str | None]]:
@@ -142,6 +155,7 @@ def _resolve(log: RawTable, people: dict) -> tuple[RawTable | None, list[str]]:
     messages: dict[str, dict] = {}
     order: list[str] = []
     unmatched: Counter[str] = Counter()
+    unreadable: list[tuple[int, list[str]]] = []
     problems = []
     for pos, row_no in enumerate(log.rows):
         row = {c: frame[c].iat[pos] for c in frame.columns}
@@ -154,8 +168,11 @@ def _resolve(log: RawTable, people: dict) -> tuple[RawTable | None, list[str]]:
         if date is None:
             problems.append(ImportProblem(log.file, row_no, log.headers["timestamp"], "missing timestamp"))
             continue
-        sender = next(iter(_addresses(row["sender"])), None)
-        recipients = _addresses(row["recipients"]) + _addresses(row.get("cc"))
+        bad: list[str] = []
+        sender = next(iter(_addresses(row["sender"], bad)), None)
+        recipients = _addresses(row["recipients"], bad) + _addresses(row.get("cc"), bad)
+        if bad:
+            unreadable.append((row_no, bad))
         key = parse_text(row.get("message_id")) or hashlib.sha1(
             "|".join([date.isoformat(), time or "", sender or "", *sorted(set(recipients))]).encode()).hexdigest()[:20]
         message = messages.get(key)
@@ -204,6 +221,10 @@ def _resolve(log: RawTable, people: dict) -> tuple[RawTable | None, list[str]]:
         warnings.append(f"{name}: {len(unmatched)} addresses matched no contact or team member "
                         f"(in {sum(1 for k in order if any(a in mentions for a in [messages[k]['sender'], *messages[k]['to']]))}"
                         f" messages; not added as people; most frequent: {examples})")
+    if unreadable:
+        examples = "; ".join(f"row {row}: {', '.join(map(repr, bad))}" for row, bad in unreadable[:3])
+        warnings.append(f"{name}: {sum(len(bad) for _, bad in unreadable)} entries in {len(unreadable)} rows are "
+                        f"not e-mail addresses and were left out ({examples})")
     if skipped:
         warnings.append(f"{name}: {skipped} of {len(order)} messages skipped: they link none of our team "
                         "with a contact (nor two contacts)")

@@ -580,3 +580,23 @@ def test_neo4j_write_draws_participants_after_the_people_exist():
     assert drawn["link.interactions.team_ids"] == [{"id": "I-X", "refs": ["exec"]}]
     assert drawn["link.interactions.contact_ids"] == [{"id": "I-X", "refs": ["x1"]}]
     assert drawn["link.interactions.account_id"] == [{"id": "I-X", "ref": "X"}]
+
+
+def test_an_email_log_reads_every_address_form_one_cell_mixes_and_reports_the_rest(tmp_path):
+    store = EmbeddedStore(tmp_path / "s.db")
+    import_paths([write_workbook(tmp_path / "w.xlsx", SMALL)], store)
+    import_frames({"team": pd.DataFrame([{"id": "T1", "name": "张经理", "email": "zhang@us.example"}]),
+                   "contacts": pd.DataFrame([{"id": "C2", "account_id": "S1", "name": "李明",
+                                              "email": "li@example.cn"},
+                                             {"id": "C3", "account_id": "S1", "name": "Tom Lee",
+                                              "email": "tom@example.cn"}])}, store)
+    log = write_csv(tmp_path / "trace.csv", [
+        ["Received", "SenderAddress", "RecipientAddress", "MessageId"],
+        ["2026-09-01T08:00:00Z", "张经理 <zhang@us.example>",
+         'Wang <wang@example.cn>, li@example.cn; "Lee, Tom" <tom@example.cn> bob@', "<m1@us>"],
+    ])
+    report = import_paths([log], store)
+    mail = store.get("interactions", "mail-<m1@us>")
+    assert mail.contact_ids == {"C1", "C2", "C3"} and mail.team_ids == {"T1"} and mail.sender_id == "T1"
+    said = "\n".join(report.warnings)
+    assert "1 entries in 1 rows are not e-mail addresses and were left out (row 2: 'bob@')" in said
