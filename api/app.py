@@ -29,7 +29,7 @@ from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, install_problem_handler
 from api.routes import ROUTERS
 from api.running import RunningImports
 from api.schemas import ImportBody
-from api.security import SESSION_COOKIE
+from api.security import SESSION_COOKIE, page_csp
 from api.settings import ApiSettings, get_api_settings
 from api.sqlite_state import SqliteApiState
 from api.state import ApiState
@@ -233,6 +233,9 @@ def _add_docs(app: FastAPI) -> None:
                                    swagger_css_url="/docs/assets/swagger-ui.css",
                                    swagger_favicon_url="/docs/assets/favicon-32x32.png")
         page.headers["Cache-Control"] = "no-store"
+        # Swagger UI styles its elements inline; its one inline script is allowed by its hash
+        page.headers["Content-Security-Policy"] = page_csp(page.body.decode("utf-8"), inline_style_attributes=True)
+        page.headers["X-Content-Type-Options"] = "nosniff"
         return page
 
     @app.get("/docs/assets/{name}", include_in_schema=False)

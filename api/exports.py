@@ -35,10 +35,22 @@ def neutralise_cell(value: Any) -> Any:
     ('\\'=HYPERLINK("http://x")', "'-1", -1)
     >>> neutralise_cell("王建国"), neutralise_cell("\\tx"), neutralise_cell(None)
     ('王建国', "'\\tx", None)
+
+    So does text whose trigger hides behind spaces, zero-width characters or a byte-order
+    mark, or is written full-width (``＝`` ``＋`` ``－`` ``＠``):
+
+    >>> neutralise_cell(" =1+1"), neutralise_cell("\\u200b=1"), neutralise_cell("＝1+1")
+    ("' =1+1", "'\\u200b=1", "'＝1+1")
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and (value.startswith(FORMULA_TRIGGERS)
+                                   or _HIDDEN_TRIGGER.match(value) is not None):
         return "'" + value
     return value
+
+
+# a trigger after characters a spreadsheet may drop or not show (spaces, zero-width ones, a
+# byte-order mark), and the full-width forms some spreadsheets read as the ASCII ones
+_HIDDEN_TRIGGER = re.compile("[\\s\u00a0\u200b-\u200d\u2060\ufeff]*[=+\\-@\uff1d\uff0b\uff0d\uff20\t\r\n]")
 
 
 def _cell_text(value: Any) -> Any:
@@ -48,9 +60,10 @@ def _cell_text(value: Any) -> Any:
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A CSV file (UTF-8 with BOM, so Excel reads Chinese right) with every cell neutralised."""
+    """A CSV file (UTF-8 with BOM, so Excel reads Chinese right) with every cell neutralised and quoted."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # every cell quoted: Excel in locales whose list separator is ';' would split "x;=1+1"
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([neutralise_cell(c) for c in columns])
     for row in rows:
         writer.writerow(["" if v is None else neutralise_cell(_cell_text(v)) for v in row])

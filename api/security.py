@@ -3,6 +3,8 @@ for browser sign-in (cookie attributes, safe redirects)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from urllib.parse import urlsplit
 
 from api.state import ApiKey
 
-__all__ = ["Principal", "SESSION_COOKIE", "safe_next", "is_loopback_host"]
+__all__ = ["Principal", "SESSION_COOKIE", "safe_next", "is_loopback_host", "page_csp"]
 
 #: The browser session cookie (HttpOnly, SameSite=Strict, Secure — see :func:`api.routes.auth`).
 SESSION_COOKIE = "powermap_session"
@@ -87,3 +89,26 @@ def is_loopback_host(host: str | None) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+_INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.S)
+
+
+def page_csp(page: str, *, inline_style_attributes: bool = False) -> str:
+    """A Content-Security-Policy for a page of this server: its own scripts and styles,
+    and exactly the inline ``<script>``/``<style>`` blocks it holds (by their SHA-256) —
+    nothing from elsewhere, no other inline code, no framing, forms only to this server.
+
+    >>> page_csp("<style>b{}</style>").split("; ")[2]
+    "style-src 'self' 'sha256-7yqHVAesot11p6HczDsgKRipvI5UPgs97z80zNXlans='"
+    """
+    found: dict[str, list[str]] = {"script": [], "style": []}
+    for kind, body in _INLINE.findall(page):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+        found[kind].append(f"'sha256-{digest}'")
+    styles = ["'self'", *found["style"]] if not inline_style_attributes else ["'self'", "'unsafe-inline'"]
+    return "; ".join([
+        "default-src 'none'", "script-src " + " ".join(["'self'", *found["script"]]), "style-src " + " ".join(styles),
+        "img-src 'self' data:", "connect-src 'self'", "base-uri 'none'", "form-action 'self'",
+        "frame-ancestors 'none'"])
+

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SettingsDep, StateDep
-from api.security import SESSION_COOKIE, is_loopback_host, safe_next
+from api.security import SESSION_COOKIE, is_loopback_host, page_csp, safe_next
 from api.settings import ApiSettings
 
 __all__ = ["router", "DEFAULT_NEXT"]
@@ -99,4 +99,5 @@ button{{font:inherit;padding:.4rem 1.2rem}}.error{{color:#b00020}}</style></head
 <input type="hidden" name="next" value="{target}"><button type="submit">Sign in</button></form>
 <p>Keys come from <code>powermap keys create</code>; <code>powermap serve</code> prints a sign-in link.</p>
 </body></html>"""
-    return HTMLResponse(page, status_code=status_code, headers=_NO_STORE)
+    return HTMLResponse(page, status_code=status_code, headers={**_NO_STORE, "Content-Security-Policy": page_csp(page),
+                                                                "X-Content-Type-Options": "nosniff"})
