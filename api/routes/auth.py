@@ -2,12 +2,15 @@
 ``http://127.0.0.1:8000/login?key=…&next=/docs``; opening it exchanges the key for a
 session cookie (HttpOnly, SameSite=Strict, Secure) and redirects to ``next`` — a path
 on this server only. Pages and API calls then work with the cookie or the Bearer header.
+Another site cannot sign a browser in with its own key: its links only show a
+confirmation naming the key, and a sign-in posted from it is refused.
 """
 
 from __future__ import annotations
 
 import html
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -36,9 +39,17 @@ Next = Annotated[str | None, Query(max_length=2000, description="Where to go aft
                        **_SEE_OTHER, **_HTML_401})
 def login(request: Request, state: StateDep, settings: SettingsDep, key: Key = None, next: Next = None) -> Response:
     """With `key`: exchange it for a session cookie and redirect to `next` (a local path;
-    anything else goes to /docs). Without: the sign-in form."""
+    anything else goes to /docs) — when the link was opened by the user (typed, pasted,
+    from a terminal or this server's own pages). Followed from another site, the link only
+    shows a confirmation naming the key, so that nobody signs you in as them (login CSRF).
+    Without `key`: the sign-in form."""
     if key is None:
         return _form(next)
+    if _cross_site(request):
+        found = state.authenticate(key)
+        if found is None:
+            return _form(next, error="Unknown or revoked key.", status_code=401)
+        return _form(next, confirm=(key, found.name))
     return _sign_in(request, state, settings, key, next)
 
 
@@ -47,7 +58,10 @@ def login(request: Request, state: StateDep, settings: SettingsDep, key: Key = N
 def login_form(request: Request, state: StateDep, settings: SettingsDep,
                key: Annotated[str, Form(max_length=500)], next: Annotated[str | None, Form(max_length=2000)] = None,
                ) -> Response:
-    """The sign-in form's target: the same exchange as `GET /login?key=…`."""
+    """The sign-in form's target: the same exchange as `GET /login?key=…`; refused with 403
+    when posted from another site (its `Origin` or `Sec-Fetch-Site` says so)."""
+    if _cross_site(request):
+        return _form(next, error="Sign-in from another site refused: sign in on this page.", status_code=403)
     return _sign_in(request, state, settings, key, next)
 
 
@@ -84,9 +98,37 @@ def cookie_secure(request: Request, settings: ApiSettings) -> bool:
     return request.url.scheme == "https" or is_loopback_host(request.headers.get("host"))
 
 
-def _form(next: str | None, *, error: str | None = None, status_code: int = 200) -> Response:
+def _cross_site(request: Request) -> bool:
+    """Whether the request was made by another site's page (a link, form or redirect there):
+    ``Sec-Fetch-Site`` when the browser sends it, else an ``Origin`` or ``Referer`` naming
+    another host. A link typed, pasted or opened from a terminal is not (``none``)."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    host = (request.headers.get("host") or "").lower()
+    for header in ("origin", "referer"):
+        value = request.headers.get(header)
+        if value and value != "null":
+            return (urlsplit(value).netloc or "").lower() != host
+        if value == "null":
+            return True
+    return False
+
+
+def _form(next: str | None, *, error: str | None = None, status_code: int = 200,
+          confirm: tuple[str, str] | None = None) -> Response:
     target = html.escape(safe_next(next, DEFAULT_NEXT), quote=True)
     message = f'<p class="error">{html.escape(error)}</p>' if error else ""
+    if confirm is not None:
+        key, name = (html.escape(part, quote=True) for part in confirm)
+        message = (f"<p>A link from another site asks to sign you in as the key <strong>{name}</strong>. "
+                   "Sign in only if this is your key.</p>")
+        field = f'<input type="hidden" name="key" value="{key}">'
+        button = f"Sign in as {name}"
+    else:
+        field = ('<label for="key">API key</label>\n'
+                 '<input id="key" name="key" type="password" autocomplete="off" required autofocus>')
+        button = "Sign in"
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>powermap · sign in</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -94,9 +136,8 @@ def _form(next: str | None, *, error: str | None = None, status_code: int = 200)
 input{{font:inherit;width:100%;padding:.4rem;margin:.3rem 0 1rem;box-sizing:border-box}}
 button{{font:inherit;padding:.4rem 1.2rem}}.error{{color:#b00020}}</style></head>
 <body><h1>powermap</h1>{message}
-<form method="post" action="/login"><label for="key">API key</label>
-<input id="key" name="key" type="password" autocomplete="off" required autofocus>
-<input type="hidden" name="next" value="{target}"><button type="submit">Sign in</button></form>
+<form method="post" action="/login">{field}
+<input type="hidden" name="next" value="{target}"><button type="submit">{button}</button></form>
 <p>Keys come from <code>powermap keys create</code>; <code>powermap serve</code> prints a sign-in link.</p>
 </body></html>"""
     return HTMLResponse(page, status_code=status_code, headers={**_NO_STORE, "Content-Security-Policy": page_csp(page),
