@@ -240,6 +240,7 @@ def read_csv_table(path: Path, table: str, *, file: str | None = None) -> RawTab
         source = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
         frame = _read_csv(io.BytesIO(source), label, encoding="utf-8")
     except UnicodeDecodeError:  # UTF-16, GB18030/GBK or another encoding: decoded first
+        _refuse_mixed_encodings(data, label)
         text = read_csv_text(path)
         frame = _read_csv(io.StringIO(text), label)
     positions, headers, ignored = _map_headers(table, label, list(frame.columns))
@@ -249,6 +250,30 @@ def read_csv_table(path: Path, table: str, *, file: str | None = None) -> RawTab
     rows = _csv_row_numbers(text, len(data_frame)) if text is not None else \
         _csv_row_numbers_utf8(data, len(data_frame))
     return RawTable(table, label, data_frame, rows, headers, ignored)
+
+
+def _refuse_mixed_encodings(data: bytes, label: str) -> None:
+    """Refuse a file some of whose lines are UTF-8 and others not (rows pasted together
+    from files saved in UTF-8, GBK and Latin-1): decoded as one encoding, the others would
+    be stored as mojibake (王建国 → ēˇ‹å»ŗå›½)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    utf8, other = [], []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8.append(number)
+        except UnicodeDecodeError:
+            other.append(number)
+    if utf8 and other:
+        def rows(numbers: list[int]) -> str:
+            return ", ".join(map(str, numbers[:10])) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+        raise ImportRejected([ImportProblem(label, None, None, (
+            f"the file mixes text encodings: rows {rows(utf8)} are UTF-8, rows {rows(other)} are not "
+            "(GBK, Latin-1 …); save the whole file in one encoding, UTF-8 best"))])
 
 
 def _check_csv_shape(data: bytes, label: str) -> None:

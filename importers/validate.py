@@ -31,6 +31,7 @@ from graph.model import parse_id_list
 from graph.vocabulary import FORBIDDEN_CHARACTERS, parse_text
 from importers.limits import check_cancelled
 from importers.tabular import PARTICIPANTS, RawTable
+from importers.text_rules import check_text_columns
 
 __all__ = ["validate", "MAX_PROBLEMS"]
 
@@ -90,6 +91,8 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
     distinct: dict[tuple[str, str], list] = {}  # (table, column) → its distinct parsed values
     for table, frame in frames.items():
         frames[table] = _parse(table, frame, report, distinct)
+        check_text_columns(table, frames[table],
+                           lambda mask, column, message, f=frames[table]: report.add_rows(f, mask, column, message))
     for table, frame in frames.items():
         frames[table] = _deduplicate(table, frame, report)
     for table, frame in frames.items():

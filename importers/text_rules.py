@@ -1,0 +1,82 @@
+"""Rules for text an import may store, checked on whole columns at once.
+
+- **Ids** (keys and references) must look like what they are: no invisible or direction
+  characters (zero-width space, bidi overrides, byte-order mark), in Unicode normal form
+  NFKC (a full-width ``Ａ-G1`` is written ``A-G1``), not mixing Latin with Cyrillic or
+  Greek letters (``А-G1`` with a Cyrillic А), so that two ids that look alike are the same
+  id — or the import says why not.
+- **Lengths**: ids, names and titles at most :data:`SHORT_TEXT` characters, other text at
+  most :data:`LONG_TEXT`.
+- **E-mail addresses** must be ``local@domain.tld`` (``javascript:…`` is not one).
+
+Checks run on the joined text of a column first; only a column that fails one is looked
+at value by value, so a million clean rows cost one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+import pandas as pd
+
+from graph.model import TABLES
+
+__all__ = ["check_text_columns", "SHORT_TEXT", "LONG_TEXT"]
+
+SHORT_TEXT = 200
+LONG_TEXT = 10_000
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_CYRILLIC_GREEK = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z]")
+_EMAIL = re.compile(r"[^@\s<>\"'(),;:\[\]\\]+@[^@\s<>\"'(),;:\[\]\\]+\.[^@\s<>\"'(),;:\[\]\\.]+")
+_SHORT = {"name", "title"}
+_EMAILS = {("contacts", "email"), ("team", "email")}
+
+
+def _id_problem(value: str) -> str | None:
+    if _INVISIBLE.search(value):
+        return f"id {value!a} holds an invisible or text-direction character"
+    normal = unicodedata.normalize("NFKC", value)
+    if normal != value:
+        return f"id {value!r} is not in normal form: write it {normal!r}"
+    if _CYRILLIC_GREEK.search(value) and _LATIN.search(value):
+        return f"id {value!r} mixes Latin with Cyrillic or Greek letters that look alike"
+    return None
+
+
+def _email_problem(value: str) -> str | None:
+    return None if _EMAIL.fullmatch(value) else f"{value!r} is not an e-mail address (name@example.com)"
+
+
+def check_text_columns(table: str, frame: pd.DataFrame,
+                       report: Callable[[pd.Series, str, str], None]) -> None:
+    """Check the parsed text columns of ``table``; ``report(mask, column, message)`` is
+    called for the rows of each problem."""
+    spec = TABLES[table]
+    ids = set(spec.key) | set(spec.references)
+    for column in spec.columns:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        distinct = pd.unique(values.dropna().to_numpy(dtype=object))
+        if not len(distinct) or not isinstance(distinct[0], str):
+            continue  # not text (numbers, dates, lists of ids)
+        limit = SHORT_TEXT if column in ids or column in _SHORT else LONG_TEXT
+        lengths = pd.Series(distinct, dtype=object).str.len()
+        if lengths.max() > limit:
+            for value in distinct[(lengths > limit).to_numpy()]:
+                report(values == value, column, f"{len(value):,} characters, more than the {limit:,} allowed")
+        joined = "\n".join(distinct)
+        rule = _id_problem if column in ids else _email_problem if (table, column) in _EMAILS else None
+        if rule is None:
+            continue
+        if rule is _id_problem and not _INVISIBLE.search(joined) and unicodedata.is_normalized("NFKC", joined) \
+                and not _CYRILLIC_GREEK.search(joined):
+            continue
+        for value in distinct:
+            problem = rule(value)
+            if problem:
+                report(values == value, column, problem)
