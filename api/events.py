@@ -175,7 +175,7 @@ class GapWatcher:
         self.cadence_policy = cadence_policy
 
     def before(self, store: GraphStore, change: Change) -> dict[tuple[Audience, str], dict[str, Any]]:
-        touched = self._touched(store, change)
+        touched = self._touched(change)
         audiences = set().union(*(change.audiences.get(e, ()) for e in self.events))
         return {(audience, root): self._gaps(store, audience, root)
                 for audience in sorted(audiences, key=lambda a: a.accounts or ())
@@ -191,7 +191,7 @@ class GapWatcher:
                     yield Event(name, {"account": root, **side[key]}, frozenset({root}), audience=audience)
 
     @staticmethod
-    def _touched(store: GraphStore, change: Change) -> set[str]:
+    def _touched(change: Change) -> set[str]:
         accounts = set(change.accounts)
         if change.batch is not None and change.batch.count("accounts"):
             accounts |= set(change.batch.tables["accounts"]["id"])
@@ -304,8 +304,11 @@ class EventBus:
 
 
 def refused_receiver(url: str, *, allow_private: bool = False) -> str | None:
-    """Why webhooks may not be sent to ``url``, or None (see :func:`receiver_address`)."""
-    return receiver_address(url, allow_private=allow_private)[1]
+    """Why webhooks may not be sent to ``url``, or None (see :func:`receiver_address`);
+    with ``allow_private`` any URL with a host may be registered."""
+    if allow_private:
+        return None if urlsplit(url).hostname else "the URL names no host"
+    return receiver_address(url)[1]
 
 
 def receiver_address(url: str, *, allow_private: bool = False) -> tuple[str | None, str | None]:

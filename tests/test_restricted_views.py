@@ -42,7 +42,7 @@ def test_restricted_gap_events_are_computed_on_the_subscribers_own_view(api, rec
     after = gap_keys(api, "base-writer")
     assert after - before, "the write must open a gap in S1's own report for this test to mean anything"
     expected = sorted([("gap.opened", k) for k in after - before] + [("gap.closed", k) for k in before - after])
-    assert wait_for(lambda: len(receiver.received) >= len(expected))
+    assert wait_for(lambda: len(receiver.received) >= len(expected), timeout=60)
     time.sleep(0.3)
     got = sorted((r["json"]["event"], r["json"]["data"]["key"]) for r in receiver.received)
     assert got == expected  # exactly the difference of GET /gaps with that key
@@ -54,7 +54,7 @@ def test_restricted_gap_events_are_computed_on_the_subscribers_own_view(api, rec
 def test_an_unrestricted_subscription_still_hears_about_the_top_level_account(api, receiver):
     subscribe(api, receiver, ["gap.opened"], key="writer")
     assert api.delete("/relationships/T1/C2", "admin").status_code == 204
-    assert wait_for(lambda: receiver.received)
+    assert wait_for(lambda: receiver.received, timeout=60)
     assert {r["json"]["data"]["account"] for r in receiver.received} == {"G1"}
 
 
