@@ -276,21 +276,15 @@ FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]
 
 
 def parse_text(value: object) -> str | None:
-    r"""A trimmed string, or None for a blank cell; whole floats lose their '.0' (Excel ids).
+    """A trimmed string, or None for a blank cell; whole floats lose their '.0' (Excel ids).
 
-    >>> parse_text("a\x1b[31m")
-    Traceback (most recent call last):
-    ...
-    ValueError: 'a\x1b[31m' holds a control character or a lone surrogate: not text
-    """
+    Characters no text may hold (:data:`FORBIDDEN_CHARACTERS`) are refused by validation
+    (:mod:`importers.text_rules`), with the row and column."""
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value).strip()
-    if FORBIDDEN_CHARACTERS.search(text):
-        raise ValueError(f"{text!a} holds a control character or a lone surrogate: not text")
-    return text
+    return str(value).strip()
 
 
 @lru_cache(maxsize=4096)

@@ -1,5 +1,7 @@
 """Rules for text an import may store, checked on whole columns at once.
 
+- **No control characters** (NUL, ESC …; tab and line breaks are fine) and no lone
+  surrogates in any text (:data:`graph.vocabulary.FORBIDDEN_CHARACTERS`).
 - **Ids** (keys and references) must look like what they are: no invisible or direction
   characters (zero-width space, bidi overrides, byte-order mark), in Unicode normal form
   NFKC (a full-width ``Ａ-G1`` is written ``A-G1``), not mixing Latin with Cyrillic or
@@ -22,6 +24,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from graph.model import TABLES
+from graph.vocabulary import FORBIDDEN_CHARACTERS
 
 __all__ = ["check_text_columns", "SHORT_TEXT", "LONG_TEXT"]
 
@@ -64,12 +67,20 @@ def check_text_columns(table: str, frame: pd.DataFrame,
         distinct = pd.unique(values.dropna().to_numpy(dtype=object))
         if not len(distinct) or not isinstance(distinct[0], str):
             continue  # not text (numbers, dates, lists of ids)
+        joined = "\n".join(distinct)
+        if FORBIDDEN_CHARACTERS.search(joined):
+            bad = [v for v in distinct if FORBIDDEN_CHARACTERS.search(v)]
+            for value in bad:
+                report(values == value, column, f"{value!a} holds a control character or a lone surrogate: not text")
+            distinct = pd.unique(pd.Series([v for v in distinct if not FORBIDDEN_CHARACTERS.search(v)], dtype=object))
+            if not len(distinct):
+                continue
+            joined = "\n".join(distinct)
         limit = SHORT_TEXT if column in ids or column in _SHORT else LONG_TEXT
         lengths = pd.Series(distinct, dtype=object).str.len()
         if lengths.max() > limit:
             for value in distinct[(lengths > limit).to_numpy()]:
                 report(values == value, column, f"{len(value):,} characters, more than the {limit:,} allowed")
-        joined = "\n".join(distinct)
         rule = _id_problem if column in ids else _email_problem if (table, column) in _EMAILS else None
         if rule is None:
             continue

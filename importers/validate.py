@@ -28,7 +28,7 @@ from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
 from graph.store import GraphStore
 from graph.model import parse_id_list
-from graph.vocabulary import FORBIDDEN_CHARACTERS, parse_text
+from graph.vocabulary import parse_text
 from importers.limits import check_cancelled
 from importers.tabular import PARTICIPANTS, RawTable
 from importers.text_rules import check_text_columns
@@ -232,8 +232,7 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report, distinct: dict[tupl
     for column, parser in model.parsers.items():
         check_cancelled()
         values = frame[column]
-        if parser is parse_text and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty") \
-                and not _forbidden_in(values):
+        if parser is parse_text and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
             frame[column] = _trimmed(values)  # text read as text: trimmed all at once
             continue
         # each distinct value parsed once, then put back by position
@@ -286,16 +285,9 @@ _SPACE = re.compile(r"\s")
 _ID_SEPARATOR = re.compile(r"[;,、，；|\s]")
 
 
-def _forbidden_in(values: pd.Series) -> bool:
-    """Whether some text among ``values`` holds a character no text may (then each value is
-    parsed on its own, and the problem reported where it is)."""
-    cells = values.to_numpy(dtype=object)
-    return bool(FORBIDDEN_CHARACTERS.search("\n".join(cells[~pd.isna(cells)].tolist())))
-
-
 def _id_list(raw: object) -> tuple[str, ...]:
     """:func:`parse_id_list` in storage form, at once for the usual cell: one plain id."""
-    if type(raw) is str and raw and not _ID_SEPARATOR.search(raw) and not FORBIDDEN_CHARACTERS.search(raw):
+    if type(raw) is str and raw and not _ID_SEPARATOR.search(raw):
         return (raw,)
     return storage_value(parse_id_list(raw))
 
