@@ -124,9 +124,7 @@ STATEMENTS: dict[str, str] = {
     "attempt.list": "MATCH (a:ApiDeliveryAttempt {delivery_id: $id}) "
                     "RETURN a {.attempt, .at, .status_code, .error} AS a ORDER BY a.attempt",
     "ping": "RETURN 1 AS one",
-    # the server secret stays: servers still running keep using it
-    "clear": "MATCH (n) WHERE " + " OR ".join(f"n:{label}" for label in LABELS if label != "ApiServerSecret")
-             + " DETACH DELETE n",
+    "clear": "MATCH (n) WHERE " + " OR ".join(f"n:{label}" for label in LABELS) + " DETACH DELETE n",
 }
 
 

@@ -676,6 +676,7 @@ GRAPH_VERSION = _define("version.read", f"""
 CLEAR = _define("clear", f"""
     MATCH (n)
     WHERE n:{A} OR n:{D} OR n:{C} OR n:{T} OR n:{O} OR n:{I} OR n:{P} OR n:{S} OR n:{Label.GRAPH.value}
+       OR n:{Label.WRITE_LOCK.value}
     WITH n LIMIT $limit
     DETACH DELETE n
     RETURN count(*) AS deleted

@@ -381,7 +381,7 @@ def _second_connection(store, request):
 
     server = request.getfixturevalue("neo4j_server")
     return Neo4jStore(neo4j_driver(server.uri, server.user, server.password), database=server.database,
-                      setup_schema=False, close_driver=True)
+                      setup_schema=False)
 
 
 def test_the_version_changes_with_every_change_to_the_graph_whoever_makes_it(any_store, request):
