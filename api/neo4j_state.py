@@ -65,7 +65,7 @@ STATEMENTS: dict[str, str] = {
     # MERGE on a unique property: servers starting together agree on one secret
     "server_secret": "MERGE (s:ApiServerSecret {name: $name}) ON CREATE SET s.value = $value RETURN s.value AS value",
     # a write that changes nothing (the /healthz probe): SET commits even the same value
-    "server_secret.touch": "MATCH (s:ApiServerSecret {name: $name}) SET s.value = s.value",
+    "server_secret.touch": "MATCH (s:ApiServerSecret {name: $secret}) SET s.value = s.value",
     "key.insert": "CREATE (k:ApiKey {id: $id, name: $name, active_name: $name, secret_hash: $secret_hash, "
                   "scope: $scope, pii: $pii, accounts: $accounts, created_at: $now})",
     "key.revoke": "MATCH (k:ApiKey {active_name: $name}) SET k.revoked_at = $now REMOVE k.active_name "
@@ -212,7 +212,7 @@ class Neo4jApiState(ApiState):
 
     def probe_write(self) -> None:
         with self._write_failures("write"):
-            self._run("server_secret.touch", name="etag")
+            self._run("server_secret.touch", secret="etag")
 
     # ----- browser sessions -------------------------------------------------------------
     def _insert_session(self, token_hash: str, key_id: int, now: str, expires_at: str) -> None:

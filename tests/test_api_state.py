@@ -186,3 +186,10 @@ def test_a_recorded_attempt_releases_the_claim_and_a_lapsed_claim_can_be_taken(s
     assert {d.id: d.status for d in other.deliveries(hook)} == {first.id: "delivered", second.id: "failed"}
     assert [a["status_code"] for a in other.delivery_attempts(second.id)] == [503, None]
     assert other.seconds_to_next_delivery() is None
+
+
+def test_every_server_on_one_state_keys_etags_with_one_secret_and_can_probe_a_write(shared):
+    first, second = shared(), shared()
+    assert len(first.etag_secret) == 32 and first.etag_secret == second.etag_secret
+    first.probe_write()  # /healthz: commits a write that changes nothing
+    assert shared().etag_secret == first.etag_secret

@@ -92,17 +92,20 @@ def cluster(servers, neo4j_server):
 
 
 def _wait_healthy(server: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 180
+    deadline, last = time.monotonic() + 180, ""
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"powermap serve exited {server.returncode}: {server.stderr.read()}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+            answer = httpx.get(f"{base}/healthz", timeout=5)
+            if answer.status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
+            last = answer.text
+        except httpx.TransportError as err:
+            last = repr(err)
         time.sleep(0.2)
-    pytest.fail(f"powermap serve at {base} did not answer /healthz")
+    server.kill()
+    pytest.fail(f"powermap serve at {base} did not answer /healthz: {last}\n{server.stderr.read()[-3000:]}")
 
 
 def _key(cli, name: str, scope: str) -> str:
