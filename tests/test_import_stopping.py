@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.state import ApiState
+from api.sqlite_state import SqliteApiState
 from builders import write_csv
 
 POWERMAP = str(Path(sys.executable).with_name("powermap"))
@@ -40,7 +40,7 @@ class Server:
         self.db = tmp_path / "store.db"
         subprocess.run([POWERMAP, "--db", str(self.db), "import", str(base / "accounts.csv")], check=True,
                        capture_output=True)
-        with ApiState(tmp_path / "store.api.db") as state:
+        with SqliteApiState(tmp_path / "store.api.db") as state:
             self.key = state.create_key("writer", "write")[1]
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
