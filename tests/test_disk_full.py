@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.state import ApiState
+from api.sqlite_state import SqliteApiState
 from builders import write_csv
 
 POWERMAP = str(Path(sys.executable).with_name("powermap"))
@@ -86,7 +86,7 @@ def _free_port() -> int:
 def test_a_server_on_a_full_disk_keeps_reading_refuses_writes_with_507_and_says_so(tmp_path):
     seed, mnt = seeded(tmp_path), tmp_path / "mnt"
     mnt.mkdir()
-    with ApiState(seed / "store.api.db") as state:
+    with SqliteApiState(seed / "store.api.db") as state:
         keys = {name: state.create_key(name, "admin")[1] for name in ("first", "second")}
     fill, filled = tmp_path / "fill", tmp_path / "filled"
     port = _free_port()
