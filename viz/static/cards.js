@@ -402,12 +402,12 @@
     body.setAttribute("data-controls", String(controls));
   }
 
-  requestAnimationFrame(function () {
-    if (exporting) { fitForExport(); }
-    draw();
-    count();
-    if (exporting) { body.setAttribute("data-export-ready", "1"); }
-    body.setAttribute("data-draw-ms", String(Math.round(performance.now())));
-    body.setAttribute("data-ready", "1");
-  });
+  // at once, not on the next animation frame: a headless Chromium that dumps the page or takes
+  // its picture under load may not have run a frame yet (reading the layout forces it anyway)
+  if (exporting) { fitForExport(); }
+  draw();
+  count();
+  if (exporting) { body.setAttribute("data-export-ready", "1"); }
+  body.setAttribute("data-draw-ms", String(Math.round(performance.now())));
+  body.setAttribute("data-ready", "1");
 })();
