@@ -94,7 +94,7 @@ def app(db: str | None, store: str | None, neo4j_uri: str | None, infer_influenc
     workbook to fill in: `powermap template -o customers.xlsx`.
 
     \b
-    Shell completion (bash; zsh and fish likewise, see the README):
+    Shell completion (bash; zsh and fish likewise, see the CLI reference of the docs):
       eval "$(_POWERMAP_COMPLETE=bash_source powermap)"
     """
     _State.db = db

@@ -1,0 +1,159 @@
+"""The documentation site (docs/, MkDocs + Material) builds strictly — a broken link, anchor or
+nav entry fails it, as CI runs this suite — and offline; the README stays short."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+CONFIG = REPO / "mkdocs.yml"
+
+
+def build(config: Path, site: Path) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` of ``config`` into ``site``, as `./dev docs --build` runs it."""
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
+                           "--site-dir", str(site)], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    result = build(CONFIG, out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def text_of(page: Path) -> str:
+    """The readable text of a built page (tags dropped)."""
+    return re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))
+
+
+def test_the_site_builds_strictly_with_every_page_of_the_nav(site):
+    for page in ("index.html", "getting-started.html", "concepts.html", "zh/getting-started.html",
+                 "zh/concepts.html", "guides/salesforce.html", "guides/interactions.html", "guides/neo4j.html",
+                 "guides/keys.html", "guides/webhooks.html", "guides/cadence.html", "reference/cli.html",
+                 "reference/http-api.html", "reference/workbook.html"):
+        assert (site / page).is_file(), page
+    assert (site / "assets" / "demo-org-chart.png").is_file()
+    assert "五分钟" in text_of(site / "zh" / "getting-started.html")
+
+
+def test_a_broken_link_fails_the_build(tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(REPO / "docs", docs)
+    with (docs / "concepts.md").open("a", encoding="utf-8") as page:
+        page.write("\nSee [the missing page](guides/no-such-page.md) and [a missing part](index.md#no-such-part).\n")
+    config = CONFIG.read_text(encoding="utf-8").replace("docs_dir: docs", f"docs_dir: {docs}")
+    (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
+    result = build(tmp_path / "mkdocs.yml", tmp_path / "site")
+    assert result.returncode != 0
+    assert "no-such-page.md" in result.stderr and "no-such-part" in result.stderr
+
+
+def test_the_site_loads_nothing_from_outside(site):
+    """No web fonts, no CDN: the pages work offline, like the maps."""
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for tag in re.findall(r"<(?:link|script|img)\b[^>]*>", html):
+            assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", tag), (page.name, tag)
+
+
+def test_the_readme_is_short_and_keeps_the_commands_and_figures():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(readme.split("## Measured")[0]) < 5000, "the README's overview grew: write it into docs/"
+    for must in ("./dev demo", "./dev test", "docs/getting-started.md", "## Measured", "docs/assets/demo-org-chart.png"):
+        assert must in readme
+    assert (REPO / "docs" / "assets" / "demo-org-chart.png").is_file()
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "./dev test" in ci
+
+
+# ----- the getting-started tutorials, run as a newcomer would ---------------------------------
+def tutorial_sheets(page: Path) -> dict[str, list[dict[str, str]]]:
+    """The rows a tutorial asks to type: each "### Sheet `name`" (工作表) heading's table."""
+    sheets: dict[str, list[dict[str, str]]] = {}
+    for name, table in re.findall(r"^### (?:Sheet|工作表) `([^`]+)`\n(?:.*\n)*?((?:\|.*\|\n)+)",
+                                  page.read_text(encoding="utf-8"), flags=re.M):
+        lines = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in table.splitlines()]
+        header, body = lines[0], lines[2:]
+        sheets[name] = [dict(zip(header, row)) for row in body]
+    return sheets
+
+
+def typed(text: str):
+    """A cell as Excel stores what was typed: numbers become numbers, the rest stays text."""
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d*\.\d+", text):
+        return float(text)
+    return text or None
+
+
+def fill_in(template: Path, sheets: dict[str, list[dict[str, str]]]) -> None:
+    """Delete every example row, then type the tutorial's rows under the template's headers."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(template)
+    for sheet in book.worksheets[1:]:  # the first is the instructions
+        if sheet.max_row > 1:
+            sheet.delete_rows(2, sheet.max_row - 1)
+    for name, rows in sheets.items():
+        sheet = book[name]
+        headers = [cell.value for cell in sheet[1]]
+        for i, row in enumerate(rows, start=2):
+            for header, text in row.items():
+                sheet.cell(i, headers.index(header) + 1, typed(text))
+    book.save(template)
+
+
+TUTORIALS = [  # page, template language, workbook, account, the stance column, the first next move
+    ("getting-started.md", "en", "customers.xlsx", "NW", "stance", "Sun Hao should build a relationship with Zhou Ming"),
+    ("zh/getting-started.md", "zh", "客户.xlsx", "HB", "关系评分", "孙浩 should build a relationship with 周明"),
+]
+
+
+@pytest.mark.parametrize(("page", "lang", "workbook", "account", "stance", "first_move"), TUTORIALS)
+def test_the_tutorial_works_on_a_fresh_store(run, tmp_path, page, lang, workbook, account, stance, first_move):
+    """Template → fill in (the page's own tables) → import → map, and the page says what happens."""
+    text = (REPO / "docs" / page).read_text(encoding="utf-8")
+    code, out, err = run("template", "-o", workbook, *(["--lang", "en"] if lang == "en" else []))
+    assert code == 0 and f"powermap template -o {workbook}" in text
+    sheets = tutorial_sheets(REPO / "docs" / page)
+    assert len(sheets) == 6 and sum(map(len, sheets.values())) == 15
+    fill_in(tmp_path / workbook, sheets)
+
+    # the page's example of a rejected import is what the importer says
+    from openpyxl import load_workbook
+    bad = load_workbook(tmp_path / workbook)
+    contacts = bad.worksheets[3]
+    contacts.cell(5, [c.value for c in contacts[1]].index(stance) + 1, 7)
+    bad.save(tmp_path / "bad.xlsx")
+    code, _, err = run("import", "bad.xlsx")
+    assert code == 3
+    shown = re.search(r"```\n  (\S+?):(.+?, row 5, column .+)\n", text)
+    assert shown and f"bad.xlsx:{shown.group(2)}" in err, err
+
+    assert run("import", workbook, "--dry-run")[0] == 0
+    code, out, _ = run("import", workbook)
+    assert code == 0 and f"powermap import {workbook}" in text
+    code, out, _ = run("show", account)
+    assert code == 0 and out.count("\n") >= 8
+    code, out, _ = run("map", account, "-o", "map.html", *(["--lang", "zh"] if lang == "zh" else []))
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert code == 0 and all(row["编号" if lang == "zh" else "id"] in html for row in sheets[list(sheets)[2]])
+    code, out, _ = run("coverage", account)
+    assert code == 0 and "1 of 1" in out
+    gaps = json.loads(run("gaps", account, "--json")[1])
+    assert gaps["counts"]["total"] == 4 and ("four" in text or "四项" in text)
+    code, out, _ = run("next-moves", account, "--budget-ms", "600000")
+    assert code == 0 and out.startswith(f"1. {first_move}") and first_move in " ".join(text.split())
