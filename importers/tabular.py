@@ -32,13 +32,16 @@ __all__ = [
     "read_workbook",
     "table_for_name",
     "canonical_column",
+    "sheet_aliases",
+    "header_aliases",
     "PARTICIPANTS",
+    "PARTICIPANT_COLUMNS",
 ]
 
 #: The sheet that lists an interaction's participants one per row (folded into
 #: ``interactions`` by validation): its columns.
 PARTICIPANTS = "interaction_participants"
-_PARTICIPANT_COLUMNS = ("interaction_id", "team_id", "contact_id")
+PARTICIPANT_COLUMNS = ("interaction_id", "team_id", "contact_id")
 
 
 @dataclass
@@ -172,10 +175,33 @@ def table_for_name(name: str) -> str | None:
     return None
 
 
+def sheet_aliases(table: str) -> tuple[str, ...]:
+    """The other names a sheet or CSV file of ``table`` may have (English and Chinese).
+
+    >>> sheet_aliases("plans")[:3]
+    ('plan', '计划', '关系计划')
+    """
+    return _SHEETS[table]
+
+
+def header_aliases(table: str) -> dict[str, list[str]]:
+    """Every header other than its own name that the importer reads as each column of ``table``.
+
+    >>> header_aliases("influence")["weight"]
+    ['权重']
+    """
+    found: dict[str, list[str]] = {}
+    for header in dict.fromkeys([*_TABLE_HEADERS.get(table, {}), *_COMMON_HEADERS]):
+        column = canonical_column(table, header)
+        if column is not None and column != header:
+            found.setdefault(column, []).append(header)
+    return found
+
+
 def canonical_column(table: str, header: object) -> str | None:
     """The canonical column a header stands for in ``table``, or None when unknown."""
     key = _normalise(header)
-    columns = TABLES[table].columns if table in TABLES else _PARTICIPANT_COLUMNS
+    columns = TABLES[table].columns if table in TABLES else PARTICIPANT_COLUMNS
     mapped = _TABLE_HEADERS.get(table, {}).get(key) or _COMMON_HEADERS.get(key) or key
     return mapped if mapped in columns else None
 

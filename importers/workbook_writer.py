@@ -25,7 +25,8 @@ from graph.store import GraphStore
 from importers.sheet_format import (FORMULA_TRIGGERS, INSTRUCTIONS_SHEETS, XML_INVALID, Column, Lang, cell_value,
                                     columns, sheet_name)
 
-__all__ = ["template_workbook", "account_workbook", "account_tables", "write_workbook", "EXAMPLE_ROWS"]
+__all__ = ["template_workbook", "account_workbook", "account_tables", "write_workbook", "EXAMPLE_ROWS",
+           "column_guide"]
 
 #: Rows below the data that keep the drop-down lists and ranges, for rows the user adds.
 _SPARE_ROWS = 2000
@@ -159,6 +160,18 @@ _MEANING: dict[tuple[str, str], tuple[str, str]] = {
     ("plans", "closed_reason"): ("why it was closed by hand", "手工关闭原因"),
     ("plans", "closed_on"): ("when it was closed by hand", "手工关闭日期"),
 }
+
+
+def column_guide(column: Column) -> tuple[str, str, str]:
+    """What the instructions sheet says of a column: its meaning in English and in Chinese, and
+    what it accepts (both languages; the documentation's workbook reference shows the same).
+
+    >>> stance = next(c for c in columns("contacts", "en") if c.name == "stance")
+    >>> column_guide(stance)[1], column_guide(stance)[2].split(" | ")[-1]
+    ('关系评分：-1 反对 … 3 教练', '3: 教练 / coach / champion')
+    """
+    en, zh = _MEANING[(column.table, column.name)]
+    return en, zh, _accepts(column)
 
 
 def template_workbook(lang: Lang = "zh") -> bytes:
@@ -314,7 +327,7 @@ def _validation(column: Column, lang: Lang) -> Any:
     return None
 
 
-def _accepts(column: Column, lang: Lang) -> str:
+def _accepts(column: Column) -> str:
     """What a column accepts, in both languages (the instructions sheet)."""
     from graph.vocabulary import choice_words, stance_words
 
@@ -341,7 +354,7 @@ def _accepts(column: Column, lang: Lang) -> str:
 
 
 def _meaning(column: Column, lang: Lang) -> str:
-    en, zh = _MEANING[(column.table, column.name)]
+    en, zh, _ = column_guide(column)
     return zh if lang == "zh" else en
 
 
@@ -364,12 +377,11 @@ def _instructions(sheet: Any, lang: Lang, *, personal: bool) -> None:
         for column in columns(table, lang):
             if column.personal and not personal:
                 continue
-            en, zh_text = _MEANING[(table, column.name)]
+            en, zh_text, accepts = column_guide(column)
             other = _other_header(column, lang)
             required = ("是" if zh else "yes") if column.required else ""
-            cells = ([sheet_name(table, lang), column.header, other, required, zh_text, en, _accepts(column, lang)]
-                     if zh else [sheet_name(table, lang), column.header, other, required, en, zh_text,
-                                 _accepts(column, lang)])
+            cells = ([sheet_name(table, lang), column.header, other, required, zh_text, en, accepts]
+                     if zh else [sheet_name(table, lang), column.header, other, required, en, zh_text, accepts])
             sheet.append(cells)
     for letter, width in zip("ABCDEFG", (14, 16, 18, 8, 40, 40, 70)):
         sheet.column_dimensions[letter].width = width

@@ -25,7 +25,8 @@ VIEWPORT = {"width": 1440, "height": 900}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 #: the pages of the documentation site worth looking at as a reader
-SITE_PAGES = ("index.html", "getting-started.html", "reference/cli/gaps.html", "zh/getting-started.html")
+SITE_PAGES = ("index.html", "getting-started.html", "reference/cli/gaps.html", "reference/workbook.html",
+              "reference/http-api.html", "zh/getting-started.html", "zh/concepts.html")
 
 
 def chromium_path() -> str:
