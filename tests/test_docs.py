@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from apikit import api  # noqa: F401  (the webhook guide is tried on a real API)
 from conftest import REPO
 
 CONFIG = REPO / "mkdocs.yml"
@@ -42,10 +43,14 @@ def test_the_site_builds_strictly_with_every_page_of_the_nav(site):
     for page in ("index.html", "getting-started.html", "concepts.html", "zh/getting-started.html",
                  "zh/concepts.html", "guides/salesforce.html", "guides/interactions.html", "guides/neo4j.html",
                  "guides/keys.html", "guides/webhooks.html", "guides/cadence.html", "reference/cli.html",
-                 "reference/http-api.html", "reference/workbook.html"):
+                 "reference/http-api.html", "reference/workbook.html", "measured.html"):
         assert (site / page).is_file(), page
     assert (site / "assets" / "demo-org-chart.png").is_file()
     assert "五分钟" in text_of(site / "zh" / "getting-started.html")
+    # the figures page is the README's own section
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    figure = re.search(r"\*\*(\d[\d,.]* s — [\d,]+ rows/s)\*\*", readme).group(1)
+    assert figure in text_of(site / "measured.html")
 
 
 def test_every_cli_command_has_its_reference_page_from_its_help(site):
@@ -214,3 +219,26 @@ def test_the_tutorial_works_on_a_fresh_store(run, tmp_path, page, lang, workbook
     assert gaps["counts"]["total"] == 4 and ("four" in text or "四项" in text)
     code, out, _ = run("next-moves", account, "--budget-ms", "600000")
     assert code == 0 and out.startswith(f"1. {first_move}") and first_move in " ".join(text.split())
+
+
+def test_the_webhook_guide_subscribes_and_verifies_as_the_server_signs(api):
+    """The guide's subscription is accepted as written, and its receiver's check accepts what
+    the server signs and refuses anything else."""
+    import textwrap
+
+    from api.events import sign
+
+    guide = (REPO / "docs" / "guides" / "webhooks.md").read_text(encoding="utf-8")
+    body = json.loads(re.search(r"-d '(\{.*?\})'", guide).group(1))
+    answer = api.post("/webhooks", key="writer", json=body)
+    assert answer.status_code == 201 and answer.json()["secret"]
+    secret = answer.json()["secret"]
+
+    code = textwrap.dedent(re.search(r"```python\n(.*?)```", guide, re.S).group(1))
+    scope: dict = {}
+    exec(compile(code, "webhooks.md", "exec"), scope)
+    check = scope["is_from_powermap"]
+    delivery = b'{"id": "d1", "event": "stance.changed", "created_at": "2026-11-30T00:00:00Z", "data": {}}'
+    assert check(secret, delivery, sign(secret, delivery))
+    assert not check(secret, delivery + b" ", sign(secret, delivery))
+    assert not check("another secret of enough length", delivery, sign(secret, delivery))

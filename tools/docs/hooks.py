@@ -5,7 +5,8 @@ cannot drift from what the program does.
   reference's table of commands from the lazy command table, ``powermap.commands.COMMANDS``);
 * the HTTP API from the OpenAPI document the server itself serves (``create_app().openapi()``);
 * the workbook's sheets and columns from the model and its vocabulary (``importers.sheet_format``,
-  the meanings and accepted words of the template's instructions sheet, the importer's aliases).
+  the meanings and accepted words of the template's instructions sheet, the importer's aliases);
+* the measured figures from the README's "Measured" section, where the project keeps them.
 
 A committed page asks for a generated part with a marker line, ``<!-- generated: NAME -->``; an
 unknown name fails the build. Nothing is fetched from outside.
@@ -152,9 +153,20 @@ def _workbook_columns() -> str:
     return "\n".join(out)
 
 
+# ----- the README's figures ------------------------------------------------------------------
+def _measured() -> str:
+    """The README's "Measured" section (the project keeps its figures there), as it stands."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    if "\n## Measured\n" not in readme:
+        raise PluginError("README.md has no '## Measured' section")
+    section = readme.split("\n## Measured\n", 1)[1]
+    return section.split("\n## ", 1)[0].strip()
+
+
 # ----- helpers -------------------------------------------------------------------------------
 def _codes(words) -> str:
     return ", ".join(f"`{w}`" for w in words) or "–"
 
 
-PARTS = {"cli-commands": _cli_commands, "http-endpoints": http_reference, "workbook-columns": _workbook_columns}
+PARTS = {"cli-commands": _cli_commands, "http-endpoints": http_reference, "workbook-columns": _workbook_columns,
+         "readme-measured": _measured}
