@@ -133,7 +133,8 @@ def test_the_site_loads_nothing_from_outside(site):
 def test_the_readme_is_short_and_keeps_the_commands_and_figures():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert len(readme.split("## Measured")[0]) < 5000, "the README's overview grew: write it into docs/"
-    for must in ("./dev demo", "./dev test", "docs/getting-started.md", "## Measured", "docs/assets/demo-org-chart.png"):
+    for must in ("./dev demo", "./dev test", "docs/getting-started.md", "## Measured",
+                 "docs/assets/demo-org-chart.png"):
         assert must in readme
     assert (REPO / "docs" / "assets" / "demo-org-chart.png").is_file()
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
@@ -179,8 +180,10 @@ def fill_in(template: Path, sheets: dict[str, list[dict[str, str]]]) -> None:
 
 
 TUTORIALS = [  # page, template language, workbook, account, the stance column, the first next move
-    ("getting-started.md", "en", "customers.xlsx", "NW", "stance", "Sun Hao should build a relationship with Zhou Ming"),
-    ("zh/getting-started.md", "zh", "客户.xlsx", "HB", "关系评分", "孙浩 should build a relationship with 周明"),
+    ("getting-started.md", "en", "customers.xlsx", "NW", "stance",
+     "Sun Hao should build a relationship with Zhou Ming"),
+    ("zh/getting-started.md", "zh", "客户.xlsx", "HB", "关系评分",
+     "孙浩 should build a relationship with 周明"),
 ]
 
 

@@ -47,7 +47,7 @@ def _operation(method: str, path: str, operation: dict) -> list[str]:
         out += ["| parameter | in | type | required | description |", "|---|---|---|---|---|"]
         for p in parameters:
             schema = p.get("schema", {})
-            default = f" (default `{schema['default']}`)" if "default" in schema and schema["default"] is not None else ""
+            default = f" (default `{schema['default']}`)" if schema.get("default") is not None else ""
             description = p.get("description") or schema.get("description") or ""
             out.append(f"| `{p['name']}` | {p['in']} | {_type(schema)} | {'yes' if p.get('required') else ''} | "
                        f"{cell(description)}{default} |")
