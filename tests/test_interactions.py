@@ -448,16 +448,22 @@ def test_an_email_log_without_the_needed_columns_is_refused(tmp_path):
 
 
 # ----- a real corpus: Enron ------------------------------------------------------------------------------
+def import_enron(store):
+    """Legal as our team, Trading as account ENRON, the e-mail log as interactions; the log's import report."""
+    people = pd.read_csv(ENRON / "employees.csv")
+    legal, trading = people[people.department == "Legal"], people[people.department == "Trading"]
+    import_frames({"accounts": pd.DataFrame([{"id": "ENRON", "name": "Enron trading", "tier": "A"}]),
+                   "team": legal[["id", "name", "email"]],
+                   "contacts": trading[["id", "name", "title", "email"]].assign(account_id="ENRON")}, store)
+    return import_paths([ENRON / "email_log.csv"], store)
+
+
 @pytest.fixture(scope="module")
 def enron(tmp_path_factory):
     """Legal is our team, Trading the customer's people; Other's addresses stay unknown."""
     people = pd.read_csv(ENRON / "employees.csv")
     store = EmbeddedStore(tmp_path_factory.mktemp("enron") / "enron.db")
-    legal, trading = people[people.department == "Legal"], people[people.department == "Trading"]
-    import_frames({"accounts": pd.DataFrame([{"id": "ENRON", "name": "Enron trading", "tier": "A"}]),
-                   "team": legal[["id", "name", "email"]],
-                   "contacts": trading[["id", "name", "title", "email"]].assign(account_id="ENRON")}, store)
-    report = import_paths([ENRON / "email_log.csv"], store)
+    report = import_enron(store)
     as_of = dt.date(2002, 7, 1)
     pairs = pd.DataFrame(strength_report(store, "ENRON", as_of=as_of)["pairs"])
     # direct mail between each pair, from the log itself

@@ -38,16 +38,21 @@ def import_organisation(store, folder, account: tuple[str, str], departments: li
     return store.account_subgraph(account[0])
 
 
-@pytest.fixture
-def krackhardt(store, tmp_path):
+def import_krackhardt(store, folder):
+    """Krackhardt's firm as account K; its subgraph."""
     attributes = list(csv.DictReader(open(DATA / "Krack-High-Tec-Attributes.csv")))
     boss = dict(edges("ReportsTo"))
     return import_organisation(
-        store, tmp_path, ("K", "Krackhardt high-tech firm"),
+        store, folder, ("K", "Krackhardt high-tech firm"),
         [[f"dept{d}", f"Department {d}"] for d in sorted({a["DEPT"] for a in attributes})],
         [[a["ID"], f"dept{a['DEPT']}", f"Manager {a['ID']}", TITLES[a["LEVEL"]], boss.get(a["ID"], "")]
          for a in attributes],
         edges("Advice"))
+
+
+@pytest.fixture
+def krackhardt(store, tmp_path):
+    return import_krackhardt(store, tmp_path)
 
 
 def test_import_keeps_every_tie(krackhardt):
@@ -87,15 +92,20 @@ def lazega_data() -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
     return advice, attributes
 
 
-@pytest.fixture
-def lazega(store, tmp_path):
+def import_lazega(store, folder):
+    """Lazega's law firm as account SGR; its subgraph."""
     advice, attributes = lazega_data()
     status, practice = attributes["status"], attributes["practice"]
     return import_organisation(
-        store, tmp_path, ("SGR", "SG&R law firm"), [["lit", "Litigation"], ["corp", "Corporate"]],
+        store, folder, ("SGR", "SG&R law firm"), [["lit", "Litigation"], ["corp", "Corporate"]],
         [[str(i + 1), "lit" if practice[i] == "1" else "corp", f"Lawyer {i + 1}",
           "Partner" if status[i] == "1" else "Associate", ""] for i in range(71)],
         advice)
+
+
+@pytest.fixture
+def lazega(store, tmp_path):
+    return import_lazega(store, tmp_path)
 
 
 def test_lazega_import_keeps_every_advice_tie(lazega):
