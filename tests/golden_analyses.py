@@ -42,8 +42,8 @@ ORGANISATIONS: dict[str, tuple[tuple[str, ...], dt.date]] = {
     "enron": (("ENRON",), dt.date(2002, 7, 1)),
     "synthetic": (("G",), TODAY),
 }
-#: Fields analyses gained after the golden files were captured: (analysis, field).
-ADDED_FIELDS = {("gaps", "cause")}
+#: Fields analyses gained after the golden files were captured: analysis → keys (at any depth).
+ADDED_FIELDS = {"gaps": {"cause", "by_cause"}, "findings": {"cause"}}
 #: How many deciders (or, without any, contacts; the first, sorted) each account's paths are asked for.
 PATH_TARGETS = 4
 

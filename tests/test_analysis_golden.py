@@ -23,11 +23,13 @@ def computed(request, tmp_path_factory) -> tuple[dict[str, Any], dict[str, Any]]
     return expected, organisation_json(name, tmp_path_factory.mktemp(name))
 
 
-def _without_added(analysis: str, value: Any) -> Any:
+def _without_added(analysis: str, value: Any, added: set[str] | None = None) -> Any:
     """The JSON without the fields added since the capture (a gap's ``cause`` …)."""
-    added = {f for a, f in ADDED_FIELDS if a == analysis}
-    if analysis == "gaps" and added:
-        return {**value, "gaps": [{k: x for k, x in g.items() if k not in added} for g in value["gaps"]]}
+    added = ADDED_FIELDS.get(analysis, set()) if added is None else added
+    if isinstance(value, dict):
+        return {k: _without_added(analysis, x, added) for k, x in value.items() if k not in added}
+    if isinstance(value, list):
+        return [_without_added(analysis, x, added) for x in value]
     return value
 
 

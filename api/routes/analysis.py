@@ -71,12 +71,16 @@ class GapOut(_Open):
     team: list[str]
     opportunity: str | None
     key: str
+    cause: str = Field(description="The finding the gap follows from, to group gaps by root cause: "
+                                   "`subsidiary:<account>` (inside an untouched subsidiary), else "
+                                   "`person:<contact>`, `opportunity:<id>` or `account:<id>`.")
 
 
 class GapsOut(_Open):
     account: str
     gaps: list[GapOut]
-    counts: dict[str, Any]
+    counts: dict[str, Any] = Field(description="`total`, `by_type`, `by_severity` and `by_cause` "
+                                               "(cause → number of gaps, most first).")
 
 
 class RankedOut(_Open):

@@ -32,6 +32,7 @@ import networkx as nx
 
 from graph.analysis import _views as v
 from graph.analysis.cadence import CadencePolicy
+from graph.analysis.causes import gap_causes, gap_subject
 from graph.analysis.gaps import GAP_TYPES, SEVERITIES, Gap, find_gaps, gap_counts
 from graph.analysis.next_moves import next_moves
 from graph.subgraph import NodeKind, node_key, split_key
@@ -104,14 +105,11 @@ def group_by_root_cause(G: nx.MultiDiGraph, gaps: list[Gap]) -> list[list[Gap]]:
     >>> [[g.type for g in group] for group in group_by_root_cause(G, find_gaps(G))]
     [['untouched_subsidiary', 'uncovered_decider', 'no_executive_peer'], ['no_coach'], ['single_threaded']]
     """
-    untouched = [g for g in gaps if g.type == "untouched_subsidiary"]
-    groups: dict[tuple[str, str], list[Gap]] = {("untouched", g.key): [g] for g in untouched}
-    for gap in gaps:
-        if gap.type == "untouched_subsidiary":
-            continue
-        inside = next((u for u in untouched if _lies_in(G, gap, set(u.accounts))), None)
-        subject = ("untouched", inside.key) if inside else _subject(gap)
-        groups.setdefault(subject, []).append(gap)
+    causes = gap_causes(G, gaps)
+    groups: dict[str, list[Gap]] = {c: [g] for g, c in zip(gaps, causes) if g.type == "untouched_subsidiary"}
+    for gap, cause in zip(gaps, causes):
+        if gap.type != "untouched_subsidiary":
+            groups.setdefault(cause, []).append(gap)
     order = {s: i for i, s in enumerate(SEVERITIES)}
 
     def rank(group: list[Gap]) -> tuple:
@@ -166,32 +164,9 @@ def gap_findings(G: nx.MultiDiGraph, *, today: dt.date | None = None, cadence_po
 
 
 # ----- private helpers -------------------------------------------------------------------------------
-def _contact_accounts(G: nx.MultiDiGraph, gap: Gap) -> set[str]:
-    return {G.nodes[k].get("account_id") for c in gap.contacts if (k := node_key(NodeKind.CONTACT, c)) in G}
-
-
-def _lies_in(G: nx.MultiDiGraph, gap: Gap, parts: set[str]) -> bool:
-    """True when the gap's accounts, or else all its people, are in ``parts``."""
-    where = set(gap.accounts) or _contact_accounts(G, gap)
-    if gap.opportunity and node_key(NodeKind.OPPORTUNITY, gap.opportunity) in G:
-        where.add(G.nodes[node_key(NodeKind.OPPORTUNITY, gap.opportunity)].get("account_id"))
-    return bool(where) and where <= parts
-
-
-def _subject(gap: Gap) -> tuple[str, str]:
-    """Whom a gap is about: its opportunity, its first person (the one we depend on, for
-    "losing X would cut…"; an overdue plan action's contact, whatever deal it serves), or
-    else its account."""
-    if gap.opportunity and gap.type != "plan_overdue":
-        return ("opportunity", gap.opportunity)
-    if gap.type == "missing_line" or not gap.contacts or (gap.type == "cadence_breach" and len(gap.contacts) > 1):
-        return ("account", gap.accounts[0] if gap.accounts else "")
-    return ("person", gap.contacts[0])
-
-
 def _finding(G: nx.MultiDiGraph, number: int, group: list[Gap], ranked: list[dict[str, Any]]) -> dict[str, Any]:
     head = group[0]
-    kind, record = ("account", head.accounts[0]) if head.type == "untouched_subsidiary" else _subject(head)
+    kind, record = ("account", head.accounts[0]) if head.type == "untouched_subsidiary" else gap_subject(head)
     subject = {"kind": kind, "id": record, "name": _name(G, kind, record)}
     people = list(dict.fromkeys([*(head.contacts[:1] if kind == "person" else ()),
                                  *(c for g in group for c in g.contacts)]))
@@ -210,7 +185,7 @@ def _finding(G: nx.MultiDiGraph, number: int, group: list[Gap], ranked: list[dic
     else:
         owner = _owner(G, head, people, accounts)
         action, source, gain = _RULES[head.type].format(who=subject["name"]), "rule", None
-    return {"number": number, "key": head.key, "severity": head.severity, "type": head.type,
+    return {"number": number, "key": head.key, "cause": head.cause, "severity": head.severity, "type": head.type,
             "label": dict(GAP_LABELS[head.type]), "headline": head.explanation, "subject": subject,
             "people": people, "departments": departments,
             "accounts": [_name(G, "account", a) for a in accounts if a],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -18,6 +18,7 @@ import networkx as nx
 from graph.analysis import _views as v
 from graph.analysis._reach import Reach
 from graph.analysis.cadence import CadencePolicy, cadence_breaches
+from graph.analysis.causes import gap_causes
 from graph.analysis.competitors import rival_ties
 from graph.analysis.coverage import coach_reach
 from graph.analysis.posture import PosturePolicy, account_postures, default_posture_policy
@@ -58,11 +59,13 @@ class Gap:
     team: tuple[str, ...] = ()
     opportunity: str | None = None
     key: str = field(default="", compare=False)
+    #: the finding it follows from (:mod:`graph.analysis.causes`); set by :func:`find_gaps`
+    cause: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type, "severity": self.severity, "contacts": list(self.contacts),
                 "explanation": self.explanation, "accounts": list(self.accounts), "team": list(self.team),
-                "opportunity": self.opportunity, "key": self.key}
+                "opportunity": self.opportunity, "key": self.key, "cause": self.cause}
 
 
 def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: int = 90,
@@ -95,6 +98,7 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
     Returns
     -------
     list of Gap
+        Each with its ``cause`` (see :mod:`graph.analysis.causes`).
 
     Examples
     --------
@@ -110,7 +114,8 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
     finder = GapFinder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
                        reports_to_weight=reports_to_weight, min_path_strength=min_path_strength,
                        cadence_policy=cadence_policy, posture_policy=posture_policy)
-    return sort_gaps(finder.run())
+    gaps = sort_gaps(finder.run())
+    return [replace(g, cause=cause) for g, cause in zip(gaps, gap_causes(G, gaps))]
 
 
 def sort_gaps(gaps: list[Gap]) -> list[Gap]:

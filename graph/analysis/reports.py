@@ -13,6 +13,7 @@ import networkx as nx
 
 from graph.analysis import _views
 from graph.analysis.cadence import CadencePolicy
+from graph.analysis.causes import cause_counts
 from graph.analysis.change import diff, snapshot_accounts, take_snapshot
 from graph.analysis.competitors import competitor_lens
 from graph.analysis.coverage import coach_coverage
@@ -63,7 +64,8 @@ def names_of(G: nx.MultiDiGraph, ids) -> dict[str, str]:
 
 def gaps_json(G: nx.MultiDiGraph, *, today: dt.date | None = None, **options: Any) -> dict[str, Any]:
     gaps = find_gaps(G, today=today, **options)
-    return {"account": G.graph["account_id"], "gaps": [g.as_dict() for g in gaps], "counts": gap_counts(gaps)}
+    return {"account": G.graph["account_id"], "gaps": [g.as_dict() for g in gaps],
+            "counts": {**gap_counts(gaps), "by_cause": cause_counts(gaps)}}
 
 
 def influence_json(G: nx.MultiDiGraph, *, top: int | None = None) -> dict[str, Any]:
