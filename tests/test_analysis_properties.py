@@ -115,3 +115,22 @@ def test_results_do_not_depend_on_import_order(world, rnd: random.Random):
             results.append(([g.as_dict() for g in find_gaps(G, today=TODAY)], coach_coverage(G),
                             influence_ranking(G), strongest_paths(G, target, k=2)))
     assert results[0] == results[1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 60), st.floats(0.0, 0.2), st.sampled_from([None, 1, 5, 32]), st.randoms(use_true_random=False))
+def test_sparse_betweenness_is_networkx_betweenness_bit_for_bit(n, density, k, rnd: random.Random):
+    """The influence ranking's betweenness (SciPy) equals NetworkX's, sampled or exact,
+    to the last bit — whatever the adjacency order, self-loops and unreachable parts."""
+    import networkx as nx
+
+    from graph.analysis._betweenness import betweenness
+
+    edges = [(u, v) for u in range(n) for v in range(n) if rnd.random() < density]
+    rnd.shuffle(edges)
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from(edges)
+    k = None if k is None else min(k, n)
+    expected = nx.betweenness_centrality(G, k=k, seed=0) if n else {}
+    assert betweenness([list(G.adj[u]) for u in range(n)], k=k, seed=0).tolist() == [expected[u] for u in range(n)]

@@ -27,6 +27,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph.analysis._betweenness import betweenness
 from graph.analysis._views import contacts
 from graph.subgraph import EdgeType, split_key
 from graph.vocabulary import InfluenceKind, Level
@@ -103,12 +104,8 @@ def influence_ranking(G: nx.MultiDiGraph, *, top: int | None = None, formal_shar
     else:  # no org chart entered: seniority from the level is all the formal standing there is
         formal = _scaled(level)
     informal = _scaled(dict(informal_graph.in_degree(weight="weight")))
-    listening = nx.DiGraph()  # who listens to whom: the one influenced points at the influencer
-    listening.add_nodes_from(sorted(people))  # sampling below must not depend on import order
-    listening.add_edges_from(formal_graph.edges())
-    listening.add_edges_from(informal_graph.edges())
-    betweenness = nx.betweenness_centrality(listening, k=min(len(people), BETWEENNESS_SAMPLE), seed=0) \
-        if len(people) > 2 and brokers else {p: 0.0 for p in people}
+    betweenness = _listening_betweenness(formal_graph, informal_graph) if len(people) > 2 and brokers \
+        else {p: 0.0 for p in people}
     positive = sorted(b for b in betweenness.values() if b > 0)
     broker_line = positive[int(len(positive) * 0.9)] if positive else float("inf")
     informal_line = max(_quantile(informal.values(), 0.9), HIDDEN_INFORMAL_FLOOR)
@@ -127,6 +124,21 @@ def influence_ranking(G: nx.MultiDiGraph, *, top: int | None = None, formal_shar
     rows.sort(key=lambda r: (-r["score"], r["id"]))
     _mark_ties(rows)
     return rows[:top] if top else rows
+
+
+def _listening_betweenness(formal_graph: nx.DiGraph, informal_graph: nx.DiGraph) -> dict[str, float]:
+    """Betweenness along who listens to whom (the one influenced points at the influencer:
+    reporting lines, then influence), people in sorted order so that the sampled sources do
+    not depend on import order. Exactly ``nx.betweenness_centrality(listening, k=…, seed=0)``
+    of that graph (see :mod:`graph.analysis._betweenness`), without building it."""
+    people = sorted(formal_graph)
+    index = {p: i for i, p in enumerate(people)}
+    successors = []
+    for p in people:
+        formal = formal_graph.adj[p]
+        successors.append([index[q] for q in formal] + [index[q] for q in informal_graph.adj[p] if q not in formal])
+    values = betweenness(successors, k=min(len(people), BETWEENNESS_SAMPLE), seed=0)
+    return dict(zip(people, values.tolist()))
 
 
 def _mark_ties(rows: list[dict[str, Any]]) -> None:
