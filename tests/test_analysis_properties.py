@@ -117,11 +117,12 @@ def test_results_do_not_depend_on_import_order(world, rnd: random.Random):
     assert results[0] == results[1]
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.integers(0, 60), st.floats(0.0, 0.2), st.sampled_from([None, 1, 5, 32]), st.randoms(use_true_random=False))
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 60), st.floats(0.0, 0.2), st.sampled_from([None, 2, 5, 32]), st.randoms(use_true_random=False))
 def test_sparse_betweenness_is_networkx_betweenness_bit_for_bit(n, density, k, rnd: random.Random):
     """The influence ranking's betweenness (SciPy) equals NetworkX's, sampled or exact,
-    to the last bit — whatever the adjacency order, self-loops and unreachable parts."""
+    to the last bit — whatever the adjacency order, self-loops and unreachable parts (k ≥ 2:
+    with one sampled source NetworkX gives NaN for it; the ranking samples at least 3)."""
     import networkx as nx
 
     from graph.analysis._betweenness import betweenness
