@@ -1,7 +1,8 @@
-"""Fast strongest-path reach over a reach graph, for the analyses that ask it many times.
+"""Fast strongest-path reach over an account's reach edges, for the analyses that ask it many times.
 
-The reach graph stays a NetworkX ``DiGraph`` (see :func:`graph.analysis._views.reach_graph`);
-this class copies its edge costs into a SciPy sparse matrix once and answers "what do
+:meth:`Reach.of` builds the SciPy sparse matrix of edge costs straight from the reach
+edges (:func:`graph.analysis._views.reach_edges`, no NetworkX graph in between) — once
+per account within a :func:`graph.analysis._views.shared` block — and answers "what do
 we reach from here, and what if we lose this person" with SciPy's C Dijkstra.
 Measured on a 500-contact account: the gap report's ~25 reach queries took 36 ms with
 ``networkx.single_source_dijkstra``; see ``bench/analysis_bench.py``.
@@ -9,12 +10,15 @@ Measured on a 500-contact account: the gap report's ~25 reach queries took 36 ms
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+
+from graph.analysis import _views as v
 
 __all__ = ["Reach"]
 
@@ -24,22 +28,28 @@ _EPS = 1e-12  # SciPy drops explicit zeros: a cost-0 edge becomes a tiny positiv
 class Reach:
     """Strongest-path distances (``cost`` = -log strength) from one source, within ``cutoff``."""
 
-    def __init__(self, R: nx.DiGraph, source: str, cutoff: float = float("inf"), *,
-                 _matrix: csr_matrix | None = None):
-        self.graph = R
-        self.nodes = list(R)
-        self.index = {n: i for i, n in enumerate(self.nodes)}
+    def __init__(self, nodes: list[str], matrix: csr_matrix, source: str, cutoff: float = float("inf"), *,
+                 strengths: dict[tuple[str, str], float] | None = None,
+                 index: dict[str, int] | None = None):
+        self.nodes = nodes
+        self.index = index if index is not None else {n: i for i, n in enumerate(nodes)}
         self.source, self.cutoff = self.index[source], cutoff
-        if _matrix is None:
-            index = self.index
-            n_edges = R.number_of_edges()
-            rows = np.fromiter((index[u] for u, _ in R.edges()), dtype=np.int64, count=n_edges)
-            cols = np.fromiter((index[v] for _, v in R.edges()), dtype=np.int64, count=n_edges)
-            costs = np.fromiter((c for _, _, c in R.edges(data="cost")), dtype=float, count=n_edges) + _EPS
-            _matrix = csr_matrix((costs, (rows, cols)), shape=(len(self.nodes), len(self.nodes)))
-        self.matrix = _matrix
+        self.matrix = matrix
+        self._strengths = strengths
         self.dist, self._pred = dijkstra(self.matrix, indices=self.source, limit=cutoff, return_predecessors=True)
         self._without: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def of(cls, G: nx.MultiDiGraph, source: str = v.US, cutoff: float = float("inf"), *,
+           reports_to_weight: float = v.REPORTS_TO_WEIGHT) -> Reach:
+        """The reach over ``G``'s reach edges (see :func:`graph.analysis._views.reach_graph`)."""
+        nodes, matrix, index, strengths = v._memo(G, ("reach matrix", reports_to_weight),
+                                                   lambda: _matrix(G, reports_to_weight))
+        return cls(nodes, matrix, source, cutoff, strengths=strengths, index=index)
+
+    def strength(self, u: str, w: str) -> float:
+        """The strength of the reach edge u → w (0 when there is none)."""
+        return self._strengths.get((u, w), 0.0) if self._strengths is not None else 0.0
 
     def with_edges(self, edges: Iterable[tuple[str, str, float]]) -> Reach:
         """A new Reach over the same graph plus edges ``(u, v, cost)`` (an existing edge takes
@@ -58,7 +68,8 @@ class Reach:
             coo = matrix.tocoo()
             matrix = csr_matrix((np.concatenate([coo.data, costs]), (np.concatenate([coo.row, rows]),
                                  np.concatenate([coo.col, cols]))), shape=matrix.shape)
-        return Reach(self.graph, self.nodes[self.source], self.cutoff, _matrix=matrix)
+        return Reach(self.nodes, matrix, self.nodes[self.source], self.cutoff, strengths=self._strengths,
+                     index=self.index)
 
     def reached(self) -> set[str]:
         """Nodes reached within the cutoff (the source excluded)."""
@@ -106,3 +117,14 @@ class Reach:
             dist = dijkstra(self.matrix, indices=self.index[s], unweighted=True, limit=hops)
             out[s] = {self.nodes[i] for i in np.flatnonzero(np.isfinite(dist))}
         return out
+
+
+def _matrix(G: nx.MultiDiGraph, reports_to_weight: float) -> tuple[list[str], csr_matrix, dict, dict]:
+    nodes, edges = v.reach_edges(G, reports_to_weight=reports_to_weight)
+    index = {n: i for i, n in enumerate(nodes)}
+    n_edges = len(edges)
+    rows = np.fromiter((index[u] for u, _, _, _ in edges), dtype=np.int64, count=n_edges)
+    cols = np.fromiter((index[w] for _, w, _, _ in edges), dtype=np.int64, count=n_edges)
+    costs = np.fromiter((-math.log(min(s, 1.0)) for _, _, s, _ in edges), dtype=float, count=n_edges) + _EPS
+    matrix = csr_matrix((costs, (rows, cols)), shape=(len(nodes), len(nodes)))
+    return nodes, matrix, index, {(u, w): s for u, w, s, _ in edges}

@@ -4,7 +4,8 @@ travels (the reach graph). Private to :mod:`graph.analysis`."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import networkx as nx
@@ -64,6 +65,10 @@ def is_executive(G: nx.MultiDiGraph, node: str) -> bool:
 
 def deciders(G: nx.MultiDiGraph, *, internal: bool = True) -> list[str]:
     """Contacts with the decider role, or marked decider in an opportunity."""
+    return list(_memo(G, ("deciders", internal), lambda: _deciders(G, internal)))
+
+
+def _deciders(G: nx.MultiDiGraph, internal: bool) -> list[str]:
     marked = {v for o in opportunities(G) for _, v, d in G.out_edges(o, data=True)
               if d["type"] == EdgeType.INVOLVES and d.get("is_decider")}
     return [c for c in contacts(G, internal=internal) if c in marked or has_role(G, c, BuyingRole.DECIDER)]
@@ -81,6 +86,18 @@ def account_of(G: nx.MultiDiGraph, node: str) -> str | None:
 
 
 def department_kind(G: nx.MultiDiGraph, contact: str) -> str | None:
+    kinds = G.graph.get(_SHARED, {}).get("department_kinds")
+    if kinds is not None and contact in kinds:
+        return kinds[contact]
+    return _department_kind(G, contact)
+
+
+def department_kinds(G: nx.MultiDiGraph) -> dict[str, str | None]:
+    """contact → the kind of its department (None without one), shared within a :func:`shared` block."""
+    return _memo(G, "department_kinds", lambda: {c: _department_kind(G, c) for c in contacts(G, internal=False)})
+
+
+def _department_kind(G: nx.MultiDiGraph, contact: str) -> str | None:
     department = G.nodes[contact].get("department_id")
     key = f"{NodeKind.DEPARTMENT}:{department}"
     return G.nodes[key].get("department_kind") if department and key in G else None
@@ -98,6 +115,65 @@ def relationships(G: nx.MultiDiGraph) -> list[tuple[str, str, dict]]:
 
 #: The node of the reach graph that stands for "us": it links to every team member.
 US = "__us__"
+_SHARED = "_powermap_shared_views"
+
+
+@contextmanager
+def shared(G: nx.MultiDiGraph) -> Iterator[None]:
+    """Within the block, what the analyses derive from ``G`` alone (the reach edges, the
+    deciders, the contacts' department kinds) is computed once and shared — by a gap
+    report, the coverage and next moves it draws on, a roll-up, one request or one
+    portfolio step. Nested blocks share the outer one's; everything is forgotten when
+    the outermost block ends, so ``G`` may be changed between two analyses. Inside a
+    block ``G`` must not change except where an analysis restores it and passes its own
+    reach (next moves trying candidates)."""
+    if _SHARED in G.graph:
+        yield
+        return
+    G.graph[_SHARED] = {}
+    try:
+        yield
+    finally:
+        G.graph.pop(_SHARED, None)
+
+
+def _memo(G: nx.MultiDiGraph, key: Hashable, build: Callable[[], Any]) -> Any:
+    cache = G.graph.get(_SHARED)
+    if cache is None:
+        return build()
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+def reach_edges(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEIGHT,
+                drop: Iterable[str] = ()) -> tuple[list[str], list[tuple[str, str, float, str]]]:
+    """The reach graph as lists: its nodes (:data:`US` first) and its edges ``(u, w, strength,
+    type)`` in the order :func:`reach_graph` gives them (``R.edges()``), shared within a
+    :func:`shared` block. See :func:`reach_graph` for what travels where."""
+    dropped = tuple(sorted(set(drop)))
+    return _memo(G, ("reach", reports_to_weight, dropped), lambda: _reach_edges(G, reports_to_weight, set(dropped)))
+
+
+def _reach_edges(G: nx.MultiDiGraph, reports_to_weight: float,
+                 dropped: set[str]) -> tuple[list[str], list[tuple[str, str, float, str]]]:
+    nodes, team_edges, opponents = [US], [], set()
+    for n, d in G.nodes(data=True):
+        if d["kind"] in (NodeKind.CONTACT, NodeKind.TEAM) and n not in dropped:
+            nodes.append(n)
+            if d["kind"] == NodeKind.CONTACT and d.get("stance") == -1:
+                opponents.add(n)
+            elif d["kind"] == NodeKind.TEAM:
+                team_edges.append((US, n, 1.0, "us"))
+    present = set(nodes)
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for u, w, strength, edge_type in carried_edges(G, reports_to_weight=reports_to_weight):
+        if u in present and w in present and u not in opponents and best.get((u, w), (0.0,))[0] < strength:
+            best[(u, w)] = (strength, edge_type)
+    # R.edges() lists each node's out-edges together, nodes in order, each in insertion order
+    position = {n: i for i, n in enumerate(nodes)}
+    ordered = sorted(best.items(), key=lambda item: position[item[0][0]])
+    return nodes, team_edges + [(u, w, s, t) for (u, w), (s, t) in ordered]
 
 
 def reach_graph(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEIGHT,
@@ -112,23 +188,10 @@ def reach_graph(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEI
     the strongest. The node :data:`US` links to every team member at cost 0. Nodes in
     ``drop`` are left out (to ask "what if we lose them").
     """
+    nodes, edges = reach_edges(G, reports_to_weight=reports_to_weight, drop=drop)
     R = nx.DiGraph()
-    dropped = set(drop)
-    R.add_node(US)
-    opponents = set()
-    for n, d in G.nodes(data=True):
-        if d["kind"] in (NodeKind.CONTACT, NodeKind.TEAM) and n not in dropped:
-            R.add_node(n)
-            if d["kind"] == NodeKind.CONTACT and d.get("stance") == -1:
-                opponents.add(n)
-            elif d["kind"] == NodeKind.TEAM:
-                R.add_edge(US, n, strength=1.0, type="us", cost=0.0)
-    best: dict[tuple[str, str], tuple[float, str]] = {}
-    for u, w, strength, edge_type in carried_edges(G, reports_to_weight=reports_to_weight):
-        if u in R and w in R and u not in opponents and best.get((u, w), (0.0,))[0] < strength:
-            best[(u, w)] = (strength, edge_type)
-    R.add_edges_from((u, w, {"strength": s, "type": t, "cost": -math.log(min(s, 1.0))})
-                     for (u, w), (s, t) in best.items())
+    R.add_nodes_from(nodes)
+    R.add_edges_from((u, w, {"strength": s, "type": t, "cost": -math.log(min(s, 1.0))}) for u, w, s, t in edges)
     return R
 
 

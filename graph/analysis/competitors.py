@@ -99,7 +99,7 @@ def competitor_lens(G: nx.MultiDiGraph, *, reports_to_weight: float = v.REPORTS_
     >>> [(r["id"], r["ours"], r["theirs"], r["thinner"]) for r in competitor_lens(G)["deciders"]]
     [('d', 0.3, {'Rival': 0.8}, True)]
     """
-    reach = Reach(v.reach_graph(G, reports_to_weight=reports_to_weight), v.US)
+    reach = Reach.of(G, reports_to_weight=reports_to_weight)
     leaning = {c: rival for c in v.contacts(G) if (rival := leans_to(G, c))}
     deciders = sorted(v.deciders(G))
     rows, holds = [], {}  # holds: contact → [(decider, strength)]

@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis._reach import Reach
-from graph.analysis._views import US, contacts, deciders, department_kind, is_coach, opportunity_members, reach_graph
+from graph.analysis._views import contacts, deciders, department_kinds, is_coach, opportunity_members, shared
 from graph.subgraph import split_key
 from graph.vocabulary import THREE_LINES, DepartmentKind
 
@@ -25,7 +25,7 @@ __all__ = ["coach_coverage", "coach_reach"]
 def coach_reach(G: nx.MultiDiGraph, *, hops: int = 2, reach: Reach | None = None) -> dict[str, set[str]]:
     """coach node → the decider nodes it reaches within ``hops`` (``reach``: a prepared
     :class:`~graph.analysis._reach.Reach` over the account's reach graph)."""
-    reach = reach or Reach(reach_graph(G), US)
+    reach = reach or Reach.of(G)
     coaches = [c for c in contacts(G, internal=False) if is_coach(G, c) and c in reach.index]
     targets = set(deciders(G))
     return {coach: targets & near for coach, near in reach.within(coaches, hops).items()}
@@ -57,6 +57,11 @@ def coach_coverage(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, Any]:
     >>> coach_coverage(G)["covered_deciders"], coach_coverage(G, hops=1)["coverage"]
     (['boss'], 0.0)
     """
+    with shared(G):
+        return _coverage(G, hops)
+
+
+def _coverage(G: nx.MultiDiGraph, hops: int) -> dict[str, Any]:
     reach = coach_reach(G, hops=hops)
     own = set(contacts(G))
     coaches = sorted(c for c in reach if c in own)
@@ -76,10 +81,11 @@ def coach_coverage(G: nx.MultiDiGraph, *, hops: int = 2) -> dict[str, Any]:
     kinds = [k.value for k in THREE_LINES] + [k.value for k in DepartmentKind if k not in THREE_LINES]
     by_kind = {}
     everyone = list(reach)
+    kind_of, decider_set = department_kinds(G), set(decider_nodes)
     for kind in kinds:
-        members = [c for c in own if department_kind(G, c) == kind]
+        members = [c for c in own if kind_of[c] == kind]
         if members or kind in (k.value for k in THREE_LINES):
-            line_deciders = sorted(c for c in members if c in decider_nodes)
+            line_deciders = sorted(c for c in members if c in decider_set)
             # a line's deciders count as covered when any coach reaches them, whatever
             # the coach's own line; a line without deciders has no coverage to speak of
             row = summary(everyone, line_deciders)

@@ -151,11 +151,12 @@ def gap_findings(G: nx.MultiDiGraph, *, today: dt.date | None = None, cadence_po
         plus ``findings``).
     """
     today = today or dt.date.today()
-    gaps = find_gaps(G, today=today, cadence_policy=cadence_policy, **options)
-    # every candidate tried (the page is computed once and cached; the same answer whatever
-    # the machine's load), and no spreading: each gap gets the move that closes it best
-    ranked = next_moves(G, top=moves, today=today, cadence_policy=cadence_policy, per_person=None,
-                        time_budget=None) if gaps else []
+    with v.shared(G):  # the gaps and next moves share one reach structure
+        gaps = find_gaps(G, today=today, cadence_policy=cadence_policy, **options)
+        # every candidate tried (the page is computed once and cached; the same answer whatever
+        # the machine's load), and no spreading: each gap gets the move that closes it best
+        ranked = next_moves(G, top=moves, today=today, cadence_policy=cadence_policy, per_person=None,
+                            time_budget=None) if gaps else []
     findings = [_finding(G, n, group, ranked) for n, group in enumerate(group_by_root_cause(G, gaps), start=1)]
     people = sorted({c for f in findings for c in f["people"]})
     return {"account": G.graph["account_id"], "findings": findings,

@@ -111,11 +111,12 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
     ['no_coach', 'no_executive_peer', 'single_threaded', 'uncovered_decider']
     """
     today = today or dt.date.today()
-    finder = GapFinder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
-                       reports_to_weight=reports_to_weight, min_path_strength=min_path_strength,
-                       cadence_policy=cadence_policy, posture_policy=posture_policy)
-    gaps = sort_gaps(finder.run())
-    return [replace(g, cause=cause) for g, cause in zip(gaps, gap_causes(G, gaps))]
+    with v.shared(G):
+        finder = GapFinder(G, today=today, stale_days=stale_days, executive_stale_days=executive_stale_days,
+                           reports_to_weight=reports_to_weight, min_path_strength=min_path_strength,
+                           cadence_policy=cadence_policy, posture_policy=posture_policy)
+        gaps = sort_gaps(finder.run())
+        return [replace(g, cause=cause) for g, cause in zip(gaps, gap_causes(G, gaps))]
 
 
 def sort_gaps(gaps: list[Gap]) -> list[Gap]:
@@ -138,8 +139,7 @@ class GapFinder:
     """The gap report's machinery, for analyses that re-run parts of it (next moves).
 
     ``reach`` may be a :class:`Reach` prepared earlier for the same reach graph (its
-    "what if we lose X" answers are reused); ``R`` a reach graph to build one from;
-    ``like`` an earlier finder on the same people (its contact and decider lists are reused).
+    "what if we lose X" answers are reused); ``like`` an earlier finder on the same people (its contact and decider lists are reused).
     ``grown_from`` an earlier finder whose reach graph is this one's minus some edges:
     adding edges never makes a new cut point for someone already reached, so only the
     earlier cut points are checked again.
@@ -147,7 +147,7 @@ class GapFinder:
 
     def __init__(self, G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: int = 90,
                  executive_stale_days: int = 180, reports_to_weight: float = v.REPORTS_TO_WEIGHT,
-                 min_path_strength: float = MIN_PATH_STRENGTH, R: nx.DiGraph | None = None,
+                 min_path_strength: float = MIN_PATH_STRENGTH,
                  reach: Reach | None = None, like: GapFinder | None = None,
                  grown_from: GapFinder | None = None, cadence_policy: CadencePolicy | None = None,
                  posture_policy: PosturePolicy | None = None):
@@ -165,10 +165,7 @@ class GapFinder:
         # stances changed since it was made
         self.own = like.own if like else set(v.contacts(G))
         self.deciders = like.deciders if like else sorted(v.deciders(G))
-        if reach is None:
-            R = R if R is not None else v.reach_graph(G, reports_to_weight=reports_to_weight)
-            reach = Reach(R, v.US, -math.log(min_path_strength))
-        self.reach = reach
+        self.reach = reach or Reach.of(G, v.US, -math.log(min_path_strength), reports_to_weight=reports_to_weight)
         self.reachable = self.reach.reached()
         self.grown_from = grown_from
         self._cuts: dict[str, list[str]] = {}
@@ -301,8 +298,9 @@ class GapFinder:
         for n, d in G.nodes(data=True):
             if d["kind"] == NodeKind.DEPARTMENT and d.get("department_kind") in {k.value for k in THREE_LINES}:
                 lines.setdefault((v.account_of(G, n), d["department_kind"]), [])
+        kind_of = v.department_kinds(G)
         for c in self.own:
-            kind = v.department_kind(G, c)
+            kind = kind_of[c]
             if (v.account_of(G, c), kind) in lines:
                 lines[(v.account_of(G, c), kind)].append(c)
         for (account, kind), people in sorted(lines.items()):

@@ -111,6 +111,14 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
         serves, at stake first: ``opportunity``, ``name``, ``stake``, ``support_before``,
         ``support_after``).
     """
+    with v.shared(G):  # the base gaps, the deals and the candidates share one reach structure
+        return _next_moves(G, top=top, today=today, new_strength=new_strength, time_budget=time_budget,
+                           per_person=per_person, cadence_policy=cadence_policy, stats=stats)
+
+
+def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_strength: float,
+                time_budget: float | None, per_person: int | None, cadence_policy: CadencePolicy | None,
+                stats: dict[str, int] | None) -> list[dict[str, Any]]:
     started = time.perf_counter()
     today = today or dt.date.today()
     finder = GapFinder(G, today=today, cadence_policy=cadence_policy)
@@ -209,8 +217,7 @@ def _with_relationship(G, finder: GapFinder, base_gaps: list[Gap], team_key: str
                        new_strength: float, today: dt.date, executives: set[str],
                        cadence_policy: CadencePolicy | None) -> list[Gap]:
     """The gaps with a new (or renewed) relationship ``team_key`` → ``contact``."""
-    R = finder.reach.graph
-    strength = max(new_strength, R.edges[team_key, contact]["strength"] if R.has_edge(team_key, contact) else 0.0)
+    strength = max(new_strength, finder.reach.strength(team_key, contact))
     undo = _relate(G, team_key, contact, new_strength, today)
     try:
         reach = finder.reach.with_edges([(team_key, contact, -math.log(strength))])
