@@ -51,9 +51,29 @@ class Reach:
         """The strength of the reach edge u → w (0 when there is none)."""
         return self._strengths.get((u, w), 0.0) if self._strengths is not None else 0.0
 
+    def with_room_for(self, pairs: Iterable[tuple[str, str]]) -> Reach:
+        """The same reach over a matrix that has a place for each edge ``(u, v)`` of ``pairs``
+        it lacks, at infinite cost (no edge: with a finite cutoff Dijkstra never takes it),
+        so that :meth:`with_edges` on it only sets costs: no matrix is rebuilt per candidate.
+        The places are in the matrix's sorted order, so the finite edges are relaxed in the
+        same order as without them and the answers are the same."""
+        if not math.isfinite(self.cutoff):
+            return self
+        edges = self._strengths if self._strengths is not None else {}
+        missing = sorted({(self.index[u], self.index[w]) for u, w in pairs if (u, w) not in edges})
+        if not missing:
+            return self
+        rows, cols = zip(*missing)
+        coo = self.matrix.tocoo()
+        matrix = csr_matrix((np.concatenate([coo.data, np.full(len(rows), np.inf)]),
+                             (np.concatenate([coo.row, rows]), np.concatenate([coo.col, cols]))),
+                            shape=self.matrix.shape)
+        return Reach(self.nodes, matrix, self.nodes[self.source], self.cutoff, strengths=self._strengths,
+                     index=self.index)
+
     def with_edges(self, edges: Iterable[tuple[str, str, float]]) -> Reach:
-        """A new Reach over the same graph plus edges ``(u, v, cost)`` (an existing edge takes
-        the new cost; the graph itself is not changed)."""
+        """A new Reach over the same graph plus edges ``(u, v, cost)`` (an existing edge, or a
+        place made by :meth:`with_room_for`, takes the new cost; the graph itself is not changed)."""
         matrix = self.matrix.copy()
         rows, cols, costs = [], [], []
         for u, v, cost in edges:
@@ -113,8 +133,13 @@ class Reach:
     def within(self, sources: Iterable[str], hops: int) -> dict[str, set[str]]:
         """For each source node, the nodes within ``hops`` edges (any strength)."""
         out = {}
+        matrix = self.matrix
+        if not np.isfinite(matrix.data).all():  # places made by with_room_for are no edges
+            matrix = matrix.copy()
+            matrix.data[~np.isfinite(matrix.data)] = 0
+            matrix.eliminate_zeros()
         for s in sources:
-            dist = dijkstra(self.matrix, indices=self.index[s], unweighted=True, limit=hops)
+            dist = dijkstra(matrix, indices=self.index[s], unweighted=True, limit=hops)
             out[s] = {self.nodes[i] for i in np.flatnonzero(np.isfinite(dist))}
         return out
 

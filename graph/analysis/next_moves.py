@@ -49,6 +49,7 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis import _views as v
+from graph.analysis._reach import Reach
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.gaps import FAMILY, Gap, GapFinder, sort_gaps
 from graph.analysis.outcome import DecisionUnit, StanceModel, decision_unit_outcome, verdict
@@ -127,13 +128,21 @@ def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_stre
     deals = _Deals(G, stances)
     executives = set(v.our_executives(G))
     candidates = _candidates(G, base_gaps, today, deals)
+    # one matrix with a place for every edge a candidate may add: no rebuild per candidate
+    places = []
+    for _, team_key, contact, verb in candidates:
+        if verb is None:
+            places.append((team_key, contact))
+        elif G.nodes[contact].get("stance") == -1:
+            places += [(u, w) for u, w, _ in _carried_from(G, contact, finder.reach.index)]
+    room = finder.reach.with_room_for(places)
     moves = []
     for n, candidate in enumerate(candidates):
         if time_budget is not None and n >= MIN_TRIED and time.perf_counter() - started > time_budget:
             break
         description, team_key, contact, verb = candidate
         if verb is None:
-            after = _with_relationship(G, finder, base_gaps, team_key, contact, new_strength, today,
+            after = _with_relationship(G, finder, room, base_gaps, team_key, contact, new_strength, today,
                                        executives, cadence_policy)
             families = {"reach", "untouched", "stale", "peers", "cadence"}
             support = deals.base  # relationships do not move stances
@@ -145,7 +154,7 @@ def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_stre
             try:
                 reach = finder.reach
                 if previous == -1:  # an opponent who turns carries paths again
-                    reach = reach.with_edges(_carried_from(G, contact, reach.index))
+                    reach = room.with_edges(_carried_from(G, contact, reach.index))
                 after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
                                   cadence_policy=cadence_policy).run(families)
                 support = deals.indexes({contact: stance})
@@ -213,14 +222,15 @@ class _Deals:
         return {o: unit.index(projected) for o, unit in self.units.items()}
 
 
-def _with_relationship(G, finder: GapFinder, base_gaps: list[Gap], team_key: str, contact: str,
+def _with_relationship(G, finder: GapFinder, room: Reach, base_gaps: list[Gap], team_key: str, contact: str,
                        new_strength: float, today: dt.date, executives: set[str],
                        cadence_policy: CadencePolicy | None) -> list[Gap]:
-    """The gaps with a new (or renewed) relationship ``team_key`` → ``contact``."""
+    """The gaps with a new (or renewed) relationship ``team_key`` → ``contact`` (``room``:
+    the finder's reach with a place for that edge, :meth:`Reach.with_room_for`)."""
     strength = max(new_strength, finder.reach.strength(team_key, contact))
     undo = _relate(G, team_key, contact, new_strength, today)
     try:
-        reach = finder.reach.with_edges([(team_key, contact, -math.log(strength))])
+        reach = room.with_edges([(team_key, contact, -math.log(strength))])
         after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
                           cadence_policy=cadence_policy).run({"reach", "untouched"})
     finally:
