@@ -93,7 +93,9 @@ class Reach:
 
     def reached(self) -> set[str]:
         """Nodes reached within the cutoff (the source excluded)."""
-        return {self.nodes[i] for i in np.flatnonzero(np.isfinite(self.dist)) if i != self.source}
+        reached = np.isfinite(self.dist)
+        reached[self.source] = False
+        return set(np.asarray(self.nodes, dtype=object)[reached].tolist())
 
     def path(self, node: str) -> list[str]:
         """The strongest path from the source to ``node`` (empty when not reached)."""

@@ -85,6 +85,18 @@ def account_of(G: nx.MultiDiGraph, node: str) -> str | None:
     return f"{NodeKind.ACCOUNT}:{account_id}" if account_id else None
 
 
+def accounts_of(G: nx.MultiDiGraph) -> dict[str, str | None]:
+    """node → :func:`account_of` it, for every node, shared within a :func:`shared` block."""
+    return _memo(G, "accounts_of", lambda: {n: account_of(G, n) for n in G})
+
+
+def related_contacts(G: nx.MultiDiGraph) -> set[str]:
+    """The contacts one of our team has a relationship with (read from the adjacency: no edge data)."""
+    succ = G.succ
+    return {c for t in _memo(G, "team", lambda: team(G)) for c, keys in succ[t].items()
+            if EdgeType.RELATIONSHIP in keys}
+
+
 def department_kind(G: nx.MultiDiGraph, contact: str) -> str | None:
     kinds = G.graph.get(_SHARED, {}).get("department_kinds")
     if kinds is not None and contact in kinds:

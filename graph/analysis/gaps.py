@@ -416,7 +416,8 @@ class GapFinder:
             parent = G.nodes[a].get("parent_id")
             if parent and f"{NodeKind.ACCOUNT}:{parent}" in G:
                 children.setdefault(f"{NodeKind.ACCOUNT}:{parent}", []).append(a)
-        touched = {v.account_of(G, c) for _, c, _ in v.relationships(G) if c in self.own}
+        account_of = v.accounts_of(G)
+        touched = {account_of[c] for c in v.related_contacts(G) if c in self.own}
         opportunity_accounts = {v.account_of(G, o) for o in v.opportunities(G)}
 
         def subtree(a: str) -> list[str]:
