@@ -37,38 +37,42 @@ def betweenness(successors: list[list[int]], *, k: int | None = None, seed: int 
     if k == n:
         k = None
     sources = list(range(n)) if k is None else random.Random(seed).sample(range(n), k)
+    if not indices.size:
+        return _rescale(out, n, None if k is None else sources)
     heads = np.repeat(np.arange(n), lengths)
-    if indices.size:
-        distances = np.atleast_2d(dijkstra(A, indices=sources, unweighted=True))
+    m = len(sources)
+    dist = np.atleast_2d(dijkstra(A, indices=sources, unweighted=True))  # (sources, n)
+    position = np.full((m, n), n, dtype=np.int64)  # where each node comes in each source's BFS order
     for row, s in enumerate(sources):
-        if not indices.size:
-            break
         order = breadth_first_order(A, s, directed=True, return_predecessors=False)
-        dist = distances[row]
-        position = np.full(n, n, dtype=np.int64)
-        position[order] = np.arange(order.size)
-        # the edges on shortest paths: one step farther from s
-        on_path = np.isfinite(dist[heads]) & (dist[indices] == dist[heads] + 1)
-        v, w = heads[on_path], indices[on_path]
-        level = dist[v].astype(np.int64)
-        sigma = np.zeros(n)
-        sigma[s] = 1.0
-        depth = int(level.max()) + 1 if level.size else 0
-        by_level = np.argsort(level, kind="stable")
-        bounds = np.searchsorted(level[by_level], np.arange(depth + 1))
-        for d in range(depth):  # path counts, level by level (whole numbers: any order is exact)
-            step = by_level[bounds[d]:bounds[d + 1]]
-            np.add.at(sigma, w[step], sigma[v[step]])
-        delta = np.zeros(n)
-        for d in range(depth - 1, -1, -1):  # dependencies, farthest level first
-            step = by_level[bounds[d]:bounds[d + 1]]
-            # NetworkX pops w from the end of the BFS order and adds to each of its
-            # predecessors v: for one v, the w farther along the order come first
-            step = step[np.argsort(-position[w[step]], kind="stable")]
-            ws = w[step]
-            np.add.at(delta, v[step], sigma[v[step]] * ((1 + delta[ws]) / sigma[ws]))
-        delta[s] = 0.0
-        out += delta
+        position[row, order] = np.arange(order.size)
+    # the edges on shortest paths, for every source at once: one step farther from it; nodes
+    # are numbered row * n + node so that the sources never mix
+    on_path = np.isfinite(dist[:, heads]) & (dist[:, indices] == dist[:, heads] + 1)
+    rows, edge = np.nonzero(on_path)
+    v, w = rows * n + heads[edge], rows * n + indices[edge]
+    level = dist[rows, heads[edge]].astype(np.int64)
+    sigma = np.zeros(m * n)
+    sigma[np.arange(m) * n + np.asarray(sources)] = 1.0
+    depth = int(level.max()) + 1 if level.size else 0
+    by_level = np.argsort(level, kind="stable")
+    bounds = np.searchsorted(level[by_level], np.arange(depth + 1))
+    for d in range(depth):  # path counts, level by level (whole numbers: any order is exact)
+        step = by_level[bounds[d]:bounds[d + 1]]
+        np.add.at(sigma, w[step], sigma[v[step]])
+    delta = np.zeros(m * n)
+    flat_position = position.ravel()
+    for d in range(depth - 1, -1, -1):  # dependencies, farthest level first
+        step = by_level[bounds[d]:bounds[d + 1]]
+        # NetworkX pops w from the end of the BFS order and adds to each of its
+        # predecessors v: for one v, the w farther along the order come first
+        step = step[np.argsort(-flat_position[w[step]], kind="stable")]
+        ws, vs = w[step], v[step]
+        np.add.at(delta, vs, sigma[vs] * ((1 + delta[ws]) / sigma[ws]))
+    delta = delta.reshape(m, n)
+    for row, s in enumerate(sources):  # source by source, in the sampled order, as NetworkX adds
+        delta[row, s] = 0.0
+        out += delta[row]
     return _rescale(out, n, None if k is None else sources)
 
 
