@@ -140,9 +140,13 @@ class Reach:
             matrix = matrix.copy()
             matrix.data[~np.isfinite(matrix.data)] = 0
             matrix.eliminate_zeros()
-        for s in sources:
-            dist = dijkstra(matrix, indices=self.index[s], unweighted=True, limit=hops)
-            out[s] = {self.nodes[i] for i in np.flatnonzero(np.isfinite(dist))}
+        sources = list(sources)
+        if not sources:
+            return out
+        dist = np.atleast_2d(dijkstra(matrix, indices=[self.index[s] for s in sources], unweighted=True, limit=hops))
+        names = np.asarray(self.nodes, dtype=object)
+        for s, row in zip(sources, np.isfinite(dist)):  # one Dijkstra call for every source
+            out[s] = set(names[row].tolist())
         return out
 
 
