@@ -63,9 +63,14 @@ def group_rollup(G: nx.MultiDiGraph, *, today: dt.date | None = None, gaps: list
     >>> r["total"]["coverage"], r["accounts"][0]["own"]["covered"]
     (1.0, False)
     """
-    with v.shared(G):  # the gaps and the coaches' reach share one reach structure
-        gaps = gaps if gaps is not None else find_gaps(G, today=today, cadence_policy=cadence_policy)
-        reach = coach_reach(G)
+    with v.shared(G):  # the gaps, the coaches' reach and the deciders share one reach structure
+        return _rollup(G, today=today, gaps=gaps, cadence_policy=cadence_policy)
+
+
+def _rollup(G: nx.MultiDiGraph, *, today: dt.date | None, gaps: list[Gap] | None,
+            cadence_policy: CadencePolicy | None) -> dict[str, Any]:
+    gaps = gaps if gaps is not None else find_gaps(G, today=today, cadence_policy=cadence_policy)
+    reach = coach_reach(G)
     covered = set().union(*reach.values()) if reach else set()
     deciders = set(v.deciders(G))
     touched = {c for _, c, _ in v.relationships(G)}
