@@ -86,17 +86,23 @@ def influence_ranking(G: nx.MultiDiGraph, *, top: int | None = None, formal_shar
     formal_graph.add_nodes_from(people)
     informal_graph.add_nodes_from(people)
     own = set(people)
-    for u, v, d in G.edges(data=True):
-        if u not in own or v not in own:
-            continue
-        if d["type"] == EdgeType.REPORTS_TO:
-            formal_graph.add_edge(u, v)  # authority flows up to the manager
-        elif d["type"] == EdgeType.INFLUENCES and d.get("influence_kind") != InfluenceKind.RIVAL.value:
-            w = d.get("weight")
-            w = 0.5 if w is None else float(w)
-            if w > 0:
-                previous = informal_graph.get_edge_data(v, u, {}).get("weight", 0.0)
-                informal_graph.add_edge(v, u, weight=max(previous, w))  # the influenced points at the influencer
+    reports: list[tuple[str, str]] = []
+    listens: dict[tuple[str, str], float] = {}  # (influenced, influencer) → the strongest weight, first seen first
+    succ = G.succ
+    for u in people:  # the edges among our people, in G.edges() order
+        for v, keyed in succ[u].items():
+            if v not in own:
+                continue
+            for d in keyed.values():
+                if d["type"] == EdgeType.REPORTS_TO:
+                    reports.append((u, v))  # authority flows up to the manager
+                elif d["type"] == EdgeType.INFLUENCES and d.get("influence_kind") != InfluenceKind.RIVAL.value:
+                    w = d.get("weight")
+                    w = 0.5 if w is None else float(w)
+                    if w > 0:  # the influenced points at the influencer
+                        listens[(v, u)] = max(listens.get((v, u), 0.0), w)
+    formal_graph.add_edges_from(reports)
+    informal_graph.add_edges_from((v, u, {"weight": w}) for (v, u), w in listens.items())
     level = {p: _LEVEL_SCORE.get(G.nodes[p].get("level"), 0.0) for p in people}
     if formal_graph.number_of_edges():
         position = _scaled(nx.pagerank(formal_graph))
