@@ -139,7 +139,8 @@ class GapFinder:
     """The gap report's machinery, for analyses that re-run parts of it (next moves).
 
     ``reach`` may be a :class:`Reach` prepared earlier for the same reach graph (its
-    "what if we lose X" answers are reused); ``like`` an earlier finder on the same people (its contact and decider lists are reused).
+    "what if we lose X" answers are reused); ``like`` an earlier finder on the same people
+    (its contact and decider lists are reused).
     ``grown_from`` an earlier finder whose reach graph is this one's minus some edges:
     adding edges never makes a new cut point for someone already reached, so only the
     earlier cut points are checked again.
