@@ -133,16 +133,16 @@ PLAIN_CREATE = "UNWIND $rows AS row CREATE (n:Contact) SET n = row"
 def _plain_create_rows_per_s(store, batch) -> float:
     """Rows/s of :data:`PLAIN_CREATE` over the import's contacts in one transaction, batches as
     the store's, rolled back: the machine's ceiling for any Cypher import of these rows."""
-    from graph.neo4j_store import _chunks, _to_params
+    from graph.neo4j_store import _param_chunks
 
-    rows = [_to_params("contacts", row) for row in batch.rows("contacts")]
+    chunks = list(_param_chunks("contacts", batch, store.batch_size))
     with store._driver.session(database=store.database) as session:
         tx = session.begin_transaction()
         try:
             start = time.perf_counter()
-            for chunk in _chunks(iter(rows), store.batch_size):
+            for chunk in chunks:
                 tx.run(PLAIN_CREATE, rows=chunk).consume()
-            return len(rows) / (time.perf_counter() - start)
+            return sum(map(len, chunks)) / (time.perf_counter() - start)
         finally:
             tx.rollback()
 

@@ -65,6 +65,8 @@ __all__ = [
     "SCHEMA",
     "UPSERT",
     "LINK",
+    "CREATE",
+    "CREATE_LINK",
     "MISSING_ENDPOINTS",
     "GET",
     "DELETE",
@@ -358,6 +360,52 @@ def _link(link: Link) -> Statement:
 #: (table, column) → the statement that (re)draws a reference column's relationship;
 #: ``$rows`` of ``{id, ref}`` (``{id, refs}`` for a list column).
 LINK: dict[tuple[str, str], Statement] = {(link.table, link.column): _link(link) for link in LINKS}
+
+
+# ----- bulk creation: rows the transaction found absent (one read splits new from stored) ------
+def _node_create(table: str) -> Statement:
+    label = NODE_LABEL[table].value
+    draws = []
+    for n, link in enumerate(x for x in LINKS if x.table == table and x.target != NODE_LABEL[table]):
+        ref = (f"UNWIND coalesce(row.{link.column}, []) AS ref MATCH (m:{link.target.value} {{id: ref}})"
+               if link.many else f"MATCH (m:{link.target.value} {{id: row.{link.column}}})")
+        draws.append(f"FOREACH (x{n} IN COLLECT {{ {ref} RETURN m }} | CREATE (n)-[:{link.type.value}]->(x{n}))")
+    return _define(f"create.{table}", "\n".join([
+        "UNWIND $rows AS row", f"CREATE (n:{label})", "SET n = row, n.updated_at = $now", *draws,
+        "RETURN count(*) AS written"]))
+
+
+def _edge_create(table: str) -> Statement:
+    e = EDGES[table]
+    return _define(f"create.{table}", f"""
+        UNWIND $rows AS row
+        MATCH (s:{e.source.value} {{id: row.{e.source_column}}})
+        MATCH (t:{e.target.value} {{id: row.{e.target_column}}})
+        CREATE (s)-[r:{e.type.value}]->(t)
+        SET r = row.props, r.updated_at = $now
+        RETURN count(*) AS written
+        """)
+
+
+#: table → CREATE of records known to be absent: ``$rows`` (nodes: every column; edges: the two
+#: endpoint columns and ``props``), ``$now``. A node's links to other tables' nodes are drawn in
+#: the same statement; the uniqueness constraints still refuse an id stored meanwhile.
+CREATE: dict[str, Statement] = {
+    **{table: _node_create(table) for table in NODE_LABEL},
+    **{table: _edge_create(table) for table in EDGES},
+}
+
+#: (table, column) → the links within a table (a parent, a manager) of nodes just created, drawn
+#: once all of the table's nodes are there; ``$rows`` of ``{id, ref}`` with a ref
+CREATE_LINK: dict[tuple[str, str], Statement] = {
+    (link.table, link.column): _define(f"create_link.{link.table}.{link.column}", f"""
+        UNWIND $rows AS row
+        MATCH (n:{NODE_LABEL[link.table].value} {{id: row.id}})
+        MATCH (m:{link.target.value} {{id: row.ref}})
+        CREATE (n)-[:{link.type.value}]->(m)
+        """)
+    for link in LINKS if link.target == NODE_LABEL[link.table] and not link.many
+}
 
 
 # ----- deletes: every statement of a table's tuple runs in one transaction ----------------------

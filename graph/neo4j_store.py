@@ -24,7 +24,6 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import islice
 from typing import Any
 
 import neo4j
@@ -40,7 +39,7 @@ from graph.store import COUNT_KEYS, GraphStore, Progress, WriteResult
 __all__ = ["Neo4jStore", "DEFAULT_BATCH_SIZE", "run_schema_statement"]
 
 #: Rows per ``UNWIND`` statement.
-DEFAULT_BATCH_SIZE = 2000
+DEFAULT_BATCH_SIZE = 10_000
 
 
 
@@ -119,32 +118,29 @@ class Neo4jStore(GraphStore):
         def work(tx: neo4j.ManagedTransaction) -> WriteResult:
             self._lock_writes(tx)
             result, done = WriteResult(), 0
+            created: dict[str, set[str]] = {}  # node table → ids this write creates
             for table in tables:
-                # links to another table's nodes are drawn with each chunk; links within the
-                # table (a manager, a parent) once all its nodes are there
-                links = [link for link in cypher.LINKS if link.table == table]
-                later = [link for link in links if link.target == cypher.NODE_LABEL[table]]
                 provided = batch.columns_provided(table)
-                links = [link for link in links if link.column in provided]  # keep what the import left out
-                later = [link for link in later if link.column in provided]
                 inserted = updated = 0
-                for chunk in _chunks(unique[table].rows(table), self.batch_size):
-                    rows = [_to_params(table, row) for row in chunk]
-                    maps = [_upsert_row(table, row, provided) for row in rows]
-                    record = tx.run(cypher.UPSERT[table].text, rows=maps, now=now).single(strict=True)
-                    if record["written"] != len(rows):
-                        _raise_missing_endpoints(tx, table, rows)
-                    inserted += record["inserted"]
-                    updated += record["updated"]
-                    for link in links:
-                        if link not in later:
-                            _draw(tx, link, rows)
+                for rows in _param_chunks(table, unique[table], self.batch_size):
+                    new, stored = self._split_new(tx, table, rows, created)
+                    inserted += self._create(tx, table, new, now)
+                    updated += self._upsert(tx, table, stored, provided, now)
                     done += len(rows)
                     if progress:
                         progress(done, total)
-                for link in later:
-                    for chunk in _chunks(unique[table].rows(table), self.batch_size):
-                        _draw(tx, link, [_to_params(table, row) for row in chunk])
+                # links within the table (a manager, a parent) once all its nodes are there
+                for link in cypher.LINKS:
+                    if link.table != table or link.target != cypher.NODE_LABEL[table] or link.column not in provided:
+                        continue
+                    for rows in _param_chunks(table, unique[table], self.batch_size):
+                        new = [{"id": r["id"], "ref": r[link.column]} for r in rows
+                               if r["id"] in created[table] and r[link.column] is not None]
+                        if new:
+                            tx.run(cypher.CREATE_LINK[(table, link.column)].text, rows=new).consume()
+                        stored = [r for r in rows if r["id"] not in created[table]]
+                        if stored:
+                            _draw(tx, link, stored)
                 result.inserted[table] = inserted
                 result.updated[table] = updated
                 result.unchanged[table] = batch.count(table) - inserted - updated
@@ -153,6 +149,55 @@ class Neo4jStore(GraphStore):
             return result
 
         return self._write(work)
+
+    def _split_new(self, tx: neo4j.ManagedTransaction, table: str, rows: list[dict[str, Any]],
+                   created: dict[str, set[str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows whose record is not stored yet, and the others. A node is new when the
+        database has no node of its id (one read); an edge when either end is a node this
+        write created (it can have no relationships yet)."""
+        if table in cypher.NODE_LABEL:
+            ids = [row["id"] for row in rows]
+            stored_ids = {r["id"] for r in tx.run(cypher.EXISTING_IDS[table].text, ids=ids)}
+            fresh = created.setdefault(table, set())
+            fresh.update(i for i in ids if i not in stored_ids)
+            return [r for r in rows if r["id"] not in stored_ids], [r for r in rows if r["id"] in stored_ids]
+        edge = cypher.EDGES[table]
+        source, target = (created.get(_NODE_TABLE[label], set()) for label in (edge.source, edge.target))
+        new = [r for r in rows if r[edge.source_column] in source or r[edge.target_column] in target]
+        if len(new) == len(rows):
+            return new, []
+        return new, [r for r in rows if not (r[edge.source_column] in source or r[edge.target_column] in target)]
+
+    def _create(self, tx: neo4j.ManagedTransaction, table: str, rows: list[dict[str, Any]], now: str) -> int:
+        """CREATE the rows (absent records) and their links to other tables; how many."""
+        if not rows:
+            return 0
+        edge = cypher.EDGES.get(table)
+        if edge:
+            own = edge.properties(table)
+            params = [{edge.source_column: r[edge.source_column], edge.target_column: r[edge.target_column],
+                       "props": {c: r[c] for c in own}} for r in rows]
+        else:
+            params = rows
+        written = tx.run(cypher.CREATE[table].text, rows=params, now=now).single(strict=True)["written"]
+        if written != len(rows):
+            _raise_missing_endpoints(tx, table, rows)
+        return written
+
+    def _upsert(self, tx: neo4j.ManagedTransaction, table: str, rows: list[dict[str, Any]],
+                provided: tuple[str, ...], now: str) -> int:
+        """MERGE the rows (stored records): only the supplied columns, only when they differ,
+        and redraw their links to other tables; how many changed."""
+        if not rows:
+            return 0
+        maps = [_upsert_row(table, row, provided) for row in rows]
+        record = tx.run(cypher.UPSERT[table].text, rows=maps, now=now).single(strict=True)
+        if record["written"] != len(rows):
+            _raise_missing_endpoints(tx, table, rows)
+        for link in cypher.LINKS:
+            if link.table == table and link.column in provided and link.target != cypher.NODE_LABEL[table]:
+                _draw(tx, link, rows)
+        return record["updated"]
 
     def delete(self, table: str, key: str | tuple[str, ...]) -> bool:
         self._check_table(table)
@@ -429,14 +474,12 @@ def _too_large(err: neo4j_errors.Neo4jError) -> PowermapError:
         "Raise the server's db.memory.transaction.max and heap, or import in parts")
 
 
+_NODE_TABLE = {label: table for table, label in cypher.NODE_LABEL.items()}
+
+
 # ----- rows in and out ------------------------------------------------------------------------------
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _chunks(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
 
 
 def _deduplicated(batch: Batch, table: str) -> Batch:
@@ -493,25 +536,41 @@ def _upsert_row(table: str, row: dict[str, Any], provided: tuple[str, ...]) -> d
     return entry
 
 
+def _param_chunks(table: str, batch: Batch, size: int) -> Iterator[list[dict[str, Any]]]:
+    """The table's rows as parameter maps, ``size`` at a time (converted a column at a time:
+    a row's values are never touched one by one in Python)."""
+    for values in batch.column_chunks(table, size):
+        yield _param_rows(table, values)
+
+
 def _to_params(table: str, row: tuple) -> dict[str, Any]:
     """A batch row as a parameter map: plain Python values, lists for sets, None for blanks."""
-    kinds = _KINDS[table]
-    out = {}
-    for column, value in zip(TABLES[table].columns, row):
-        if value is not None:
-            kind = kinds[column]
-            if kind == "list":
-                value = sorted(str(v) for v in value) or None
-            elif kind in _CAST:
-                value = _CAST[kind](value.item() if hasattr(value, "item") else value)
-            elif hasattr(value, "item"):  # a numpy scalar
-                value = value.item()
-        out[column] = value
+    return _param_rows(table, [[value] for value in row])[0]
+
+
+def _param_rows(table: str, values: list[list[Any]]) -> list[dict[str, Any]]:
+    """Rows given as one list per column (the table's column order) as parameter maps;
+    refuses a row that leaves a required column empty."""
+    columns, kinds = TABLES[table].columns, _KINDS[table]
+    converted = [_column_values(kinds[column], column_values) for column, column_values in zip(columns, values)]
+    rows = [dict(zip(columns, row)) for row in zip(*converted)]
     for column in _REQUIRED[table]:
-        if out[column] is None:
-            key = ", ".join(str(out[k]) for k in TABLES[table].key)
+        if None in converted[columns.index(column)]:
+            row = next(r for r in rows if r[column] is None)
+            key = ", ".join(str(row[k]) for k in TABLES[table].key)
             raise PowermapError(f"{table} row {key}: {column} is empty; the store requires it")
-    return out
+    return rows
+
+
+def _column_values(kind: str, values: list[Any]) -> list[Any]:
+    """One column's values as plain Python values of its kind (sets as sorted lists, an empty
+    one as None; numpy scalars unwrapped)."""
+    if kind == "list":
+        return [None if v is None else (sorted(str(x) for x in v) or None) for v in values]
+    cast = _CAST.get(kind)
+    if cast is not None:
+        return [None if v is None else cast(v.item() if hasattr(v, "item") else v) for v in values]
+    return [v.item() if hasattr(v, "item") else v for v in values]
 
 
 def _from_node(table: str, props: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "neo4j_password"))
     neo4j_database: str | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_DATABASE", "neo4j_database"))
-    neo4j_batch_size: int = Field(default=2000, ge=1)
+    neo4j_batch_size: int = Field(default=10_000, ge=1)
     strength: Literal["derived", "entered"] = "derived"
     half_life_days: float = Field(default=90.0, gt=0)
     infer_influence: bool = False
