@@ -221,3 +221,22 @@ def test_the_benchmark_account_has_500_contacts():
         G = store.account_subgraph(ACCOUNT)
     assert sum(1 for _, d in G.nodes(data=True) if d["kind"] == "contact") == 500
     assert G.number_of_edges() > 1500
+
+
+def test_the_subgraph_query_is_planned_without_scanning_an_index_or_a_label(neo4j_store):
+    """An account's world is reached through index seeks and expansions from its nodes; with
+    a label on the managers outside the account, Neo4j planned a scan of every contact's
+    ``account_id`` index once per contact of the account (quadratic, seconds at 100,000)."""
+    store = neo4j_store
+    store.write(Batch.from_records(world()))
+    store.write(Batch.from_records([Contact(id=f"s{i}", account_id="S", name=f"n{i}", reports_to="ceo")
+                                    for i in range(20)]))
+    with store._driver.session(database=store.database) as session:
+        plan = session.run("EXPLAIN " + cypher.SUBGRAPH.text, account_id="S").consume().plan
+
+    def operators(step: dict) -> list[str]:
+        return [step["operatorType"].split("@")[0], *(o for child in step.get("children", []) for o in operators(child))]
+
+    found = operators(plan)
+    assert "NodeUniqueIndexSeek" in found and not [o for o in found if "Scan" in o], found
+    assert store.subgraph_rows("S")["contacts"] and store.subgraph_rows("nope") is None
