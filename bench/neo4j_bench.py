@@ -18,6 +18,10 @@ gap report through the library (fetch + analysis) and ``powermap gaps`` as a com
 process each time: start-up, connection, fetch, analysis, JSON). It deletes what it wrote
 (unless ``--keep``) and stops the server it started.
 
+It prints the load average at the start and the end, and for Neo4j figures less at the mercy of
+other work on the machine: the server's CPU seconds for the write and its own time for the
+subgraph query (from the result summary).
+
 Targets (issue 11): at least 50,000 rows/s for the import of 100,000 contacts + 300,000
 edges, a median 500-contact subgraph fetch under 30 ms. A whole import is one
 transaction, so the server holds it in memory until the commit: a 1g heap takes the
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -147,6 +152,27 @@ def _plain_create_rows_per_s(store, batch) -> float:
             tx.rollback()
 
 
+def _server_ms(store, times: int) -> tuple[float, float]:
+    """Median and 95th percentile of the server's own time for the subgraph query (the result
+    summary's ``result_available_after`` + ``result_consumed_after``): less noisy than the
+    wall time on a loaded machine, though the server's threads wait for a core as well."""
+    from neo4j import RoutingControl
+
+    from graph import cypher
+
+    runs = []
+    for _ in range(times):
+        summary = store._driver.execute_query(cypher.SUBGRAPH.text, {"account_id": ACCOUNT},
+                                              routing_=RoutingControl.READ, database_=store.database).summary
+        runs.append(float(summary.result_available_after + summary.result_consumed_after))
+    runs.sort()
+    return statistics.median(runs), runs[max(0, -(-len(runs) * 95 // 100) - 1)]
+
+
+def _load() -> str:
+    return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg()) + " (1 / 5 / 15 min)"
+
+
 def _cli_gaps_ms(store_args: list[str], env: dict[str, str], times: int) -> float:
     """Median wall time of ``powermap gaps BENCH-500 --json`` as a new process."""
     command = [sys.executable, "-m", "powermap", *store_args, "gaps", ACCOUNT, "--as-of", AS_OF.isoformat(), "--json"]
@@ -174,6 +200,8 @@ def measure(name: str, store, folder: Path, store_args: list[str], env: dict[str
     store.account_subgraph(ACCOUNT)  # warm caches (and Neo4j's query plan cache)
     print(f"{name}: timing the {ACCOUNT} account …", file=sys.stderr, flush=True)
     figures["fetch_rows"] = _median_ms(lambda: store.subgraph_rows(ACCOUNT), args.fetches)
+    if name == "neo4j":
+        figures["fetch_server"] = _server_ms(store, args.fetches)
     figures["fetch_graph"] = _median_ms(lambda: store.account_subgraph(ACCOUNT), args.fetches)
     figures["gaps"] = _median_ms(lambda: reports.gaps_report(store, ACCOUNT, today=AS_OF), args.gaps)
     figures["gaps_cli"] = _cli_gaps_ms(store_args, env, args.cli_runs)
@@ -198,6 +226,8 @@ def _print(figures: dict[str, dict[str, float]]) -> None:
     line("  rows per server CPU-second", lambda f: f"{f['rows'] / f['cpu'][0]:,.0f}" if f["cpu"][0] else "-")
     line("  ceiling: plain UNWIND … CREATE of the contacts", lambda f: f"{f['ceiling']:,.0f}" if "ceiling" in f else "-")
     line("500-contact fetch, rows: median / p95 ms", lambda f: "{:.1f} / {:.1f}".format(*f["fetch_rows"]))
+    line("  its query's server time: median / p95 ms", lambda f: "{:.1f} / {:.1f}".format(*f["fetch_server"])
+         if "fetch_server" in f else "-")
     line("  + networkx graph (goal < 30 ms median)", lambda f: "{:.1f} / {:.1f}".format(*f["fetch_graph"]))
     line("gaps, library (fetch + analysis) ms", lambda f: "{:.1f} / {:.1f}".format(*f["gaps"]))
     line("`powermap gaps` as a new process, median ms", lambda f: f"{f['gaps_cli']:.0f}")
@@ -218,6 +248,7 @@ def main() -> None:
     from powermap.settings import Settings
     from powermap.wiring import open_store
 
+    print(f"at the start: {_load()}; {os.cpu_count()} cores")
     server, env = None, {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -263,6 +294,8 @@ def main() -> None:
                     neo4j.clear()
                 neo4j.close()
             _print(figures)
+            print(f"at the end: {_load()}; this process's peak resident memory "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
             if server is not None:
                 now, peak = _memory_mb(server.process.pid)
                 print(f"local Neo4j server: {now:,.0f} MB resident at the end, {peak:,.0f} MB at its peak")

@@ -6,13 +6,17 @@ served by any member of a cluster; writes run as managed transactions, which the
 retries on transient errors (a leader switch, a deadlock).
 
 Atomicity: a :meth:`~Neo4jStore.write` is **one** transaction. The rows go to the server in
-batches of ``batch_size`` (``UNWIND $rows … MERGE``), all inside that transaction, and it
-commits only after the last batch: a failure at any point, a killed process or a lost
-connection leaves the graph exactly as it was, and no reader ever sees half an import. A
-staging area was not chosen: publishing staged data atomically in Neo4j Community Edition
-takes one transaction as large as the import itself (or a filter on every read), so it
-buys nothing. The price is that the server must hold the import's changes in memory until
-the commit; when an import exceeds the server's transaction memory
+batches of ``batch_size``, all inside that transaction, and it commits only after the last
+batch. Per batch of a node table one read finds which ids are stored already: the others are
+written with ``CREATE``, their links to other tables' nodes in the same statement (the
+uniqueness constraints still refuse an id stored meanwhile); the stored ones with ``MERGE``,
+only their supplied columns and only when these differ. An edge with an end created by this
+write cannot exist yet and is created; other edges are merged. A failure at any point, a
+killed process or a lost connection leaves the graph exactly as it was, and no reader ever
+sees half an import. A staging area was not chosen: publishing staged data atomically in
+Neo4j Community Edition takes one transaction as large as the import itself (or a filter on
+every read), so it buys nothing. The price is that the server must hold the import's changes
+in memory until the commit; when an import exceeds the server's transaction memory
 (``db.memory.transaction.max``, the heap) it fails as a whole with a message that says so.
 """
 
