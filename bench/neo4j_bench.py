@@ -138,9 +138,9 @@ PLAIN_CREATE = "UNWIND $rows AS row CREATE (n:Contact) SET n = row"
 def _plain_create_rows_per_s(store, batch) -> float:
     """Rows/s of :data:`PLAIN_CREATE` over the import's contacts in one transaction, batches as
     the store's, rolled back: the machine's ceiling for any Cypher import of these rows."""
-    from graph.neo4j_store import _param_chunks
+    from graph.neo4j_rows import param_chunks
 
-    chunks = list(_param_chunks("contacts", batch, store.batch_size))
+    chunks = list(param_chunks("contacts", batch, store.batch_size))
     with store._driver.session(database=store.database) as session:
         tx = session.begin_transaction()
         try:

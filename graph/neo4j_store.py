@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import types
-import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +36,7 @@ from graph import cypher
 from graph.batch import Batch
 from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable
 from graph.model import TABLES, Record
+from graph.neo4j_rows import deduplicated, from_edge, from_node, param_chunks, upsert_row
 from graph.store import COUNT_KEYS, GraphStore, Progress, WriteResult
 
 __all__ = ["Neo4jStore", "DEFAULT_BATCH_SIZE", "run_schema_statement"]
@@ -117,7 +116,7 @@ class Neo4jStore(GraphStore):
         now = _now()
         total = len(batch)
         tables = [t for t in TABLES if batch.count(t)]
-        unique = {t: _deduplicated(batch, t) for t in tables}
+        unique = {t: deduplicated(batch, t) for t in tables}
 
         def work(tx: neo4j.ManagedTransaction) -> WriteResult:
             self._lock_writes(tx)
@@ -126,7 +125,7 @@ class Neo4jStore(GraphStore):
             for table in tables:
                 provided = batch.columns_provided(table)
                 inserted = updated = 0
-                for rows in _param_chunks(table, unique[table], self.batch_size):
+                for rows in param_chunks(table, unique[table], self.batch_size):
                     new, stored = self._split_new(tx, table, rows, created)
                     inserted += self._create(tx, table, new, now)
                     updated += self._upsert(tx, table, stored, provided, now)
@@ -137,7 +136,7 @@ class Neo4jStore(GraphStore):
                 for link in cypher.LINKS:
                     if link.table != table or link.target != cypher.NODE_LABEL[table] or link.column not in provided:
                         continue
-                    for rows in _param_chunks(table, unique[table], self.batch_size):
+                    for rows in param_chunks(table, unique[table], self.batch_size):
                         new = [{"id": r["id"], "ref": r[link.column]} for r in rows
                                if r["id"] in created[table] and r[link.column] is not None]
                         if new:
@@ -194,7 +193,7 @@ class Neo4jStore(GraphStore):
         and redraw their links to other tables; how many changed."""
         if not rows:
             return 0
-        maps = [_upsert_row(table, row, provided) for row in rows]
+        maps = [upsert_row(table, row, provided) for row in rows]
         record = tx.run(cypher.UPSERT[table].text, rows=maps, now=now).single(strict=True)
         if record["written"] != len(rows):
             _raise_missing_endpoints(tx, table, rows)
@@ -294,12 +293,12 @@ class Neo4jStore(GraphStore):
             raise ValueError(f"{table} is keyed by {', '.join(spec.key)}")
         if table in cypher.NODE_LABEL:
             records = self._read(cypher.GET[table], id=values[0])
-            rows = [_from_node(table, r["row"]) for r in records]
+            rows = [from_node(table, r["row"]) for r in records]
         else:
             edge = cypher.EDGES[table]
             records = self._read(cypher.GET[table], source=values[0], target=values[1],
                                  **dict(zip(edge.key_properties, values[2:])))
-            rows = [_from_edge(table, r["row"], r["source"], r["target"]) for r in records]
+            rows = [from_edge(table, r["row"], r["source"], r["target"]) for r in records]
         return spec.model.model_validate(rows[0]) if rows else None
 
     def counts(self) -> dict[str, int]:
@@ -322,12 +321,12 @@ class Neo4jStore(GraphStore):
             return None
         r = records[0]
         rows: dict[str, list[dict[str, Any]]] = {
-            table: [_from_node(table, p) for p in r[table]]
+            table: [from_node(table, p) for p in r[table]]
             for table in ("accounts", "departments", "contacts", "team", "opportunities", "interactions")
         }
         for table in cypher.EDGES:
             edge = cypher.EDGES[table]
-            rows[table] = [_from_edge(table, p, p[edge.source_column], p[edge.target_column]) for p in r[table]]
+            rows[table] = [from_edge(table, p, p[edge.source_column], p[edge.target_column]) for p in r[table]]
         rows["owned"] = [{"team_id": o["team_id"], "account_id": o["account_id"]} for o in r["owned"]]
         return rows
 
@@ -354,9 +353,9 @@ class Neo4jStore(GraphStore):
         rows = []
         for record in self._read(statement, **params):
             if table in cypher.NODE_LABEL:
-                row = _from_node(table, record["row"])
+                row = from_node(table, record["row"])
             else:
-                row = _from_edge(table, record["row"], record["source"], record["target"])
+                row = from_edge(table, record["row"], record["source"], record["target"])
             row["updated_at"] = record["row"].get("updated_at")
             row["key"] = row[key[0]] if len(key) == 1 else [row[k] for k in key]
             rows.append(row)
@@ -369,9 +368,9 @@ class Neo4jStore(GraphStore):
         for table, spec in TABLES.items():
             records = self._read(cypher.DUMP[table])
             if table in cypher.NODE_LABEL:
-                rows = [_from_node(table, r["row"]) for r in records]
+                rows = [from_node(table, r["row"]) for r in records]
             else:
-                rows = [_from_edge(table, r["row"], r["source"], r["target"]) for r in records]
+                rows = [from_edge(table, r["row"], r["source"], r["target"]) for r in records]
             # in key order, compared in Python (by code point, as the embedded store's SQL does;
             # Cypher's ORDER BY compares UTF-16 units): snapshots of equal graphs are equal
             rows.sort(key=lambda row: tuple(row[k] for k in spec.key))
@@ -481,119 +480,9 @@ def _too_large(err: neo4j_errors.Neo4jError) -> PowermapError:
 _NODE_TABLE = {label: table for table, label in cypher.NODE_LABEL.items()}
 
 
-# ----- rows in and out ------------------------------------------------------------------------------
+# ----- helpers of a write ------------------------------------------------------------------------------
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _deduplicated(batch: Batch, table: str) -> Batch:
-    """The table's rows with one row per key (the last), so per-row counts stay exact."""
-    frame = batch.tables[table]
-    key = list(TABLES[table].key)
-    if frame[key].duplicated(keep="last").any():
-        frame = frame.drop_duplicates(subset=key, keep="last")
-    return Batch({table: frame})
-
-
-def _column_kinds(table: str) -> dict[str, str]:
-    """column → ``list``, ``float``, ``int``, ``bool`` or ``value`` (as it is)."""
-    kinds = {}
-    for name, info in TABLES[table].model.model_fields.items():
-        union = typing.get_origin(info.annotation) in (typing.Union, types.UnionType)
-        options = typing.get_args(info.annotation) if union else (info.annotation,)
-        kind = "value"
-        for option in options:
-            if typing.get_origin(option) in (frozenset, set, list, tuple):
-                kind = "list"
-            elif option is bool:
-                kind = "bool"
-            elif option is float:
-                kind = "float"
-            elif option is int:
-                kind = "int"
-        kinds[name] = kind
-    return kinds
-
-
-def _required(table: str) -> tuple[str, ...]:
-    """Columns the store refuses to leave empty: required fields and those with a default
-    (what the embedded store declares NOT NULL)."""
-    kinds = _column_kinds(table)
-    return tuple(name for name, info in TABLES[table].model.model_fields.items()
-                 if kinds[name] != "list" and (info.is_required() or info.default is not None))
-
-
-_KINDS = {table: _column_kinds(table) for table in TABLES}
-_REQUIRED = {table: _required(table) for table in TABLES}
-_CAST: dict[str, Callable[[Any], Any]] = {"float": float, "int": int, "bool": bool}
-
-
-def _upsert_row(table: str, row: dict[str, Any], provided: tuple[str, ...]) -> dict[str, Any]:
-    """One ``$rows`` entry of an upsert: every column for a new record, the supplied ones
-    (``set``) for an existing record, and (edges) the relationship's own properties."""
-    edge = cypher.EDGES.get(table)
-    own = edge.properties(table) if edge else tuple(c for c in TABLES[table].columns)
-    settable = [c for c in provided if c in own and c != "id" and not (edge and c in edge.key_properties)]
-    entry = {"all": row, "set": {c: row[c] for c in settable}}
-    if edge:
-        entry["props"] = {c: row[c] for c in own}
-    return entry
-
-
-def _param_chunks(table: str, batch: Batch, size: int) -> Iterator[list[dict[str, Any]]]:
-    """The table's rows as parameter maps, ``size`` at a time (converted a column at a time:
-    a row's values are never touched one by one in Python)."""
-    for values in batch.column_chunks(table, size):
-        yield _param_rows(table, values)
-
-
-def _to_params(table: str, row: tuple) -> dict[str, Any]:
-    """A batch row as a parameter map: plain Python values, lists for sets, None for blanks."""
-    return _param_rows(table, [[value] for value in row])[0]
-
-
-def _param_rows(table: str, values: list[list[Any]]) -> list[dict[str, Any]]:
-    """Rows given as one list per column (the table's column order) as parameter maps;
-    refuses a row that leaves a required column empty."""
-    columns, kinds = TABLES[table].columns, _KINDS[table]
-    converted = [_column_values(kinds[column], column_values) for column, column_values in zip(columns, values)]
-    rows = [dict(zip(columns, row)) for row in zip(*converted)]
-    for column in _REQUIRED[table]:
-        if None in converted[columns.index(column)]:
-            row = next(r for r in rows if r[column] is None)
-            key = ", ".join(str(row[k]) for k in TABLES[table].key)
-            raise PowermapError(f"{table} row {key}: {column} is empty; the store requires it")
-    return rows
-
-
-def _column_values(kind: str, values: list[Any]) -> list[Any]:
-    """One column's values as plain Python values of its kind (sets as sorted lists, an empty
-    one as None; numpy scalars unwrapped)."""
-    if kind == "list":
-        return [None if v is None else (sorted(str(x) for x in v) or None) for v in values]
-    cast = _CAST.get(kind)
-    if cast is not None:
-        return [None if v is None else cast(v.item() if hasattr(v, "item") else v) for v in values]
-    return [v.item() if hasattr(v, "item") else v for v in values]
-
-
-def _from_node(table: str, props: dict[str, Any]) -> dict[str, Any]:
-    """A node's properties as a row in storage form (what the embedded store returns)."""
-    row = {column: props.get(column) for column in TABLES[table].columns}
-    for column, kind in _KINDS[table].items():
-        if kind == "list":
-            row[column] = tuple(row[column] or ())
-    return row
-
-
-def _from_edge(table: str, props: dict[str, Any], source: str, target: str) -> dict[str, Any]:
-    """A relationship's properties and its two ends as a row in storage form."""
-    edge = cypher.EDGES[table]
-    row = {column: props.get(column) for column in TABLES[table].columns}
-    row[edge.source_column], row[edge.target_column] = source, target
-    if table == "opportunity_members":
-        row["is_decider"] = bool(row["is_decider"])
-    return row
 
 
 def _draw(tx: neo4j.ManagedTransaction, link: cypher.Link, rows: list[dict[str, Any]]) -> None:

@@ -21,7 +21,8 @@ from graph.batch import Batch
 from graph.embedded import EmbeddedStore
 from graph.exceptions import PowermapError, StoreUnavailable
 from graph.model import TABLES, Contact, Influence
-from graph.neo4j_store import Neo4jStore, _from_edge, _from_node, _to_params
+from graph.neo4j_rows import from_edge, from_node, to_params
+from graph.neo4j_store import Neo4jStore
 from graph import cypher
 from conftest import REPO
 from neo4j_support import neo4j_test_store
@@ -31,13 +32,13 @@ from test_store_contract import world
 
 def stored_as_neo4j_would(table: str, row: tuple) -> dict:
     """What a read gives back after the upsert: ``SET n += row`` keeps no null property."""
-    params = _to_params(table, row)
+    params = to_params(table, row)
     properties = {k: v for k, v in params.items() if v is not None}
     if table in cypher.NODE_LABEL:
-        return _from_node(table, properties)
+        return from_node(table, properties)
     edge = cypher.EDGES[table]
     ends = (properties.pop(edge.source_column), properties.pop(edge.target_column))
-    return _from_edge(table, properties, *ends)
+    return from_edge(table, properties, *ends)
 
 
 def by_key(table: str, rows: list[dict]) -> dict:
@@ -58,17 +59,17 @@ def test_rows_come_back_from_neo4j_properties_as_the_embedded_store_gives_them(t
 def test_parameters_are_plain_python_values():
     row = (np.str_("c1"), "A", None, "n", None, "staff", None, ("user", "decider"), np.int64(2),
            np.float64(0.5), None, None, None, None, None, None)
-    params = _to_params("contacts", row)
+    params = to_params("contacts", row)
     assert params["roles"] == ["decider", "user"]
     assert type(params["stance"]) is int and type(params["influence"]) is float and type(params["id"]) is str
-    assert _to_params("contacts", row[:7] + ((),) + row[8:])["roles"] is None  # no roles: no property
+    assert to_params("contacts", row[:7] + ((),) + row[8:])["roles"] is None  # no roles: no property
 
 
 def test_a_row_without_a_required_value_is_refused_before_it_is_sent():
     batch = Batch.from_records([Contact(id="c1", account_id="A", name="ok")])
     batch.tables["contacts"].loc[0, "name"] = None
     with pytest.raises(PowermapError, match="contacts row c1: name is empty"):
-        _to_params("contacts", next(batch.rows("contacts")))
+        to_params("contacts", next(batch.rows("contacts")))
 
 
 def test_an_influence_row_keeps_its_kind_as_part_of_the_key():
