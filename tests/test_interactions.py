@@ -570,18 +570,26 @@ def test_neo4j_subgraph_rows_carry_interactions_and_their_people():
     assert G.edges["team:T", "contact:C", EdgeType.RELATIONSHIP]["strength"] == 0.5
 
 
-def test_neo4j_write_draws_participants_after_the_people_exist():
+@pytest.mark.parametrize("stored", [False, True], ids=["new interactions", "stored interactions"])
+def test_neo4j_write_draws_participants_after_the_people_exist(stored):
     from test_neo4j_calls import _RecordingDriver
     from test_store_contract import world
     from graph.neo4j_store import Neo4jStore
 
     driver = _RecordingDriver()
+    driver.stored = stored  # the write's read finds every id stored (MERGE) or none (CREATE)
     store = Neo4jStore(driver, setup_schema=False)
     driver.log.clear()
     store.write(Batch.from_records(world()))
     sent = [(name, params) for kind, name, params in driver.log if kind == "tx"]
     names = [name for name, _ in sent]
-    assert names.index("upsert.interactions") > max(names.index("upsert.team"), names.index("upsert.contacts"))
+    write = "upsert" if stored else "create"
+    assert names.index(f"{write}.interactions") > max(names.index(f"{write}.team"), names.index(f"{write}.contacts"))
+    if not stored:  # drawn by the CREATE itself, from the row's own columns
+        (row,) = dict(sent)["create.interactions"]["rows"]
+        assert (row["team_ids"], row["contact_ids"], row["account_id"]) == (["exec"], ["x1"], "X")
+        assert not [name for name in names if name.startswith("link.interactions.")]
+        return
     drawn = {name: params["rows"] for name, params in sent if name.startswith("link.interactions.")}
     assert drawn["link.interactions.team_ids"] == [{"id": "I-X", "refs": ["exec"]}]
     assert drawn["link.interactions.contact_ids"] == [{"id": "I-X", "refs": ["x1"]}]
