@@ -245,3 +245,17 @@ def test_the_webhook_guide_subscribes_and_verifies_as_the_server_signs(api):
     assert check(secret, delivery, sign(secret, delivery))
     assert not check(secret, delivery + b" ", sign(secret, delivery))
     assert not check("another secret of enough length", delivery, sign(secret, delivery))
+
+
+def test_the_concepts_pages_name_gaps_as_the_program_does():
+    """A gap named in the concepts pages is one the analyses report, by the same Chinese label."""
+    from graph.analysis.findings import GAP_LABELS
+
+    english = (REPO / "docs" / "concepts.md").read_text(encoding="utf-8")
+    for code in re.findall(r"`([a-z]+(?:_[a-z]+)+)` gap", english):
+        assert code in GAP_LABELS, code
+    chinese = (REPO / "docs" / "zh" / "concepts.md").read_text(encoding="utf-8")
+    named = re.findall(r"「([^」]+)」（`([a-z_]+)`）", chinese)
+    assert len(named) >= 4
+    for label, code in named:
+        assert GAP_LABELS[code]["zh"] == label, (code, label)
