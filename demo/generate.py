@@ -24,8 +24,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from salesforce_export import write_salesforce
 from story import (
-    ACCOUNTS, COACHES, DEPARTMENTS, EXEC_NO_PEER, EXEC_UNTOUCHED, FIXED_TIME, GATED_DECIDER, GATEKEEPER,
-    HIDDEN_INFLUENCER, INTERACTION_ZH, NO_SUPPORTER_DEPT, OPPORTUNITIES, OPPOSING_DECIDER, OUT, ROLE_ZH, STALE_EXEC,
+    ACCOUNTS, COACHES, DEPARTMENTS, DIVISION_RELATIONSHIPS, EXEC_NO_PEER, EXEC_UNTOUCHED, FIXED_TIME, GATED_DECIDER, GATEKEEPER,
+    HIDDEN_INFLUENCER, INTERACTION_ZH, NO_SUPPORTER_DEPT, OPPORTUNITIES, OPPORTUNITY_OWNER, OPPOSING_DECIDER, OUT, ROLE_ZH, STALE_EXEC,
     STANCE_ZH, TEAM, TEAM_DOMAIN, UNTOUCHED_ACCOUNTS, build_contacts, build_influence, build_interactions,
     build_plan, build_relationships, rng_for, validate, validate_interactions,
 )
@@ -74,8 +74,8 @@ def workbook_sheets(contacts, relationships, influence, interactions=(), plan=()
         "relationships": [["team_id", "contact_id", "strength", "last_interaction"],
                           *([t, c, s, date_cell(rng, d, False)] for t, c, s, d in relationships)],
         "influence": [["source_id", "target_id", "weight", "kind"], *influence],
-        "opportunities": [["id", "account_id", "name", "dmu_type", "stage", "value", "competitor"],
-                          *(o[:7] for o in OPPORTUNITIES)],
+        "opportunities": [["id", "account_id", "name", "dmu_type", "stage", "value", "competitor", "owner_id"],
+                          *([*o[:7], OPPORTUNITY_OWNER[o[0]]] for o in OPPORTUNITIES)],
         "opportunity_members": [["opportunity_id", "contact_id", "role", "is_decider"], *members],
         # one interaction a row, participants separated by ";" -- except meetings of several
         # people, whose participants are listed one a row in the next sheet
@@ -133,7 +133,11 @@ def main():
     plan = build_plan(contacts, interactions)
     sheets = workbook_sheets(contacts, relationships, influence, interactions, plan)
     write_workbook(sheets, PACKAGED)
-    counts = write_salesforce(contacts, OUT / "salesforce", interactions)
+    # the Salesforce mirror tells the story as before the divisions at 合肥 (its importer reads
+    # no opportunity owner): without the division story's relationship and interactions
+    story = {(t, contacts[h].id) for t, h, *_ in DIVISION_RELATIONSHIPS}
+    counts = write_salesforce(contacts, OUT / "salesforce",
+                              [r for r in interactions if (r["team"][0], r["contacts"][0]) not in story])
     print("demo/demo.xlsx:", ", ".join(f"{name} {len(rows) - 1}" for name, rows in sheets.items()))
     print("demo/salesforce:", ", ".join(f"{name} {n}" for name, n in counts.items()))
     planted = [("coach", h) for h in COACHES] + [

@@ -199,6 +199,14 @@ KEY_RELATIONSHIPS = [
     ("T06", GATEKEEPER, 0.6, "2026-10-09"), ("T06", "D-SZW1-PUR:0", 0.7, "2026-10-26"),
     ("T06", "D-SZW2-PUR:0", 0.65, "2026-10-14"), ("T07", "D-HFW2-PUR:0", 0.5, "2026-09-28"),
 ]
+# two of our divisions at 合肥 (issue 14): the electro-hydraulic deal O2 is the 电控 division's
+# (owner 郑凯), which knows one of its deciders, the base's general manager, and courts him with
+# its own message while 液压's account manager courts him with another (an overlap); the deal's
+# purchasing and manufacturing deciders only 液压 knows (orphans of O2). Its interactions come
+# from their own random stream, after the rest, so the story told before stays byte for byte.
+DIVISION_RELATIONSHIPS = [("T07", "D-HF-MGT:0", 0.3, "2026-10-22")]
+DIVISION_SUBJECTS = ["电液控制系统方案汇报", "新产线电控系统技术交流", "电控系统国产化替代方案"]
+OPPORTUNITY_OWNER = {"O1": "T02", "O2": "T07", "O3": "T06", "O4": "T05"}
 FILLER_RELATIONSHIPS = {"T02": 10, "T03": 8, "T04": 9, "T05": 6, "T06": 6, "T07": 5}
 # source handle, target handle, weight, kind: influence edges that tell the story
 KEY_EDGES = [
@@ -443,6 +451,7 @@ def build_relationships(contacts):
             start = dt.date(2026, 8, 10) if rng.random() < 0.75 else dt.date(2026, 3, 1)
             rows[(team_id, c.id)] = (round(rng.uniform(0.2, 0.85), 2),
                                      random_date(rng, start, dt.date(2026, 10, 31)))
+    rows.update({(t, contacts[h].id): (s, dt.date.fromisoformat(d)) for t, h, s, d in DIVISION_RELATIONSHIPS})
     by_id = {c.id: c for c in contacts.values()}
     for (_team_id, cid), (_strength, day) in rows.items():  # last_contact: the latest interaction
         c = by_id[cid]
@@ -530,32 +539,12 @@ def build_interactions(contacts, relationships):
     other. Nothing after AS_OF; no one new is met (A-CQ stays untouched)."""
     rng = rng_for("interactions")
     by_id = {c.id: c for c in contacts.values()}
+    divisions = {(t, contacts[h].id) for t, h, *_ in DIVISION_RELATIONSHIPS}
+    story = [r for r in relationships if (r[0], r[1]) in divisions]
+    relationships = [r for r in relationships if (r[0], r[1]) not in divisions]
     rows = []
-
-    def score(items):
-        total = {"m": 0.0, "o": 0.0, "i": 0.0}
-        for day, kind, sender in items:
-            value = WEIGHT[kind] * 0.5 ** ((AS_OF - day).days / HALF_LIFE)
-            total["m" if kind != "email" else ("o" if sender == "us" else "i")] += value
-        return total["m"] + 2 * min(total["o"], total["i"]) + 0.5 * abs(total["o"] - total["i"])
-
     for team_id, cid, strength, last in sorted(relationships):
-        target = SATURATION * strength / (1 - strength)
-        mix = TEAM_MIX.get(team_id, SALES_MIX)
-        kinds, weights = [k for k, _ in mix], [w for _, w in mix]
-        items, day = [], last
-        gap = (4, 12) if strength >= 0.7 else (8, 25) if strength >= 0.45 else (15, 45)
-        while day >= YEAR_START and len(items) < 60:
-            kind = rng.choices(kinds, weights)[0]
-            sender = ("us" if rng.random() < 0.65 else "them") if kind == "email" else None
-            items.append((day, kind, sender))
-            if score(items) >= target:
-                break
-            day -= dt.timedelta(days=rng.randint(*gap))
-        for day, kind, sender in items:
-            rows.append({"date": day, "type": kind, "team": [team_id], "contacts": [cid],
-                         "sender": None if sender is None else team_id if sender == "us" else cid,
-                         "account": by_id[cid].account_id})
+        rows += _history(rng, team_id, cid, strength, last, by_id[cid].account_id)
     known = {(t, c): d for t, c, _s, d in relationships}  # a review never moves anyone's last date
     for account in ("A-G1", "A-SZ", "A-HF", "A-JN"):  # quarterly business reviews
         people = sorted({c for t, c in known if by_id[c].account_id == account})
@@ -574,7 +563,41 @@ def build_interactions(contacts, relationships):
         subject = "季度业务回顾" if r.get("review") else rng.choice(SUBJECTS[r["type"]])
         out.append({**r, "id": f"INT-{n:04d}", "time": f"{hour:02d}:{rng.choice([0, 15, 30, 45]):02d}",
                     "subject": subject, "notes": rng.choice(NOTES_INTERACTION) if rng.random() < 0.2 else ""})
+    rng = rng_for("divisions")  # the two divisions at 合肥: numbered after the rest
+    for team_id, cid, strength, last in sorted(story):
+        for n, r in enumerate(sorted(_history(rng, team_id, cid, strength, last, by_id[cid].account_id),
+                                     key=lambda r: r["date"]), start=len(out) + 1):
+            out.append({**r, "id": f"INT-{n:04d}", "time": f"{rng.choice([9, 10, 14, 15]):02d}:00",
+                        "subject": rng.choice(DIVISION_SUBJECTS), "notes": ""})
     return out
+
+
+def _score(items):
+    total = {"m": 0.0, "o": 0.0, "i": 0.0}
+    for day, kind, sender in items:
+        value = WEIGHT[kind] * 0.5 ** ((AS_OF - day).days / HALF_LIFE)
+        total["m" if kind != "email" else ("o" if sender == "us" else "i")] += value
+    return total["m"] + 2 * min(total["o"], total["i"]) + 0.5 * abs(total["o"] - total["i"])
+
+
+def _history(rng, team_id, cid, strength, last, account):
+    """One relationship's interactions, back from its last date until the derived strength
+    reaches the entered one."""
+    target = SATURATION * strength / (1 - strength)
+    mix = TEAM_MIX.get(team_id, SALES_MIX)
+    kinds, weights = [k for k, _ in mix], [w for _, w in mix]
+    items, day = [], last
+    gap = (4, 12) if strength >= 0.7 else (8, 25) if strength >= 0.45 else (15, 45)
+    while day >= YEAR_START and len(items) < 60:
+        kind = rng.choices(kinds, weights)[0]
+        sender = ("us" if rng.random() < 0.65 else "them") if kind == "email" else None
+        items.append((day, kind, sender))
+        if _score(items) >= target:
+            break
+        day -= dt.timedelta(days=rng.randint(*gap))
+    return [{"date": day, "type": kind, "team": [team_id], "contacts": [cid],
+             "sender": None if sender is None else team_id if sender == "us" else cid, "account": account}
+            for day, kind, sender in items]
 
 
 # The 2026 Q4 relationship plan of 华东重工 (made at the end of September): contact handle, owner,

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS influence (
 CREATE INDEX IF NOT EXISTS influence_target ON influence(target_id);
 CREATE TABLE IF NOT EXISTS opportunity (
     id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, dmu_type TEXT, stage TEXT,
-    value REAL, competitor TEXT, updated_at TEXT NOT NULL);
+    value REAL, competitor TEXT, owner_id TEXT, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS opportunity_account ON opportunity(account_id);
 CREATE TABLE IF NOT EXISTS opportunity_member (
     opportunity_id TEXT NOT NULL, contact_id TEXT NOT NULL, role TEXT, is_decider INTEGER NOT NULL,
@@ -103,6 +103,16 @@ _SCOPE = {
 }
 
 
+#: columns added after schema 1 shipped: (table, column, type), added to older files on open
+_ADDED_COLUMNS = (("opportunity", "owner_id", "TEXT"),)
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    for table, column, kind in _ADDED_COLUMNS:
+        if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 class EmbeddedStore(GraphStore):
     """A :class:`GraphStore` in one SQLite file (default ``./powermap.db``).
 
@@ -135,6 +145,7 @@ class EmbeddedStore(GraphStore):
                 raise StoreUnavailable(
                     f"store {self.path} was written by a newer powermap (schema {version})")
             self._db.executescript(_SCHEMA)
+            _add_missing_columns(self._db)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as err:
             raise StoreUnavailable(f"cannot open store {self.path}: {err}") from err

@@ -253,11 +253,13 @@ class Opportunity(Record):
     stage: str | None = None
     value: float | None = Field(default=None, ge=0)
     competitor: str | None = None
+    #: our team member who owns the deal; their ``business_unit`` is the deal's division
+    owner_id: str | None = None
 
     parsers: ClassVar = {
         "id": _text, "account_id": _text, "name": _text,
         "dmu_type": partial(parse_choice, DecisionUnitType), "stage": _text,
-        "value": partial(parse_number, low=0, what="value"), "competitor": _text,
+        "value": partial(parse_number, low=0, what="value"), "competitor": _text, "owner_id": _text,
     }
 
 
@@ -415,7 +417,7 @@ TABLES: dict[str, TableSpec] = {
                   {"team_id": "team", "contact_id": "contacts"}, ("team_id", "contact_id")),
         TableSpec("influence", Influence, ("source_id", "target_id", "kind"),
                   {"source_id": "contacts", "target_id": "contacts"}, ("source_id", "target_id")),
-        TableSpec("opportunities", Opportunity, ("id",), {"account_id": "accounts"},
+        TableSpec("opportunities", Opportunity, ("id",), {"account_id": "accounts", "owner_id": "team"},
                   ("id", "account_id", "name")),
         TableSpec("opportunity_members", OpportunityMember, ("opportunity_id", "contact_id"),
                   {"opportunity_id": "opportunities", "contact_id": "contacts"},

@@ -18,7 +18,8 @@ edge type          direction                    attributes
 ``influences``     source contact → target      ``weight``, ``influence_kind``
 ``relationship``   team member → contact        ``strength``, ``last_interaction``,
                                                 ``strength_entered``, ``strength_derived``,
-                                                ``strength_source``, ``interactions``
+                                                ``strength_source``, ``interactions``,
+                                                ``subjects``
 ``owns``           team member → account        —
 ``involves``       opportunity → contact        ``role``, ``is_decider``, ``source_role``
 =================  ===========================  =========================================
@@ -28,7 +29,8 @@ recency come from the history (:mod:`graph.strength`): ``strength`` is the one t
 policy prefers, ``strength_entered`` the hand-entered one, ``strength_derived`` the
 derived one; ``last_interaction`` is the later of the entered date and the last
 interaction, and so is each contact's ``last_contact``. Pairs with history but no
-hand-entered relationship get a relationship edge too. Inferred influence edges (policy
+hand-entered relationship get a relationship edge too; ``subjects`` are the subjects of
+the pair's latest interactions (at most three, newest first: what was talked about). Inferred influence edges (policy
 ``infer_influence``) are keyed ``influences/inferred`` and carry ``inferred=True``.
 """
 
@@ -110,6 +112,7 @@ def build_account_graph(
     """
     policy = policy or StrengthPolicy()
     interactions = list(interactions)
+    subjects = _latest_subjects(interactions, as_of=as_of or dt.date.today())
     relationships, contacts, influence = _with_history(relationships, contacts, influence, interactions,
                                                        as_of=as_of or dt.date.today(), policy=policy)
     # rows are sorted so that the graph, and every analysis on it, does not depend on
@@ -170,6 +173,8 @@ def build_account_graph(
     for row in relationships:
         history = {k: row[k] for k in ("strength_entered", "strength_derived", "strength_source", "interactions")
                    if k in row}
+        if (row["team_id"], row["contact_id"]) in subjects:
+            history["subjects"] = subjects[(row["team_id"], row["contact_id"])]
         link(node_key(T, row["team_id"]), node_key(C, row["contact_id"]), EdgeType.RELATIONSHIP,
              strength=row.get("strength"), last_interaction=row.get("last_interaction"), **history)
     for row in owned:
@@ -208,6 +213,24 @@ def _with_history(relationships: list, contacts: list, influence: list, interact
     if policy.infer_influence:
         influence = [*influence, *infer_influence(interactions, as_of=as_of, policy=policy)]
     return sorted(merged, key=lambda r: (r["team_id"], r["contact_id"])), people, influence
+
+
+def _latest_subjects(interactions: list, *, as_of: dt.date, keep: int = 3) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(team member, contact) → the distinct subjects of their latest interactions up to
+    ``as_of``, newest first, at most ``keep``."""
+    last = as_of.isoformat()
+    dated = sorted(((str(r["date"])[:10], r.get("time") or "", str(r.get("id") or ""), r["subject"],
+                     r.get("team_ids") or (), r.get("contact_ids") or ())
+                    for r in interactions if r.get("subject") and str(r["date"])[:10] <= last),
+                   key=lambda x: x[:4], reverse=True)  # newest first, the same whatever the rows' order
+    out: dict[tuple[str, str], list[str]] = {}
+    for *_when, subject, team_ids, contact_ids in dated:
+        for t in team_ids:
+            for c in contact_ids:
+                said = out.setdefault((t, c), [])
+                if len(said) < keep and subject not in said:
+                    said.append(subject)
+    return {pair: tuple(said) for pair, said in out.items()}
 
 
 def _merge(row: dict, found: Mapping[str, Any] | None, policy: StrengthPolicy) -> dict:

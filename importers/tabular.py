@@ -126,7 +126,8 @@ _TABLE_HEADERS = {
     "contacts": {"上级": "reports_to", "parent_id": "reports_to"},
     "team": {"角色": "role", "roles": "role", "kind": "role"},
     "opportunity_members": {"角色": "role", "roles": "role", "采购角色": "role"},
-    "opportunities": {"类型": "dmu_type", "kind": "dmu_type"},
+    "opportunities": {"类型": "dmu_type", "kind": "dmu_type", "负责人": "owner_id", "商机负责人": "owner_id",
+                      "owner": "owner_id", "我方负责人": "owner_id"},
     "departments": {"类型": "kind"},
     "interactions": {
         "类型": "type", "type": "type", "kind": "type", "互动类型": "type", "方式": "type", "拜访类型": "type",

@@ -129,6 +129,8 @@ _MEANING: dict[tuple[str, str], tuple[str, str]] = {
     ("opportunities", "stage"): ("sales stage, your own words", "销售阶段（自定）"),
     ("opportunities", "value"): ("expected value", "预计金额"),
     ("opportunities", "competitor"): ("the main rival", "主要友商"),
+    ("opportunities", "owner_id"): ("our person who owns the deal (their business unit is the deal's)",
+                                    "商机负责人（我方人员编号，其事业部即商机所属事业部）"),
     ("opportunity_members", "opportunity_id"): ("the opportunity", "商机编号"),
     ("opportunity_members", "contact_id"): ("a member of its decision-making unit", "决策组成员（联系人编号）"),
     ("opportunity_members", "role"): ("their buying role in it", "在该商机中的采购角色"),

@@ -33,6 +33,7 @@ import networkx as nx
 from graph.analysis import _views as v
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.causes import gap_causes, gap_subject
+from graph.analysis.divisions import division_of
 from graph.analysis.gaps import GAP_TYPES, SEVERITIES, Gap, find_gaps, gap_counts
 from graph.analysis.next_moves import next_moves
 from graph.subgraph import NodeKind, node_key, split_key
@@ -56,6 +57,7 @@ GAP_LABELS: dict[str, dict[str, str]] = {
     "posture_mismatch": {"en": "Posture disagrees with share of wallet", "zh": "客户策略与份额不符"},
     "competitor_coach": {"en": "Decider's adviser leans to a rival", "zh": "决策者的顾问倾向友商"},
     "plan_overdue": {"en": "Plan action overdue", "zh": "计划行动逾期"},
+    "division_gap": {"en": "Our divisions not coordinated", "zh": "事业部间未协同"},
 }
 _WEIGHT = {"high": 3, "medium": 2, "low": 1}
 _RULES = {  # the plain action when no evaluated next move closes the finding
@@ -74,6 +76,7 @@ _RULES = {  # the plain action when no evaluated next move closes the finding
     "posture_mismatch": "re-draw the posture of {who} at the quarterly review",
     "competitor_coach": "win {who} over from the rival, or give the decider a stronger adviser of ours",
     "plan_overdue": "do the overdue plan action with {who}, or close it with who and why",
+    "division_gap": "coordinate our divisions on {who}: one lead, one message, and the deal's division introduced",
 }
 
 
@@ -226,7 +229,7 @@ def _team(G: nx.MultiDiGraph, team_id: str) -> dict[str, Any] | None:
     if key not in G:
         return None
     d = G.nodes[key]
-    return {"id": team_id, "name": d.get("name") or team_id, "role": d.get("role")}
+    return {"id": team_id, "name": d.get("name") or team_id, "role": d.get("role"), "division": division_of(G, key)}
 
 
 def _name(G: nx.MultiDiGraph, kind: str, record: str) -> str:

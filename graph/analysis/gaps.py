@@ -21,6 +21,7 @@ from graph.analysis.cadence import CadencePolicy, cadence_breaches
 from graph.analysis.causes import gap_causes
 from graph.analysis.competitors import rival_ties
 from graph.analysis.coverage import coach_reach
+from graph.analysis.divisions import division_ties, orphans, overlaps, tie_strength
 from graph.analysis.posture import PosturePolicy, account_postures, default_posture_policy
 from graph.analysis.plans import graph_plan_status
 from graph.subgraph import EdgeType, NodeKind, split_key
@@ -32,6 +33,7 @@ GAP_TYPES = (
     "uncovered_decider", "opposed_decider", "no_coach", "missing_line", "single_threaded", "gatekeeper_only",
     "stale_relationship", "no_executive_peer", "unknown_stance", "untouched_subsidiary", "single_point_of_failure",
     "cadence_breach", "posture_mismatch", "competitor_coach", "plan_overdue",
+    "division_gap",
 )
 SEVERITIES = ("high", "medium", "low")
 #: Which part of the finder produces each gap type (analyses that change one thing
@@ -42,6 +44,7 @@ FAMILY = {
     "stale_relationship": "stale", "no_executive_peer": "peers", "unknown_stance": "unknown",
     "untouched_subsidiary": "untouched", "cadence_breach": "cadence",
     "posture_mismatch": "posture", "competitor_coach": "competitors", "plan_overdue": "plans",
+    "division_gap": "divisions",
 }
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
@@ -228,7 +231,7 @@ class GapFinder:
                  "peers": (self.executive_peers,), "unknown": (self.unknown_stances,),
                  "untouched": (self.untouched_parts,), "cadence": (self.cadence,),
                  "posture": (self.posture_mismatches,), "competitors": (self.competitor_coaches,),
-                 "plans": (self.plans,)}
+                 "plans": (self.plans,), "divisions": (self.divisions,)}
         self.gaps = []
         for family, methods in steps.items():
             if families is None or family in families:
@@ -409,6 +412,26 @@ class GapFinder:
                      f"by {a['due']}; {a['days_overdue']} days overdue",
                      accounts=[f"{NodeKind.ACCOUNT}:{a['account_id']}"], team=[owner],
                      opportunity=opportunity if opportunity in self.G else None)
+
+    def divisions(self) -> None:
+        """Our divisions not coordinated on a decider (graph.analysis.divisions): a deal's
+        decider whom only another division knows (high), or two divisions courting one
+        decider (medium)."""
+        ties = division_ties(self.G)
+        for o in orphans(self.G, ties):
+            knower = o["ties"][0][0]
+            self.add("division_gap", "high", [o["decider"]],
+                     f"{self.name(o['decider'])} decides {self.G.nodes[o['opportunity']].get('name')} "
+                     f"({o['division']}, owned by {self.name(o['owner']) if o['owner'] in self.G else o['owner']}), "
+                     f"but only {o['known_by']} knows them: {self.name(knower)} {tie_strength(o['ties'][0][1]):.2f}",
+                     team=[knower], opportunity=o["opportunity"])
+        for o in overlaps(self.G, ties):
+            courted = "; ".join(f"{unit}: " + ", ".join(
+                f"{self.name(t)} {tie_strength(d):.2f}"
+                for t, d in rows) for unit, rows in o["divisions"].items())
+            self.add("division_gap", "medium", [o["decider"]],
+                     f"{len(o['divisions'])} of our divisions court decider {self.name(o['decider'])} "
+                     f"separately ({courted}): agree who leads and what we say")
 
     def untouched_parts(self) -> None:
         G = self.G

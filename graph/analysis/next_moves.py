@@ -144,7 +144,7 @@ def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_stre
         if verb is None:
             after = _with_relationship(G, finder, room, base_gaps, team_key, contact, new_strength, today,
                                        executives, cadence_policy)
-            families = {"reach", "untouched", "stale", "peers", "cadence"}
+            families = {"reach", "untouched", "stale", "peers", "cadence", "divisions"}
             support = deals.base  # relationships do not move stances
         else:
             previous = G.nodes[contact].get("stance")
@@ -232,7 +232,7 @@ def _with_relationship(G, finder: GapFinder, room: Reach, base_gaps: list[Gap], 
     try:
         reach = room.with_edges([(team_key, contact, -math.log(strength))])
         after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
-                          cadence_policy=cadence_policy).run({"reach", "untouched"})
+                          cadence_policy=cadence_policy).run({"reach", "untouched", "divisions"})
     finally:
         undo()
     # a new or renewed relationship closes its own staleness, from an executive the
@@ -369,8 +369,8 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
     """Every candidate action, the most promising first.
 
     Each gap credits the action most likely to close it: a relationship with the decider
-    nobody reaches (or reaches only through one person), with the executive who has no
-    peer, with the senior people of an untouched part, renewing a stale relationship;
+    nobody reaches (or reaches only through one person), the deal owner's with a decider only
+    another division knows, with the executive who has no peer, with the senior people of an untouched part, renewing a stale relationship;
     winning over the opposed decider, the person of unknown stance, a rival's adviser, the likeliest
     supporter of a line or a coach-less unit; a cadence breach credits the meeting it
     asks for (the breach's own team member, the most senior first, with its most senior
@@ -381,6 +381,7 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
     relate: dict[str, float] = {}
     win: dict[str, float] = {}
     meet: dict[tuple[str, str], tuple[float, str]] = {}  # (ours, theirs) → weight, why
+    introduce: dict[tuple[str, str], tuple[float, str]] = {}  # (deal owner, decider) → weight, who knows them
 
     def credit(table: dict[str, float], contact: str | None, weight: float) -> None:
         if contact in own:
@@ -406,6 +407,11 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
             credit(win, people[-1], w)
         elif gap.type == "competitor_coach":  # win the rival's adviser over
             credit(win, people[0], w)
+        elif gap.type == "division_gap" and gap.opportunity:  # the deal's owner meets the decider
+            owner = G.nodes[node_key(NodeKind.OPPORTUNITY, gap.opportunity)].get("owner_id")
+            if owner and node_key(NodeKind.TEAM, owner) in G and people[0] in own:
+                pair = (node_key(NodeKind.TEAM, owner), people[0])
+                introduce[pair] = (introduce.get(pair, (0.0, ""))[0] + w, gap.team[0] if gap.team else "")
         elif gap.type == "missing_line":
             credit(win, likeliest(people), w)
         elif gap.type == "no_coach":
@@ -447,6 +453,11 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
         if existing is None or stale:
             verb = "renew" if existing else "build"
             relationships[(t, c)] = [w, f"{v.name(G, t)} should {verb} a relationship with {v.name(G, c)}"]
+    for (t, c), (w, via) in introduce.items():
+        if (t, c) not in known:
+            by = f" (introduced by {v.name(G, node_key(NodeKind.TEAM, via))})" if node_key(NodeKind.TEAM, via) in G else ""
+            relationships.setdefault((t, c), [0.0, f"{v.name(G, t)} should build a relationship with "
+                                                   f"{v.name(G, c)}{by}"])[0] += w
     for (t, c), (w, why) in meet.items():
         if (t, c) in relationships:  # the same meeting: one candidate, both reasons weigh
             relationships[(t, c)][0] += w
