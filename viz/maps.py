@@ -23,6 +23,7 @@ from graph.analysis import find_gaps, strongest_paths
 from graph.analysis._views import deciders, department_kind, team
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.competitors import leans_to
+from graph.analysis.divisions import division_of
 from graph.analysis.outcome import decision_unit_outcome
 from graph.analysis.ranking import influence_ranking
 from graph.analysis.rollup import group_rollup
@@ -159,7 +160,7 @@ def org_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, today: d
         edge = {"id": f"{u}|{v}|{k}", "from": u, "to": v, "edge": t}
         if t == EdgeType.RELATIONSHIP:
             ties.setdefault(v, []).append(u)
-            edge["strength"] = d.get("strength")
+            edge.update(strength=d.get("strength"), division=division_of(G, u))
         elif t == EdgeType.INFLUENCES:
             edge.update(weight=d.get("weight"), rival=d.get("influence_kind") == "rival")
         edges.append(edge)
@@ -174,12 +175,14 @@ def org_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, today: d
                       "roles": list(d.get("roles") or ()), "stance": d.get("stance"), "competitor": leans_to(G, key),
                       "department_id": d.get("department_id") or "", "account_id": d.get("account_id") or "",
                       "known": [marks[t] for t in sorted(ties.get(key, []), key=lambda t: marks[t])],
+                      "known_divisions": [division_of(G, t) for t in sorted(ties.get(key, []), key=lambda t: marks[t])],
                       "gap": worst.get(key), "gaps": count.get(key, 0)})
     for key in team_keys:
         d = G.nodes[key]
         nodes.append({"id": key, "kind": "team", "record": d["id"], "name": short(d.get("name") or d["id"]),
                       "label": short(d.get("name") or d["id"]), "initials": marks[key],
-                      "title": short(d.get("role")), "roles": [], "stance": None, "department_id": ""})
+                      "title": short(d.get("role")), "roles": [], "stance": None, "department_id": "",
+                      "division": division_of(G, key)})
     groups = org_cards(G, large_above=cluster_above)
     root = G.graph["root"]
     data = MapData("org", f"{short(G.nodes[root]['name'], 80)} — {text(lang, 'org')}", _network(nodes, edges),
@@ -189,6 +192,7 @@ def org_map(G: nx.MultiDiGraph, *, lang: str = "en", pii: bool = False, today: d
                                           cadence_policy=cadence_policy,
                                           moves=not groups["large"] if moves is None else moves),
                   "departments": _department_choices(G), "competitors": _competitor_choices(G),
+                  "divisions": division_colours(G),
                   "why": plain(reason.strip())[:300] if reason and reason.strip() else None}
     data.departments = [c[0] for c in data.extra["departments"]]
     coaches = sum(1 for n in nodes if n["stance"] == 3)
@@ -212,6 +216,25 @@ def _people_extra(G: nx.MultiDiGraph, people: list[str], *, lang: str, pii: bool
     large = sum(1 for _, d in G.nodes(data=True) if d["kind"] == NodeKind.CONTACT) > LARGE_ACCOUNT
     return {"words": words(lang), "departments": _department_choices(G), "competitors": _competitor_choices(G),
             "panels": person_panels(G, people, lang=lang, pii=pii, moves=not large)}
+
+
+#: Colours of our divisions on the org chart's division layer, in the divisions' name order:
+#: Okabe–Ito hues (told apart with colour-blindness too) darkened to carry white initials
+#: (contrast at least 3:1); the ninth division repeats the first.
+DIVISION_COLOURS = ("#0072B2", "#A86400", "#007A5A", "#B0407F", "#3F6FB5", "#B34700", "#6B6B00", "#000000")
+#: Our relationships from team members without a business unit, on the division layer.
+NO_DIVISION_COLOUR = "#9aa0a6"
+
+
+def division_colours(G: nx.MultiDiGraph) -> list[list[str | None]]:
+    """``[division, colour]`` of each business unit of our team in G, by name, then
+    ``[None, grey]`` when someone has none (nothing at all when no one has one)."""
+    units = [division_of(G, t) for t in team(G)]
+    named = sorted({u for u in units if u})
+    if not named:
+        return []
+    rows: list[list[str | None]] = [[u, DIVISION_COLOURS[i % len(DIVISION_COLOURS)]] for i, u in enumerate(named)]
+    return rows + ([[None, NO_DIVISION_COLOUR]] if None in units else [])
 
 
 def _competitor_choices(G: nx.MultiDiGraph) -> list[str]:

@@ -65,6 +65,17 @@ def _data_block(data: Any) -> str:
     return text_.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+def _division_legend(divisions: list[list[str]], lang: str) -> str:
+    """Our divisions and their colours on the division layer (swatches drawn as SVG: the
+    page's policy allows no style attribute)."""
+    if not divisions:
+        return ""
+    items = "".join(f'<li data-division="{_e(name or "")}"><svg class="sw-division" width="22" height="10" '
+                    f'aria-hidden="true"><line x1="1" y1="5" x2="21" y2="5" stroke="{_e(colour)}" stroke-width="4"/>'
+                    f"</svg>{_e(name or text(lang, 'no_division'))}</li>" for name, colour in divisions)
+    return f'<div class="division-legend"><h2>{_e(text(lang, "division_legend"))}</h2><ul>{items}</ul></div>'
+
+
 def _legend_html(lang: str, kind: str) -> str:
     parts, group = [], None
     for row in legend(lang, kind):
@@ -133,11 +144,13 @@ def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None 
                    f'<label for="filter-competitor">{_e(t("competitor"))}</label>'
                    f'<select id="filter-competitor"><option value="">{_e(t("all"))}</option></select>')
     if org:
+        divisions = data.extra.get("divisions") or []
         boxes = "".join(f'<label><input type="checkbox" data-layer="{layer}">{_e(t(word))}</label>'
                         for layer, word in (("reports_to", "layer_reports"), ("influences", "layer_influence"),
-                                            ("relationship", "layer_relationship")))
+                                            ("relationship", "layer_relationship"),
+                                            *((("division", "layer_division"),) if divisions else ())))
         filters += (f'<div class="layers-box"><h2>{_e(t("layers"))}</h2>{boxes}<p class="hint">{_e(t("layer_hint"))}'
-                    f'</p></div><div class="decider-list"><h2>{_e(t("deciders"))}</h2><ul></ul></div>')
+                    f'</p>{_division_legend(divisions, lang)}</div><div class="decider-list"><h2>{_e(t("deciders"))}</h2><ul></ul></div>')
     facts = " · ".join(_e(f) for f in data.facts)
     note = f'<p class="hint">{_e(t("open_group"))}</p>' if data.clustered else ""
     why = f'<p class="why" role="note">{_e(data.extra["why"])}</p>' if data.extra.get("why") else ""

@@ -43,8 +43,8 @@ _WORDS = {
 }
 #: Columns of the gap report as CSV / XLSX: one row per gap, the finding's headline first.
 FINDING_COLUMNS = ("finding", "row", "severity", "type", "type (zh)", "finding / gap", "about", "people",
-                   "departments", "subsidiaries", "owner", "recommended action", "action from", "gain",
-                   "show on map", "gap type code", "gap key")
+                   "departments", "subsidiaries", "owner", "owner's division", "recommended action", "action from",
+                   "gain", "show on map", "gap type code", "gap key")
 
 
 def _w(lang: str, key: str, **values: Any) -> str:
@@ -162,6 +162,8 @@ def gap_report_page(account: dict[str, Any], report: dict[str, Any], *, lang: st
         people = [_person(report, c) for c in f["people"]]
         shown = ", ".join(people[:6]) + (f" {_w(lang, 'more', n=len(people) - 6)}" if len(people) > 6 else "")
         owner = f["owner"]["name"] if f["owner"] else "—"
+        division = (f["owner"] or {}).get("division")
+        owner_cell = _e(owner) + (f'<br><span class="dim">{_e(division)}</span>' if division else "")
         how = f'{_w(lang, "gain")} {f["gain"]:.1f}' if f["gain"] is not None else _w(lang, "rule")
         link = map_focus_link(map_link, f, lang)
         rest = f["gaps"][1:]
@@ -181,7 +183,7 @@ def gap_report_page(account: dict[str, Any], report: dict[str, Any], *, lang: st
             f'<tr><td>{f["number"]}</td><td class="sev-{_e(f["severity"])}">{_e(_w(lang, f["severity"]))}</td>'
             f'<td><b>{_e(f["label"][lang])}</b><br><span class="dim">{_e(f["label"][other])}</span></td>'
             f'<td><b>{_e(f["subject"]["name"])}</b><br>{_e(f["headline"])}</td>'
-            f'<td class="people">{_e(shown)}</td><td>{_e(owner)}</td>'
+            f'<td class="people">{_e(shown)}</td><td class="owner">{owner_cell}</td>'
             f'<td>{_e(f["action"])} <span class="dim">({_e(how)})</span></td>'
             f'<td><a class="show" href="{_e(link)}">{_e(t("show"))}</a></td></tr>{more}</tbody>')
     header = "".join(f"<th>{_e(h)}</th>" for h in ("#", t("severity"), t("type"), _w(lang, "subject"),
@@ -239,11 +241,12 @@ def finding_rows(report: dict[str, Any], *, map_link: str, lang: str = "en") -> 
     for f in report["findings"]:
         link = map_focus_link(map_link, f, lang)
         owner = f["owner"]["name"] if f["owner"] else ""
+        division = (f["owner"] or {}).get("division") or ""
         for n, g in enumerate(f["gaps"]):
             people = "; ".join(_person(report, c) for c in (f["people"] if n == 0 else g["contacts"]))
             rows.append([f["number"], "finding" if n == 0 else "consequence", g["severity"], g["label"]["en"],
                          g["label"]["zh"], g["explanation"], f["subject"]["name"], people,
-                         "; ".join(f["departments"]), "; ".join(f["accounts"]), owner, f["action"],
+                         "; ".join(f["departments"]), "; ".join(f["accounts"]), owner, division, f["action"],
                          f["action_source"], f["gain"], link, g["type"], g["key"]])
     return rows
 

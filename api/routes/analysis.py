@@ -1,6 +1,6 @@
 """The analyses over HTTP: the same JSON as the CLI's ``--json``, on the graph the key may see.
 
-``/accounts/{id}/paths|coverage|gaps|influence|next-moves|rollup|posture|competitors``,
+``/accounts/{id}/paths|coverage|gaps|influence|next-moves|rollup|posture|competitors|divisions``,
 ``/opportunities/{id}/outcome``, ``/snapshots`` and ``/snapshots/diff``. The gap report is
 also served as CSV or XLSX (``?format=``), every cell neutralised against formula injection.
 
@@ -333,6 +333,28 @@ def competitors(request: Request, account_id: str, store: StoreDep, who: ReadKey
     deciders, and the deciders where a rival holds more than we do."""
     return _cached(request, store, who, lambda: json_response(
         reports.competitors_json(visible_account(store, who, account_id), opportunity=opportunity, top=top)))
+
+
+class DivisionsOut(_Open):
+    account: str
+    message: str | None
+    divisions: list[dict[str, Any]]
+    unassigned: list[str]
+    opportunities: list[dict[str, Any]]
+    overlaps: list[dict[str, Any]]
+    orphans: list[dict[str, Any]]
+    counts: dict[str, int]
+    names: dict[str, str]
+
+
+@router.get("/{account_id}/divisions", response_model=DivisionsOut, summary="Our divisions on one customer",
+            responses=errors(401, 404, 422))
+def divisions(request: Request, account_id: str, store: StoreDep, who: ReadKey) -> Response:
+    """Which of our divisions (team members' business units) touch which parts,
+    departments and deciders, with which strength; deciders two divisions court
+    (overlaps) and a deal's deciders only another division knows (orphans)."""
+    return _cached(request, store, who, lambda: json_response(
+        reports.divisions_json(visible_account(store, who, account_id))))
 
 
 @opportunity_router.get("/{opportunity_id}/outcome", response_model=OutcomeOut,

@@ -115,7 +115,7 @@ def division_view(G: nx.MultiDiGraph) -> dict[str, Any]:
         ``subjects``), ``messages_differ`` (the divisions talk about different things;
         None without history); ``orphans``: ``opportunity``, ``owner``, ``division``,
         ``decider``, ``known_by``, ``strength``, ``team``; ``counts``; ``names`` (id →
-        "name (title)" of contacts, team members and deals named).
+        "name (title)" of the contacts, team members, deals, accounts and departments named).
 
     Examples
     --------
@@ -169,7 +169,9 @@ def division_view(G: nx.MultiDiGraph) -> dict[str, Any]:
              *(node_key(NodeKind.TEAM, x["owner"]) for x in orphan_rows),
              *(node_key(NodeKind.TEAM, t) for row in divisions.values() for t in row["team"]),
              *(node_key(NodeKind.CONTACT, d) for row in divisions.values() for d in row["deciders"]),
-             *(node_key(NodeKind.OPPORTUNITY, d["id"]) for d in deals)}
+             *(node_key(NodeKind.OPPORTUNITY, d["id"]) for d in deals),
+             *(node_key(NodeKind.ACCOUNT, a) for row in divisions.values() for a in row["accounts"]),
+             *(node_key(NodeKind.DEPARTMENT, d) for row in divisions.values() for d in row["departments"])}
     return {"account": G.graph["account_id"], "message": None if units else NO_DIVISIONS,
             "divisions": sorted(divisions.values(), key=lambda r: (-r["relationships"], r["name"])),
             "unassigned": sorted(split_key(t)[1] for t in members if division_of(G, t) is None),

@@ -17,6 +17,7 @@ from graph.analysis.causes import cause_counts
 from graph.analysis.change import diff, snapshot_accounts, take_snapshot
 from graph.analysis.competitors import competitor_lens
 from graph.analysis.coverage import coach_coverage
+from graph.analysis.divisions import division_view
 from graph.analysis.gaps import find_gaps, gap_counts
 from graph.analysis.next_moves import next_moves
 from graph.analysis.outcome import decision_unit_outcome
@@ -32,7 +33,7 @@ __all__ = ["paths_report", "coverage_report", "gaps_report", "portfolio_gaps_rep
            "outcome_report", "next_moves_report", "rollup_report", "snapshot_report", "snapshots_report",
            "diff_report", "snapshots_json", "top_account", "names_of", "opportunity_account", "paths_json", "coverage_json", "gaps_json", "influence_json",
            "outcome_json", "next_moves_json", "rollup_json", "posture_json", "posture_report",
-           "competitors_json", "competitors_report"]
+           "competitors_json", "competitors_report", "divisions_json", "divisions_report"]
 
 
 # ----- on a graph: the JSON the CLI prints and the API returns ---------------------------------
@@ -132,6 +133,11 @@ def competitors_json(G: nx.MultiDiGraph, *, opportunity: str | None = None, top:
     return {**report, "opportunity": deal, "competitors": rivals,
             "leaning": {c: r for c, r in report["leaning"].items() if c in ids},
             "deciders": [d for d in report["deciders"] if d["id"] in ids]}
+
+
+def divisions_json(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """The division view of G (:func:`graph.analysis.divisions.division_view`)."""
+    return division_view(G)
 
 
 # ----- over a store ------------------------------------------------------------------------------
@@ -259,6 +265,10 @@ def posture_report(store: GraphStore, account_id: str | None = None, *, since: s
 def competitors_report(store: GraphStore, account_id: str, *, opportunity: str | None = None,
                        top: int = 5) -> dict[str, Any]:
     return competitors_json(store.account_subgraph(account_id), opportunity=opportunity, top=top)
+
+
+def divisions_report(store: GraphStore, account_id: str) -> dict[str, Any]:
+    return divisions_json(store.account_subgraph(account_id))
 
 
 def snapshot_report(store: GraphStore, label: str) -> dict[str, Any]:

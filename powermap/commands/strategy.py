@@ -1,8 +1,9 @@
 """Account strategy commands: posture (maintain / defend / attack) from share of wallet,
-and the competitor lens."""
+the competitor lens, and one customer across our divisions."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import click
@@ -76,10 +77,7 @@ def competitors(account: str, opportunity: str | None, top: int, as_json: bool) 
     if as_json:
         print_json(report)
         return
-    names = report["names"]
-
-    def named(i: str) -> str:
-        return f"{escape(names.get(i, i))} [dim]\\[{escape(i)}][/]"
+    named = partial(_named, report["names"])
 
     if "opportunity" in report:
         deal = report["opportunity"]
@@ -100,6 +98,60 @@ def competitors(account: str, opportunity: str | None, top: int, as_json: bool) 
         out.print(table)
     out.print(f"{len(report['leaning'])} contacts lean to a rival; ours is thinner at {len(thinner)} "
               f"of {len(report['deciders'])} deciders")
+
+
+@app.command()
+@click.argument("account")
+@json_option
+def divisions(account: str, as_json: bool) -> None:
+    """Our divisions (事业部) on ACCOUNT: which business units of ours (the team members'
+    `business_unit`) touch which parts, departments and deciders, with their strongest
+    relationship; overlaps (a decider two divisions court separately, with each one's
+    strength and latest interaction subjects) and orphans (a deal's decider only another
+    division knows; a deal's division is its owner's, the opportunity's `owner_id`).
+
+    \b
+    Example: powermap divisions A-HF
+    """
+    with open_cli_store() as store:
+        report = reports.divisions_report(store, account)
+    if as_json:
+        print_json(report)
+        return
+    if report["message"]:
+        out.print(escape(report["message"]))
+        return
+    named = partial(_named, report["names"])
+
+    table = Table("division", "our people", "relationships", "parts, departments (strongest)",
+                  "deciders (strength)")
+    for d in report["divisions"]:
+        table.add_row(escape(d["name"]), ", ".join(named(t) for t in d["team"]), str(d["relationships"]),
+                      "; ".join(", ".join(f"{escape(report['names'].get(i, i))} {x['strength']:.2f}"
+                                          for i, x in d[part].items()) for part in ("accounts", "departments")),
+                      ", ".join(f"{named(c)} {x:.2f}" for c, x in d["deciders"].items()))
+    out.print(table)
+    if report["unassigned"]:
+        out.print("no business unit: " + ", ".join(escape(t) for t in report["unassigned"]))
+    for o in report["overlaps"]:
+        out.print(f"[bold]overlap[/] {named(o['id'])}" + (" — different messages" if o["messages_differ"] else ""))
+        for d in o["divisions"]:
+            for t in d["team"]:
+                said = " / ".join(t["subjects"])
+                out.print(f"  {escape(d['name'])}: {named(t['id'])} {t['strength']:.2f}"
+                          + (f" [dim]«{escape(said)}»[/]" if said else ""))
+    for o in report["orphans"]:
+        out.print(f"[bold red]orphan[/] {named(o['decider'])} decides {named(o['opportunity'])} "
+                  f"({escape(o['division'])}, owner {named(o['owner'])}) but only {escape(o['known_by'])} knows them: "
+                  + ", ".join(f"{named(t['id'])} {t['strength']:.2f}" for t in o["team"]))
+    c = report["counts"]
+    out.print(f"divisions: {c['divisions']}, relationships: {c['relationships']}, overlaps: {c['overlaps']}, "
+              f"orphans: {c['orphans']}")
+
+
+def _named(names: dict[str, str], i: str) -> str:
+    """A person or deal by name, with its id dimmed."""
+    return f"{escape(names.get(i, i))} [dim]\\[{escape(i)}][/]"
 
 
 def _share(row: dict) -> str:

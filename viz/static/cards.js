@@ -57,7 +57,11 @@
     }
     if ((n.known || []).length) {
       const known = el("span", "b-known");
-      n.known.forEach(function (k) { known.appendChild(el("span", "ini", k)); });
+      n.known.forEach(function (k, i) {
+        const ini = el("span", "ini", k);
+        ini.dataset.division = (n.known_divisions || [])[i] || "";
+        known.appendChild(ini);
+      });
       badges.appendChild(known);
     }
     c.appendChild(badges);
@@ -122,7 +126,9 @@
       chip.tabIndex = 0;
       chip.setAttribute("role", "button");
       chip.dataset.id = id;
-      chip.appendChild(el("span", "ini", n.initials));
+      const ini = el("span", "ini", n.initials);
+      ini.dataset.division = n.division || "";
+      chip.appendChild(ini);
       chip.appendChild(el("span", "t-name", n.name));
       if (n.title) { chip.appendChild(el("span", "t-role", W["team_" + n.title] || n.title)); }
       cardOf[id] = chip;
@@ -186,18 +192,24 @@
   });
 
   // ----- line layers, drawn behind the cards
-  const layer = { reports_to: true, influences: false, relationship: false };
+  const layer = { reports_to: true, influences: false, relationship: false, division: false };
+  // the division layer: every relationship of ours, coloured by the team member's division
+  const colourOf = {};
+  (data.divisions || []).forEach(function (d) { colourOf[d[0] === null ? "" : d[0]] = d[1]; });
+  let paintedByDivision = false;
+  function divisionColour(division) { return colourOf[division === null || division === undefined ? "" : division]; }
   function shown(e) { return e && e.getClientRects().length > 0; }
   function box(e, origin) {
     const r = e.getBoundingClientRect();
     return { l: (r.left - origin.left) / zoom, t: (r.top - origin.top) / zoom, r: (r.right - origin.left) / zoom,
              b: (r.bottom - origin.top) / zoom, w: r.width / zoom, h: r.height / zoom };
   }
-  function path(d, cls, width) {
+  function path(d, cls, width, colour) {
     const p = document.createElementNS(SVG, "path");
     p.setAttribute("d", d);
     p.setAttribute("class", cls);
     if (width) { p.setAttribute("stroke-width", String(width)); }
+    if (colour) { p.style.stroke = colour; }
     layers.appendChild(p);
   }
   function draw() {
@@ -211,9 +223,11 @@
       return boxes[id];
     }
     let drawn = 0;
+    const byDivision = layer.division && (data.divisions || []).length > 0;
     data.edges.forEach(function (e) {
       const mine = selected && (e.from === selected || e.to === selected);
-      if (!(layer[e.edge] && !far[e.id]) && !mine) { return; }
+      const coloured = byDivision && e.edge === "relationship";
+      if (!(layer[e.edge] && !far[e.id]) && !mine && !coloured) { return; }
       if (!layer[e.edge] && e.edge === "reports_to") { return; }
       const a = at(e.from), b = at(e.to);
       if (!a || !b) { return; }
@@ -229,13 +243,24 @@
       } else {
         const x1 = a.l + a.w / 2, y1 = a.t + a.h / 2, x2 = b.l + b.w / 2, y2 = b.t + b.h / 2;
         const bend = 0.2, cx = (x1 + x2) / 2 - (y2 - y1) * bend, cy = (y1 + y2) / 2 + (x2 - x1) * bend;
-        const cls = e.edge === "influences" ? (e.rival ? "l-rival" : "l-influence") : "l-ours";
+        const cls = e.edge === "influences" ? (e.rival ? "l-rival" : "l-influence") : coloured ? "l-ours l-division" : "l-ours";
         const s = e.edge === "influences" ? e.weight : e.strength;
         path("M" + x1 + " " + y1 + " Q" + cx + " " + cy + " " + x2 + " " + y2, cls + hot,
-             (1 + 3 * (s === null || s === undefined ? 0.5 : s)) * (mine ? 1.5 : 1));
+             (1 + 3 * (s === null || s === undefined ? 0.5 : s)) * (mine ? 1.5 : 1),
+             coloured ? divisionColour(e.division) : null);
       }
     });
     body.setAttribute("data-lines", String(drawn));
+    body.classList.toggle("by-division", byDivision);
+    groups.team.forEach(function (id) {  // our people's chips and initials take their division's colour too
+      if (cardOf[id]) { cardOf[id].style.borderColor = byDivision ? (divisionColour(byId[id].division) || "") : ""; }
+    });
+    if (byDivision !== paintedByDivision) {
+      paintedByDivision = byDivision;
+      sheet.querySelectorAll(".ini[data-division]").forEach(function (ini) {
+        ini.style.background = byDivision ? (divisionColour(ini.dataset.division || null) || "") : "";
+      });
+    }
   }
   let pending = 0;
   function changed() {
