@@ -563,12 +563,12 @@ def build_interactions(contacts, relationships):
         subject = "季度业务回顾" if r.get("review") else rng.choice(SUBJECTS[r["type"]])
         out.append({**r, "id": f"INT-{n:04d}", "time": f"{hour:02d}:{rng.choice([0, 15, 30, 45]):02d}",
                     "subject": subject, "notes": rng.choice(NOTES_INTERACTION) if rng.random() < 0.2 else ""})
-    rng = rng_for("divisions")  # the two divisions at 合肥: numbered after the rest
+    rng = rng_for("divisions")  # the two divisions at 合肥: numbered after the rest, newest told first
     for team_id, cid, strength, last in sorted(story):
-        for n, r in enumerate(sorted(_history(rng, team_id, cid, strength, last, by_id[cid].account_id),
-                                     key=lambda r: r["date"]), start=len(out) + 1):
-            out.append({**r, "id": f"INT-{n:04d}", "time": f"{rng.choice([9, 10, 14, 15]):02d}:00",
-                        "subject": rng.choice(DIVISION_SUBJECTS), "notes": ""})
+        history = _history(rng, team_id, cid, strength, last, by_id[cid].account_id)  # newest first
+        told = [{**r, "subject": DIVISION_SUBJECTS[i % len(DIVISION_SUBJECTS)]} for i, r in enumerate(history)]
+        for n, r in enumerate(reversed(told), start=len(out) + 1):
+            out.append({**r, "id": f"INT-{n:04d}", "time": f"{rng.choice([9, 10, 14, 15]):02d}:00", "notes": ""})
     return out
 
 

@@ -265,3 +265,37 @@ def test_the_person_panel_lists_the_contacts_open_and_overdue_plan_actions(demo,
     assert "Plan actions" not in page.locator("[data-panel=person]").inner_text()
     assert page.errors == []
     page.close()
+
+
+def test_the_division_layer_colours_our_relationships_by_division(browser, tmp_path):
+    """合肥 in the demo: two of our divisions; the layer draws every relationship of ours in
+    its division's colour, paints our people's chips and initials, and lists the divisions."""
+    with EmbeddedStore(tmp_path / "demo.db") as store:
+        import_paths([REPO / "demo" / "demo.xlsx"], store)
+        G = store.account_subgraph("A-HF")
+    data = org_map(G)
+    colours = dict(data.extra["divisions"])
+    assert set(colours) == {"液压事业部", "电控事业部"} and len(set(colours.values())) == 2
+    path = tmp_path / "hefei.html"
+    path.write_text(map_page(data, inline=True), encoding="utf-8")
+    page = open_page(browser, path)
+    assert page.locator(".division-legend li").all_text_contents() == ["液压事业部", "电控事业部"]
+    assert page.locator("svg.layers path.l-division").count() == 0  # off at start
+    page.check("input[data-layer=division]")
+    relationships = sum(1 for _, _, d in G.edges(data=True) if d["type"] == "relationship")
+    until(page, f"document.querySelectorAll('svg.layers path.l-division').length === {relationships}")
+    strokes = page.evaluate("() => Array.from(document.querySelectorAll('svg.layers path.l-division'))"
+                            ".map(p => p.style.stroke)")
+    hexed = {"rgb(%d, %d, %d)" % tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in colours.values()}
+    assert set(strokes) == hexed
+    # the general manager both divisions court: one initial in each division's colour
+    gm = next(k for k, d in G.nodes(data=True) if d.get("title") == "基地总经理" and d.get("account_id") == "A-HF")
+    painted = page.evaluate(f"() => Array.from(document.querySelectorAll(\".card[data-id='{gm}'] .b-known .ini\"))"
+                            ".map(i => i.style.background)")
+    assert len(painted) == 2 and set(painted) == hexed
+    assert page.evaluate("() => document.body.classList.contains('by-division')")
+    page.uncheck("input[data-layer=division]")
+    until(page, "document.querySelectorAll('svg.layers path.l-division').length === 0")
+    assert page.evaluate("() => Array.from(document.querySelectorAll('.ini')).every(i => !i.style.background)")
+    assert page.errors == []
+    page.close()
