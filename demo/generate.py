@@ -24,7 +24,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from salesforce_export import write_salesforce
 from story import (
-    ACCOUNTS, COACHES, DEPARTMENTS, DIVISION_RELATIONSHIPS, EXEC_NO_PEER, EXEC_UNTOUCHED, FIXED_TIME, GATED_DECIDER, GATEKEEPER,
+    ACCOUNTS, COACHES, DEPARTMENTS, EXEC_NO_PEER, EXEC_UNTOUCHED, FIXED_TIME, GATED_DECIDER, GATEKEEPER,
     HIDDEN_INFLUENCER, INTERACTION_ZH, NO_SUPPORTER_DEPT, OPPORTUNITIES, OPPORTUNITY_OWNER, OPPOSING_DECIDER, OUT, ROLE_ZH, STALE_EXEC,
     STANCE_ZH, TEAM, TEAM_DOMAIN, UNTOUCHED_ACCOUNTS, build_contacts, build_influence, build_interactions,
     build_plan, build_relationships, rng_for, validate, validate_interactions,
@@ -133,11 +133,7 @@ def main():
     plan = build_plan(contacts, interactions)
     sheets = workbook_sheets(contacts, relationships, influence, interactions, plan)
     write_workbook(sheets, PACKAGED)
-    # the Salesforce mirror tells the story as before the divisions at 合肥 (its importer reads
-    # no opportunity owner): without the division story's relationship and interactions
-    story = {(t, contacts[h].id) for t, h, *_ in DIVISION_RELATIONSHIPS}
-    counts = write_salesforce(contacts, OUT / "salesforce",
-                              [r for r in interactions if (r["team"][0], r["contacts"][0]) not in story])
+    counts = write_salesforce(contacts, OUT / "salesforce", interactions)
     print("demo/demo.xlsx:", ", ".join(f"{name} {len(rows) - 1}" for name, rows in sheets.items()))
     print("demo/salesforce:", ", ".join(f"{name} {n}" for name, n in counts.items()))
     planted = [("coach", h) for h in COACHES] + [

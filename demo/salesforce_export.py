@@ -8,8 +8,8 @@ import csv
 import datetime as dt
 
 from story import (
-    ACCOUNTS, ADDRESS, AS_OF, DELETED_CONTACTS, DEPARTMENTS, INTERACTION_ZH, OPPORTUNITIES, OWNER, RATING, ROLE_ZH,
-    SF_INDUSTRY, SF_OPPORTUNITY, TEAM, TEAM_DOMAIN, ancestors, random_date, rng_for,
+    ACCOUNTS, ADDRESS, AS_OF, DELETED_CONTACTS, DEPARTMENTS, INTERACTION_ZH, OPPORTUNITIES, OPPORTUNITY_OWNER, OWNER,
+    RATING, ROLE_ZH, SF_INDUSTRY, SF_OPPORTUNITY, TEAM, TEAM_DOMAIN, ancestors, random_date, rng_for,
 )
 
 # ------------------------------------------------------------------------- salesforce
@@ -154,7 +154,7 @@ def sf_opportunities(rng, ids, contacts):
         rows.append([ids.new("006", oid), "false", ids.ref(account), name, f"决策类型：{dmu}", stage,
                      f"{value:.2f}", probability, close, kind,
                      rng.choice(["Partner Referral", "Trade Show", "Word of mouth"]), "false",
-                     "false", ids.ref(OWNER.get(account, "T02")),
+                     "false", ids.ref(OPPORTUNITY_OWNER[oid]),
                      sf_time(rng, dt.date(2026, 3, 1), dt.date(2026, 8, 31)), competitor,
                      "Commit" if probability >= 90 else "Pipeline", "CNY", close[:4],
                      (int(close[5:7]) + 2) // 3, "false", ""])

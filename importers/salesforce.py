@@ -12,7 +12,9 @@ none are invented.
 
 Custom fields read when present: ``Stance__c``, ``Influence__c``, ``Level__c`` and
 ``Competitor__c`` on Contact; ``Tier__c``, ``Posture__c``, ``Share_Of_Wallet__c`` and
-``Kind__c`` on Account; ``Competitor__c`` and ``DMU_Type__c`` on Opportunity.
+``Kind__c`` on Account; ``Competitor__c`` and ``DMU_Type__c`` on Opportunity. An opportunity's
+``OwnerId`` is its owner when that user is in an account team (their ``Division`` is the
+deal's division); other owners are left out with a warning.
 """
 
 from __future__ import annotations
@@ -198,6 +200,15 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
         tables.append(team)
     elif users is not None or team_members is not None:
         warnings.append("our team needs both User.csv and AccountTeamMember.csv; team skipped")
+    if opportunities is not None and "OwnerId" in opportunities.columns:  # the deal's owner: one of our team
+        owners = opportunities["OwnerId"].reset_index(drop=True)
+        known = owners.isin(team_ids or set())
+        opp.frame["owner_id"] = owners.where(known, None).astype(object)
+        opp.headers["owner_id"] = "OwnerId"
+        outside = int((owners.notna() & (owners != "") & ~known).sum())
+        if outside:
+            warnings.append(f"Opportunity.csv: {outside} opportunities owned by a user outside the account "
+                            "teams (owner left out)")
 
     # ----- activities: tasks and events as interactions
     tasks, events, relations = load("Task.csv"), load("Event.csv"), load("EventRelation.csv")

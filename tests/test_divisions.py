@@ -4,6 +4,7 @@ both stores, and the gap report's owner column."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.deps import get_store
 from apikit import make_api
-from builders import write_workbook
+from builders import write_csv, write_workbook
 from conftest import REPO
 from graph.analysis.divisions import NO_DIVISIONS, division_view
 from graph.analysis.findings import gap_findings, gap_label
@@ -158,6 +159,36 @@ def test_demo_hefei_has_an_overlap_on_the_general_manager_and_orphans_of_the_ele
     assert sorted(g.severity for g in gaps) == ["high", "high", "medium"]
 
 
+def test_the_salesforce_demo_tells_the_same_division_story(demo, tmp_path):
+    """Opportunity.OwnerId is the deal's owner (a user in an account team); a user outside the
+    teams is left out with a warning."""
+    from graph.embedded import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "sf.db") as sf:
+        import_paths([REPO / "demo" / "salesforce"], sf)
+        hefei = next(a["id"] for a in sf.list_accounts() if a["name"] == "华东重工合肥基地")
+        mine = division_view(demo.account_subgraph("A-HF", as_of=TODAY))
+        theirs = division_view(sf.account_subgraph(hefei, as_of=TODAY))
+        owner = sf.get("team", sf.get("opportunities", theirs["opportunities"][0]["id"]).owner_id)
+        assert owner.name == "郑凯" and owner.business_unit == "电控事业部"
+        assert sorted(mine["names"][o["decider"]] for o in mine["orphans"]) == \
+            sorted(theirs["names"][o["decider"]] for o in theirs["orphans"])
+        assert [mine["names"][o["id"]] for o in mine["overlaps"]] == [theirs["names"][o["id"]] for o in theirs["overlaps"]]
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name in ("Account.csv", "Contact.csv", "User.csv", "AccountTeamMember.csv"):
+        (folder / name).write_bytes((REPO / "demo" / "salesforce" / name).read_bytes())
+    with open(REPO / "demo" / "salesforce" / "Opportunity.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    rows[1][rows[0].index("OwnerId")] = "0055g00000ZZZZZ"  # a user in no account team
+    write_csv(folder / "Opportunity.csv", rows)
+    with EmbeddedStore(tmp_path / "outside.db") as store:
+        result = import_paths([folder], store)
+        assert any("owned by a user outside the account teams" in w for w in result.warnings)
+        assert sum(store.get("opportunities", o["id"]).owner_id is None
+                   for o in store.list_records("opportunities", limit=10)) == 1
+
+
 def test_demo_gap_report_names_the_owners_division(demo):
     report = gap_findings(demo.account_subgraph("A-HF", as_of=TODAY), today=TODAY)
     owners = [f["owner"] for f in report["findings"] if f["owner"]]
@@ -251,3 +282,10 @@ def test_an_older_store_file_gets_the_owner_column(tmp_path):
         db.execute("INSERT INTO opportunity VALUES ('O1', 'G', 'old deal', NULL, NULL, NULL, NULL, '2026-01-01')")
     with EmbeddedStore(path) as store:
         assert store.get("opportunities", "O1").owner_id is None and store.get("opportunities", "O1").name == "old deal"
+
+
+def test_an_owner_who_is_not_one_of_our_team_is_refused_naming_the_row(run, tmp_path):
+    sheets = {**DIVISIONS, "opportunities": [["编号", "所属客户", "名称", "商机负责人"], ["O1", "B", "电控改造", "T9"]]}
+    code, out, err = run("import", str(write_workbook(tmp_path / "bad.xlsx", sheets)))
+    assert code != 0 and "T9" in out + err and "商机负责人" in out + err
+    assert run("stats", "--json")[0] == 0 and json.loads(run("stats", "--json")[1])["opportunities"] == 0
