@@ -46,6 +46,7 @@ sys.path.insert(0, str(CODE))
 from bench.synthetic import group_account  # noqa: E402
 from graph.analysis import reports  # noqa: E402
 from graph.analysis.coverage import coach_coverage  # noqa: E402
+from graph.analysis.divisions import division_view  # noqa: E402
 from graph.analysis.gaps import find_gaps  # noqa: E402
 from graph.analysis.next_moves import next_moves  # noqa: E402
 from graph.analysis.outcome import decision_unit_outcome  # noqa: E402
@@ -83,7 +84,7 @@ def reach_build(G):
 def account_rows(contacts: int, edges: int, repeat: int) -> tuple[str, list[tuple[str, float, float]]]:
     with tempfile.TemporaryDirectory() as tmp:
         store = EmbeddedStore(Path(tmp) / "account.db")
-        store.write(group_account(contacts, edges))
+        store.write(group_account(contacts, edges, divisions=True))
         G = store.account_subgraph("G")
         people = sum(1 for _, d in G.nodes(data=True) if d["kind"] == "contact")
         links = sum(1 for _, _, d in G.edges(data=True) if d["type"] in ("reports_to", "influences", "relationship"))
@@ -100,6 +101,7 @@ def account_rows(contacts: int, edges: int, repeat: int) -> tuple[str, list[tupl
             ("next moves (top 5, default time budget)", lambda: next_moves(G, today=TODAY)),
             ("next moves, all candidates", lambda: next_moves(G, today=TODAY, time_budget=None)),
             ("rollup", lambda: group_rollup(G, today=TODAY)),
+            ("divisions", lambda: division_view(G)),
         ]
         stats: dict[str, int] = {}
         next_moves(G, today=TODAY, stats=stats)

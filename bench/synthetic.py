@@ -21,9 +21,11 @@ _TITLES = [("总经理", "decider"), ("副总经理", "decider;influencer"), ("�
            ("车间主任", "user"), ("采购专员", "buyer")]
 
 
-def group_account(contacts: int = 500, edges: int = 2000, *, seed: int = 1, prefix: str = "") -> Batch:
+def group_account(contacts: int = 500, edges: int = 2000, *, seed: int = 1, prefix: str = "",
+                  divisions: bool = False) -> Batch:
     """Records of one group account with about ``contacts`` people and ``edges`` edges
-    (reporting lines + influence + relationships)."""
+    (reporting lines + influence + relationships). With ``divisions`` our team belongs to
+    two business units and each deal has an owner (the same people and edges otherwise)."""
     rng = random.Random(seed)
     p = prefix
     records: list = [Account(id=f"{p}G", name=f"{p}Group", kind="group", tier="A", posture="defend")]
@@ -52,11 +54,15 @@ def group_account(contacts: int = 500, edges: int = 2000, *, seed: int = 1, pref
             stance=rng.choice([None, -1, 0, 0, 1, 1, 2, 3]) if rng.random() < 0.9 else None,
             influence=round(rng.random(), 2), last_contact="2026-09-01"))
     records += people
-    team = [TeamMember(id=f"{p}T1", name="Account Manager", role="account_manager", rank=3, accounts=parts),
-            TeamMember(id=f"{p}T2", name="Solution Manager", role="solution_manager", rank=3),
-            TeamMember(id=f"{p}T3", name="Delivery Manager", role="delivery_manager", rank=3),
-            TeamMember(id=f"{p}T4", name="VP Sales", role="executive", rank=1),
-            TeamMember(id=f"{p}T5", name="Sales", role="sales", rank=4)]
+    unit = (lambda u: u) if divisions else (lambda u: None)
+    team = [TeamMember(id=f"{p}T1", name="Account Manager", role="account_manager", rank=3, accounts=parts,
+                       business_unit=unit("Hydraulics")),
+            TeamMember(id=f"{p}T2", name="Solution Manager", role="solution_manager", rank=3,
+                       business_unit=unit("Controls")),
+            TeamMember(id=f"{p}T3", name="Delivery Manager", role="delivery_manager", rank=3,
+                       business_unit=unit("Hydraulics")),
+            TeamMember(id=f"{p}T4", name="VP Sales", role="executive", rank=1, business_unit=unit("Hydraulics")),
+            TeamMember(id=f"{p}T5", name="Sales", role="sales", rank=4, business_unit=unit("Controls"))]
     records += team
     reports = sum(1 for c in people if c.reports_to)
     n_relationships = max(5, (edges - reports) // 10)
@@ -74,7 +80,8 @@ def group_account(contacts: int = 500, edges: int = 2000, *, seed: int = 1, pref
                 for a, b in sorted(influence)]
     for i, dmu in enumerate(("authority", "consensus", "advisory")):
         opp = f"{p}O{i}"
-        records.append(Opportunity(id=opp, account_id=parts[i], name=f"Deal {i}", dmu_type=dmu, value=1e6))
+        records.append(Opportunity(id=opp, account_id=parts[i], name=f"Deal {i}", dmu_type=dmu, value=1e6,
+                                   owner_id=f"{p}T5" if divisions else None))
         members = rng.sample(people, 8)
         records += [OpportunityMember(opportunity_id=opp, contact_id=m.id, role="decider" if j == 0 else "influencer",
                                       is_decider=j == 0) for j, m in enumerate(members)]
