@@ -25,8 +25,8 @@ from openpyxl.writer.excel import ExcelWriter
 from salesforce_export import write_salesforce
 from story import (
     ACCOUNTS, COACHES, DEPARTMENTS, EXEC_NO_PEER, EXEC_UNTOUCHED, FIXED_TIME, GATED_DECIDER, GATEKEEPER,
-    HIDDEN_INFLUENCER, INTERACTION_ZH, NO_SUPPORTER_DEPT, OPPORTUNITIES, OPPORTUNITY_OWNER, OPPOSING_DECIDER, OUT, ROLE_ZH, STALE_EXEC,
-    STANCE_ZH, TEAM, TEAM_DOMAIN, UNTOUCHED_ACCOUNTS, build_contacts, build_influence, build_interactions,
+    HIDDEN_INFLUENCER, INTERACTION_ZH, NO_SUPPORTER_DEPT, OPPORTUNITIES, OPPORTUNITY_OWNER, OPPOSING_DECIDER, OUT,
+    ROLE_ZH, STALE_EXEC, STANCE_ZH, TEAM, TEAM_DOMAIN, UNTOUCHED_ACCOUNTS, build_contacts, build_influence, build_interactions,
     build_plan, build_relationships, rng_for, validate, validate_interactions,
 )
 

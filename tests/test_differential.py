@@ -113,8 +113,8 @@ def questions(store_ids: dict) -> list[list[str]]:
         asked += [["show", account], ["coverage", account], ["influence", account],
                   # every candidate tried (no wall-clock budget): the same answer however loaded the machine
                   ["gaps", account, "--as-of", AS_OF], ["next-moves", account, "--as-of", AS_OF, "--budget-ms", "600000"],
-                  ["rollup", account, "--as-of", AS_OF], ["posture", account], ["competitors", account], ["divisions", account],
-                  ["interactions", account],
+                  ["rollup", account, "--as-of", AS_OF], ["posture", account], ["competitors", account],
+                  ["divisions", account], ["interactions", account],
                   ["strength", account, "--as-of", AS_OF], ["cadence", account, "--as-of", AS_OF]]
     for account, contact in store_ids["targets"]:
         asked.append(["paths", account, "--to", contact, "-k", "3"])

@@ -150,7 +150,8 @@ def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None 
                                             ("relationship", "layer_relationship"),
                                             *((("division", "layer_division"),) if divisions else ())))
         filters += (f'<div class="layers-box"><h2>{_e(t("layers"))}</h2>{boxes}<p class="hint">{_e(t("layer_hint"))}'
-                    f'</p>{_division_legend(divisions, lang)}</div><div class="decider-list"><h2>{_e(t("deciders"))}</h2><ul></ul></div>')
+                    f'</p>{_division_legend(divisions, lang)}</div>'
+                    f'<div class="decider-list"><h2>{_e(t("deciders"))}</h2><ul></ul></div>')
     facts = " · ".join(_e(f) for f in data.facts)
     note = f'<p class="hint">{_e(t("open_group"))}</p>' if data.clustered else ""
     why = f'<p class="why" role="note">{_e(data.extra["why"])}</p>' if data.extra.get("why") else ""

@@ -370,7 +370,8 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
 
     Each gap credits the action most likely to close it: a relationship with the decider
     nobody reaches (or reaches only through one person), the deal owner's with a decider only
-    another division knows, with the executive who has no peer, with the senior people of an untouched part, renewing a stale relationship;
+    another division knows, with the executive who has no peer, with the senior people of an
+    untouched part, renewing a stale relationship;
     winning over the opposed decider, the person of unknown stance, a rival's adviser, the likeliest
     supporter of a line or a coach-less unit; a cadence breach credits the meeting it
     asks for (the breach's own team member, the most senior first, with its most senior
@@ -455,7 +456,8 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
             relationships[(t, c)] = [w, f"{v.name(G, t)} should {verb} a relationship with {v.name(G, c)}"]
     for (t, c), (w, via) in introduce.items():
         if (t, c) not in known:
-            by = f" (introduced by {v.name(G, node_key(NodeKind.TEAM, via))})" if node_key(NodeKind.TEAM, via) in G else ""
+            knower = node_key(NodeKind.TEAM, via)
+            by = f" (introduced by {v.name(G, knower)})" if knower in G else ""
             relationships.setdefault((t, c), [0.0, f"{v.name(G, t)} should build a relationship with "
                                                    f"{v.name(G, c)}{by}"])[0] += w
     for (t, c), (w, why) in meet.items():

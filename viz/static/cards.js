@@ -243,7 +243,8 @@
       } else {
         const x1 = a.l + a.w / 2, y1 = a.t + a.h / 2, x2 = b.l + b.w / 2, y2 = b.t + b.h / 2;
         const bend = 0.2, cx = (x1 + x2) / 2 - (y2 - y1) * bend, cy = (y1 + y2) / 2 + (x2 - x1) * bend;
-        const cls = e.edge === "influences" ? (e.rival ? "l-rival" : "l-influence") : coloured ? "l-ours l-division" : "l-ours";
+        const cls = e.edge === "influences" ? (e.rival ? "l-rival" : "l-influence")
+          : coloured ? "l-ours l-division" : "l-ours";
         const s = e.edge === "influences" ? e.weight : e.strength;
         path("M" + x1 + " " + y1 + " Q" + cx + " " + cy + " " + x2 + " " + y2, cls + hot,
              (1 + 3 * (s === null || s === undefined ? 0.5 : s)) * (mine ? 1.5 : 1),
