@@ -289,3 +289,12 @@ def test_an_owner_who_is_not_one_of_our_team_is_refused_naming_the_row(run, tmp_
     code, out, err = run("import", str(write_workbook(tmp_path / "bad.xlsx", sheets)))
     assert code != 0 and "T9" in out + err and "商机负责人" in out + err
     assert run("stats", "--json")[0] == 0 and json.loads(run("stats", "--json")[1])["opportunities"] == 0
+
+
+def test_api_divisions_follow_the_keys_accounts(api):
+    """A key limited to the base sees the base's view and nothing of the group above it."""
+    assert api.get("/accounts/G1/divisions", key="base-reader").status_code == 404
+    body = api.get("/accounts/S1/divisions", key="base-reader").json()
+    assert [d["name"] for d in body["divisions"]] == ["液压事业部"]
+    assert set(body["names"]) <= {"T1", "C2", "C3", "S1", "D-PUR", "D-DES", "O1"}  # nothing of G1's people
+    assert api.get("/accounts/S1/divisions", key="x-reader").status_code == 404
