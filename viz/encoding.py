@@ -72,7 +72,7 @@ _TEXT["en"].update({
     "influences_whom": "Influences", "next_move": "Next move", "none": "none", "close": "Close",
     "layers": "Lines shown", "layer_reports": "reporting lines", "layer_influence": "influence (all)",
     "layer_relationship": "our relationships (all)", "layer_division": "our relationships by division",
-    "division_legend": "Our divisions (colour of our relationships)", "no_division": "no division set",
+    "division_legend": "Our divisions (colour of our relationships and initials)", "no_division": "no division set",
     "layer_hint": "Influence and our relationships show for "
     "the selected person; tick to show them for everyone.", "deciders": "Deciders", "our_team": "Our team",
     "matches": "{n} match", "no_match": "No one matches “{q}”", "people_n": "{n} people",
@@ -102,7 +102,7 @@ _TEXT["zh"].update({
     "known_by": "我方认识的人", "manager": "汇报给", "reports": "下属", "influenced_by": "受谁影响",
     "influences_whom": "影响谁", "next_move": "下一步", "none": "无", "close": "关闭", "layers": "显示连线",
     "layer_reports": "汇报线", "layer_influence": "影响（全部）", "layer_relationship": "我方关系（全部）",
-    "layer_division": "我方关系（按事业部着色）", "division_legend": "我方事业部（我方关系的颜色）", "no_division": "未设事业部",
+    "layer_division": "我方关系（按事业部着色）", "division_legend": "我方事业部（我方关系与人员缩写的颜色）", "no_division": "未设事业部",
     "layer_hint": "选中某人时显示其影响与我方关系；勾选则显示全部。", "deciders": "决策者", "our_team": "我方团队",
     "matches": "{n} 人匹配", "no_match": "没有人匹配“{q}”", "people_n": "{n} 人",
     "strength": "强度", "last": "最近接触", "never": "从未",
