@@ -30,8 +30,9 @@ policy prefers, ``strength_entered`` the hand-entered one, ``strength_derived`` 
 derived one; ``last_interaction`` is the later of the entered date and the last
 interaction, and so is each contact's ``last_contact``. Pairs with history but no
 hand-entered relationship get a relationship edge too; ``subjects`` are the subjects of
-the pair's latest interactions (at most three, newest first: what was talked about). Inferred influence edges (policy
-``infer_influence``) are keyed ``influences/inferred`` and carry ``inferred=True``.
+the pair's latest interactions (at most three, newest first: what was talked about).
+Inferred influence edges (policy ``infer_influence``) are keyed ``influences/inferred``
+and carry ``inferred=True``.
 """
 
 from __future__ import annotations
@@ -215,7 +216,8 @@ def _with_history(relationships: list, contacts: list, influence: list, interact
     return sorted(merged, key=lambda r: (r["team_id"], r["contact_id"])), people, influence
 
 
-def _latest_subjects(interactions: list, *, as_of: dt.date, keep: int = 3) -> dict[tuple[str, str], tuple[str, ...]]:
+def _latest_subjects(interactions: list, *, as_of: dt.date,
+                     keep: int = 3) -> dict[tuple[str, str], tuple[str, ...]]:
     """(team member, contact) → the distinct subjects of their latest interactions up to
     ``as_of``, newest first, at most ``keep``."""
     last = as_of.isoformat()
