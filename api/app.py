@@ -4,6 +4,7 @@ self-hosted API docs (``/docs``, ``/openapi.json`` — no CDN)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
@@ -19,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from api.deps import ReadKey, StateDep, StoreDep, get_principal
 from api.cache import AnalysisCache
@@ -58,6 +60,9 @@ imports).
 """
 
 
+log = logging.getLogger("powermap.api")
+
+
 class RedactKeys(logging.Filter):
     """Take API keys out of access-log lines (``/login?key=…`` carries one)."""
 
@@ -74,17 +79,27 @@ class BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"the request body is larger than {limit:,} bytes")
 
 
+class BodyTimeout(StarletteHTTPException):
+    def __init__(self, seconds: float):
+        super().__init__(408, f"the request body did not arrive: nothing was received for {seconds:g} s",
+                         headers={"Connection": "close"})
+
+
 class BodyLimit:
     """413 for bodies over the limit (uploads: ``max_upload``; anything else: ``max_body``),
-    checked on ``Content-Length`` and while reading, plus a few security headers."""
+    checked on ``Content-Length`` and while reading; 408 when a body stops arriving for
+    ``body_timeout`` seconds (a ``Content-Length`` larger than what is sent no longer holds
+    the connection); a client that goes away in the middle of its body ends the request
+    quietly (one log line, no traceback); plus a few security headers."""
 
     _HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                 (b"referrer-policy", b"no-referrer")]
 
-    def __init__(self, app: Any, *, max_body: int, max_upload: int):
+    def __init__(self, app: Any, *, max_body: int, max_upload: int, body_timeout: float = 30.0):
         self.app = app
         self.max_body = max_body
         self.max_upload = max_upload
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -108,18 +123,28 @@ class BodyLimit:
                                         if status == 413 else "invalid Content-Length")
             await response(scope, receive, send_with_headers)
             return
-        received = 0
+        received, body_done = 0, False
 
         async def limited_receive() -> dict:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # past the body, receive() waits for the client to go: not timed
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except asyncio.TimeoutError:
+                raise BodyTimeout(self.body_timeout) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise BodyTooLarge(limit)
+                body_done = not message.get("more_body", False)
             return message
 
-        await self.app(scope, limited_receive, send_with_headers)
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except ClientDisconnect:
+            log.warning("%s %s: the client went away before its whole body arrived (%d bytes); nothing done",
+                      scope.get("method"), scope.get("path"), received)
 
 
 def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], GraphStore] | None = None,
@@ -181,7 +206,8 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
     app.state.running_imports = RunningImports(deadline=settings.import_deadline_seconds,
                                                limits=ImportLimits.from_environment())
     install_problem_handlers(app)
-    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       body_timeout=settings.body_timeout_seconds)
     app.add_middleware(KeepEncodedSeparators)
     for router in ROUTERS:
         app.include_router(router)

@@ -27,6 +27,8 @@ class ApiSettings(BaseSettings):
     ``POWERMAP_API_DB``         the API's own state (default: beside the store)
     ``POWERMAP_MAX_BODY_BYTES`` largest JSON request body (default 10 MiB) → 413
     ``POWERMAP_MAX_UPLOAD_BYTES`` largest multipart upload (default 50 MiB) → 413
+    ``POWERMAP_BODY_TIMEOUT_SECONDS`` a request body that stops arriving for this long
+                                (default 30) → 408, connection closed
     ``POWERMAP_SESSION_HOURS``  lifetime of a browser session cookie (default 12)
     ``POWERMAP_COOKIE_SECURE``  force the cookie's Secure flag on/off (default: on,
                                 except plain http to a host that is not loopback)
@@ -43,6 +45,7 @@ class ApiSettings(BaseSettings):
     api_db: str | None = None
     max_body_bytes: int = Field(default=10 * MiB, ge=1024)
     max_upload_bytes: int = Field(default=50 * MiB, ge=1024)
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
     session_hours: float = Field(default=12.0, gt=0)
     cookie_secure: bool | None = None
     webhook_attempts: int = Field(default=6, ge=1, le=20)
