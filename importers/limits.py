@@ -159,8 +159,47 @@ def check_workbook_parts(path: Path, label: str) -> None:
             problems.append(f"part {part.filename} unpacks {part.file_size / max(part.compress_size, 1):,.0f} "
                             f"times its packed size, more than the limit of {limits.max_compression_ratio:g} "
                             "(POWERMAP_IMPORT_MAX_COMPRESSION_RATIO): not a plain spreadsheet")
+        if not problems:
+            with zipfile.ZipFile(path) as archive:
+                for part in parts:
+                    if part.filename.endswith((".xml", ".rels")) and _declares_a_dtd(archive, part):
+                        problems.append(f"part {part.filename} declares a DTD (<!DOCTYPE …>): a spreadsheet "
+                                        "never does; entities could read local files or expand without bound")
     if problems:
         raise ImportRejected([ImportProblem(label, None, None, p) for p in problems])
+
+
+class _Prolog(Exception):
+    """The end of an XML part's prolog: the root element, a DTD, or a malformed start."""
+
+    def __init__(self, dtd: bool):
+        self.dtd = dtd
+
+
+def _declares_a_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+    """Whether the part's prolog holds a ``<!DOCTYPE`` (the place for entity declarations:
+    external ones that read files, nested ones that expand a billion times). Only the
+    prolog is parsed, up to the root element's start tag."""
+    import xml.parsers.expat
+
+    def stop(dtd: bool):
+        def handler(*_):
+            raise _Prolog(dtd)
+        return handler
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = stop(True)
+    parser.StartElementHandler = stop(False)
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(64 * 1024):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _Prolog as end:
+        return end.dtd
+    except xml.parsers.expat.ExpatError:
+        return False  # not well-formed: the reader reports it
+    return False
 
 
 def check_shape(label: str, *, columns: int, cells: int) -> None:

@@ -400,6 +400,8 @@ def _csv_row_numbers(text: str, count: int) -> Sequence[int]:
 # ----- Excel -------------------------------------------------------------------------------
 def read_workbook(path: Path) -> tuple[list[RawTable], list[str]]:
     """Every recognised sheet of an ``.xlsx`` workbook; also the names of sheets skipped."""
+    from xml.etree import ElementTree
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -424,21 +426,25 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[str]]:
             records: list[list[object]] = []
             rows: list[int] = []
             cells = 0
-            for row_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if row_no % 1000 == 0:
-                    check_cancelled()
-                if not values:  # a row the sheet does not hold
-                    continue
-                cells += len(values)
-                if len(values) > limits.max_columns or cells > limits.max_cells:
-                    check_shape(label, columns=len(values), cells=cells)
-                if not any(v is not None and str(v).strip() for v in values):
-                    continue
-                if headers is None:
-                    headers = list(values)
-                    continue
-                records.append(list(values))
-                rows.append(row_no)
+            try:
+                for row_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    if row_no % 1000 == 0:
+                        check_cancelled()
+                    if not values:  # a row the sheet does not hold
+                        continue
+                    cells += len(values)
+                    if len(values) > limits.max_columns or cells > limits.max_cells:
+                        check_shape(label, columns=len(values), cells=cells)
+                    if not any(v is not None and str(v).strip() for v in values):
+                        continue
+                    if headers is None:
+                        headers = list(values)
+                        continue
+                    records.append(list(values))
+                    rows.append(row_no)
+            except ElementTree.ParseError as err:  # the sheet's XML is broken (by hand, or a bad writer)
+                raise ImportRejected([ImportProblem(label, None, None, (
+                    f"the sheet's XML is not well-formed ({err}): save the workbook again from Excel"))]) from err
             if headers is None:
                 continue
             positions, canonical, ignored = _map_headers(table, label, headers)

@@ -230,6 +230,13 @@ def test_rejected_import_lists_every_problem_and_writes_nothing(api, tmp_path):
     problem(api.post("/import", content=b"id,name", headers={"Content-Type": "text/csv"}), 415)
     problem(api.post("/import", content=b"{nope", headers={"Content-Type": "application/json"}), 422)
     problem(api.post("/import", files=[("files", ("notes.txt", b"hello"))]), 422)
+    from test_import_limits import _with_dtd, contacts_workbook, rewrite_part
+
+    entity = rewrite_part(contacts_workbook(tmp_path), "xl/worksheets/sheet3.xml",
+                          _with_dtd('<!ENTITY e SYSTEM "file:///etc/passwd">', "&e;"))
+    refused = problem(api.post("/import", files=[("files", ("book.xlsx", entity.read_bytes()))]), 422)
+    assert "declares a DTD" in refused["errors"][0]["message"] and "root:" not in json.dumps(refused)
+    assert api.store.counts() == before
 
 
 def test_reimporting_the_same_upload_changes_nothing(api, tmp_path):

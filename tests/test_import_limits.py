@@ -96,3 +96,41 @@ def test_files_past_the_cell_limit_are_refused_csv_and_xlsx(tmp_path):
         done = powermap(tmp_path, "import", "--dry-run", str(path), POWERMAP_IMPORT_MAX_CELLS="1000")
         assert done.returncode == 3, (path, done.stderr)
         assert "more than 1,000 cells" in done.stderr and "POWERMAP_IMPORT_MAX_CELLS" in done.stderr
+
+
+def _with_dtd(declarations: str, reference: str):
+    """A part rewritten with a DTD in its prolog and ``reference`` in its first value."""
+    def change(xml: str) -> str:
+        xml = re.sub(r"^<\?xml[^>]*\?>", "", xml)
+        return f'<?xml version="1.0"?><!DOCTYPE x [{declarations}]>' + xml.replace("<t>", f"<t>{reference}", 1)
+    return change
+
+
+def test_an_xlsx_with_an_external_entity_is_refused_and_reads_no_file(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET", encoding="utf-8")
+    bomb = rewrite_part(contacts_workbook(tmp_path), "xl/worksheets/sheet3.xml",
+                        _with_dtd(f'<!ENTITY e SYSTEM "{secret.as_uri()}">', "&e;"))
+    done = powermap(tmp_path, "import", str(bomb))
+    assert done.returncode == 3, done.stderr
+    assert "xl/worksheets/sheet3.xml declares a DTD" in done.stderr and "TOPSECRET" not in done.stdout + done.stderr
+    assert "accounts" not in powermap(tmp_path, "accounts", "--json").stdout
+
+
+def test_an_xlsx_with_billion_laughs_entities_is_refused_at_once(tmp_path):
+    laughs = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    for part in ("xl/worksheets/sheet3.xml", "xl/workbook.xml", "[Content_Types].xml"):
+        bomb = rewrite_part(contacts_workbook(tmp_path), part, _with_dtd(laughs, "&a9;"))
+        assert bomb.stat().st_size < 10_000
+        done = powermap(tmp_path, "import", "--dry-run", str(bomb))
+        assert done.returncode == 3, (part, done.stderr)
+        assert f"part {part} declares a DTD" in done.stderr
+
+
+def test_a_sheet_that_is_not_well_formed_xml_is_a_clear_error(tmp_path):
+    broken = rewrite_part(contacts_workbook(tmp_path), "xl/worksheets/sheet3.xml",
+                          lambda xml: xml.replace("</sheetData>", "<row><c></sheetData>", 1))
+    done = powermap(tmp_path, "import", str(broken))
+    assert done.returncode == 3, done.stderr
+    assert "internal error" not in done.stderr
+    assert "book.xlsx:contacts: the sheet's XML is not well-formed (mismatched tag" in done.stderr
