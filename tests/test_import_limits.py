@@ -134,3 +134,17 @@ def test_a_sheet_that_is_not_well_formed_xml_is_a_clear_error(tmp_path):
     assert done.returncode == 3, done.stderr
     assert "internal error" not in done.stderr
     assert "book.xlsx:contacts: the sheet's XML is not well-formed (mismatched tag" in done.stderr
+
+
+def test_the_cli_import_stops_at_its_deadline_and_writes_nothing(tmp_path):
+    rows = [["id", "account_id", "name"]] + [[f"P{i:06d}", "A", f"联系人{i}"] for i in range(200_000)]
+    folder = tmp_path / "big"
+    folder.mkdir()
+    write_csv(folder / "accounts.csv", [["id", "name"], ["A", "华东重工"]])
+    write_csv(folder / "contacts.csv", rows)
+    for how in ({"args": ("--deadline", "0.2")}, {"env": {"POWERMAP_IMPORT_DEADLINE_SECONDS": "0.2"}}):
+        done = powermap(tmp_path, "import", *how.get("args", ()), str(folder), **how.get("env", {}))
+        assert done.returncode == 1, done.stderr
+        assert "longer than its deadline of 0.2 s" in done.stderr and "nothing was written" in done.stderr
+        assert "华东重工" not in powermap(tmp_path, "accounts").stdout
+    assert powermap(tmp_path, "import", "--deadline", "600", str(folder)).returncode == 0

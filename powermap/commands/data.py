@@ -26,8 +26,13 @@ from powermap.cli import app, err, escape, json_option, open_cli_store, out, pri
               help="auto detects a Salesforce export folder by its Account.csv/Contact.csv, and an "
                    "e-mail log (a CSV with timestamp, sender and recipients columns).")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              envvar="POWERMAP_IMPORT_DEADLINE_SECONDS", show_envvar=True,
+              help="Stop the import if it runs longer than this; nothing is written (for scheduled "
+                   "jobs fed files from elsewhere). Default: no deadline (Ctrl-C also writes nothing).")
 @json_option
-def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, as_json: bool) -> None:
+def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, deadline: float | None,
+                   as_json: bool) -> None:
     """Import spreadsheets or a Salesforce export.
 
     PATHS are workbooks (.xlsx, a sheet per table), CSV files named after their table
@@ -43,9 +48,10 @@ def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, as_json:
       powermap import message-trace.csv --format email-log
     """
     from importers import import_paths
+    from importers.limits import Cancellation, cancellable
 
     with open_cli_store() as store:
-        with _progress() as (progress, callback):
+        with _progress() as (progress, callback), cancellable(Cancellation(deadline=deadline)):
             try:
                 report = import_paths(list(paths), store, format=format, dry_run=dry_run, progress=callback)
             except ImportRejected as rejected:
