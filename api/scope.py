@@ -138,7 +138,13 @@ def enforce_scope(tables: list[RawTable], view: View) -> None:
         if not account_id:
             continue
         if account_id not in inside:
-            refuse(raw, i, "id" if account_id in existing else "parent_id", "accounts", account_id)
+            # answered alike whether the account exists outside or not at all: on parent_id
+            # naming a parent that is not inside, else on id naming the account
+            parent = _text(value(raw, i, "parent_id"))
+            if parent is not None and parent not in inside:
+                refuse(raw, i, "parent_id", "accounts", parent)
+            else:
+                refuse(raw, i, "id", "accounts", account_id)
             continue
         if account_id not in existing or "parent_id" not in raw.frame.columns:
             continue  # new under the key's accounts, or its parent is not being changed
@@ -188,10 +194,13 @@ def enforce_scope(tables: list[RawTable], view: View) -> None:
             if not record_id:
                 continue
             stored = getter(record_id)
-            if stored is not None and not view.sees_account(stored.account_id):
-                refuse(raw, i, "id", table, record_id)
-            elif account_id is not None and account_id not in inside:
+            # the account named first, then the record itself: a row naming an account outside,
+            # or a new record naming none, is answered alike whether its id is taken outside or free
+            if account_id is not None and account_id not in inside:
                 refuse(raw, i, "account_id", "accounts", account_id)
+            elif (stored is not None and not view.sees_account(stored.account_id)) or (
+                    stored is None and account_id is None):
+                refuse(raw, i, "id", table, record_id)
             elif table == "contacts":
                 manager, old = _text(value(raw, i, "reports_to")), stored.reports_to if stored else None
                 if manager is None or manager == old:

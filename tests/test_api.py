@@ -303,6 +303,35 @@ def test_a_restricted_key_writes_only_inside_its_accounts(api):
     assert api.store.get("contacts", "C1") is not None
 
 
+def test_a_restricted_key_cannot_tell_an_outside_id_from_an_unknown_one(api):
+    """Each pair differs only in naming an id that exists outside the key's accounts (X1,
+    G1, CX1) or one that exists nowhere (ZZ): the answers are the same, column included.
+    (An id taken outside cannot be created by the key, so that one case — a new record
+    with an id in use, under the key's own account — stays apart; see the README.)"""
+    def refusal(body: dict) -> list:
+        found = problem(api.post("/import", "base-writer", json=body, params={"dry_run": "true"}), 422)
+        return [(e["row"], e["column"], e["message"].replace("ZZ", "·").replace("CX1", "·").replace("X1", "·")
+                 .replace("G1", "·").replace("DX", "·")) for e in found["errors"]]
+
+    assert api.put("/departments/DX", {"account_id": "X1", "name": "外部采购部"}).status_code == 201
+
+    pairs = [({"accounts": [{"id": "X1", "name": "x"}]}, {"accounts": [{"id": "ZZ", "name": "x"}]}),
+             ({"accounts": [{"id": "X1", "name": "x", "parent_id": "G1"}]},
+              {"accounts": [{"id": "ZZ", "name": "x", "parent_id": "G1"}]}),
+             ({"accounts": [{"id": "S1-N", "name": "x", "parent_id": "X1"}]},
+              {"accounts": [{"id": "S1-N", "name": "x", "parent_id": "ZZ"}]}),
+             ({"contacts": [{"id": "CX1", "name": "x"}]}, {"contacts": [{"id": "ZZ", "name": "x"}]}),
+             ({"contacts": [{"id": "CX1", "name": "x", "account_id": "X1"}]},
+              {"contacts": [{"id": "ZZ", "name": "x", "account_id": "X1"}]}),
+             ({"contacts": [{"id": "C5", "name": "x", "account_id": "S1", "department_id": "DX"}]},
+              {"contacts": [{"id": "C5", "name": "x", "account_id": "S1", "department_id": "ZZ"}]}),
+             ({"relationships": [{"team_id": "T1", "contact_id": "CX1", "strength": 0.5}]},
+              {"relationships": [{"team_id": "T1", "contact_id": "ZZ", "strength": 0.5}]})]
+    for outside, unknown in pairs:
+        assert refusal(outside) == refusal(unknown), outside
+    assert api.store.get("accounts", "X1").name != "x" and api.store.get("contacts", "CX1").name != "x"
+
+
 def test_a_key_without_pii_never_receives_a_personal_field(api):
     paths = ["/contacts", "/contacts/C1", "/contacts/CX1", "/accounts/G1/contacts", "/accounts/G1/tree",
              "/accounts/G1/graph", "/accounts/G1/graph?format=graphml", "/accounts/G1/graph?format=gexf",
