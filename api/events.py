@@ -58,6 +58,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from api.state import ApiKey, ApiState, Subscription, utc_now
+from graph.exceptions import StoreUnavailable
 from graph.batch import Batch
 from graph.store import GraphStore
 
@@ -412,6 +413,9 @@ class Dispatcher:
                             break
                         self.deliver(client, claimed[0])
                     wait = self.state.seconds_to_next_delivery()
+                except StoreUnavailable as err:  # the state's store is down or full: one line, try again later
+                    log.warning("webhook dispatcher: %s", err)
+                    wait = 5.0
                 except Exception:  # noqa: BLE001 - keep the thread alive; the error is logged
                     log.exception("webhook dispatcher error")
                     wait = 5.0

@@ -35,7 +35,7 @@ from neo4j import exceptions as neo4j_errors
 from api.state import (ApiKey, ApiState, Delivery, KeyExists, KeyNotFound, Subscription, audit_entry, audit_json,
                        hash_secret, iso, parse_key, utc_now)
 from graph.exceptions import StoreUnavailable
-from graph.neo4j_store import run_schema_statement
+from graph.neo4j_store import run_schema_statement, stopped_database
 
 __all__ = ["Neo4jApiState", "LABELS", "STATEMENTS"]
 
@@ -325,7 +325,10 @@ class Neo4jApiState(ApiState):
         try:
             yield
         except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
-            raise StoreUnavailable(f"the API state: Neo4j at {self.address} could not {what}: {err}") from err
+            stopped = (stopped_database(self._driver, self.database, self.address, err)
+                       if isinstance(err, neo4j_errors.Neo4jError) else None)
+            raise stopped or StoreUnavailable(f"the API state: Neo4j at {self.address} could not {what}: {err}") \
+                from err
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -336,6 +339,11 @@ class Neo4jApiState(ApiState):
                                    "(check NEO4J_USER and NEO4J_PASSWORD)") from err
         except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as err:
             raise StoreUnavailable(f"the API state: cannot reach Neo4j at {self.address}") from err
+        except neo4j_errors.Neo4jError as err:  # a database Neo4j stopped (a full disk …)
+            stopped = stopped_database(self._driver, self.database, self.address, err)
+            if stopped is not None:
+                raise stopped from err
+            raise
 
 
 def _next_id(tx: neo4j.ManagedTransaction, name: str) -> int:

@@ -711,6 +711,12 @@ LIST_SNAPSHOTS = _define("snapshot.list", f"""
 # ----- the graph's version ---------------------------------------------------------------------
 #: run last in a write transaction that changed the graph (the node's lock is taken last, so
 #: writers that wait for it hold no lock another writer needs)
+#: (run on the ``system`` database) why Neo4j stopped a database, e.g. "No space left on device"
+DATABASE_STATUS = _define("database.status", """
+    SHOW DATABASES YIELD name, statusMessage
+    WHERE name = $name
+    RETURN statusMessage
+    """)
 BUMP_VERSION = _define("version.bump", f"""
     MERGE (g:{Label.GRAPH.value} {{id: 'graph'}})
     SET g.version = randomUUID()

@@ -34,12 +34,12 @@ from neo4j import exceptions as neo4j_errors
 
 from graph import cypher
 from graph.batch import Batch
-from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable
+from graph.exceptions import PowermapError, SnapshotNotFound, StoreFull, StoreUnavailable
 from graph.model import TABLES, Record
 from graph.neo4j_rows import deduplicated, from_edge, from_node, param_chunks, upsert_row
 from graph.store import COUNT_KEYS, GraphStore, Progress, WriteResult
 
-__all__ = ["Neo4jStore", "DEFAULT_BATCH_SIZE", "run_schema_statement"]
+__all__ = ["Neo4jStore", "DEFAULT_BATCH_SIZE", "run_schema_statement", "stopped_database"]
 
 #: Rows per ``UNWIND`` statement.
 DEFAULT_BATCH_SIZE = 10_000
@@ -463,7 +463,38 @@ class Neo4jStore(GraphStore):
                     "user out for a while (check NEO4J_USER and NEO4J_PASSWORD, then try again later)") from err
             if _over_memory_limit(err):
                 raise _too_large(err) from err
+            stopped = stopped_database(self._driver, self.database, self.address, err)
+            if stopped is not None:
+                raise stopped from err
             raise
+
+
+#: Neo4j's codes for a transaction its log could not take, and for a database stopped after one
+_STOPPED_DATABASE = frozenset({"Neo.DatabaseError.Transaction.TransactionLogError",
+                               "Neo.DatabaseError.Transaction.TransactionStartFailed"})
+
+
+def stopped_database(driver: neo4j.Driver, database: str | None, address: str,
+                     err: neo4j_errors.Neo4jError) -> StoreUnavailable | None:
+    """What a Neo4j error means when the server could not append a transaction to its log,
+    or has stopped the database after such a failure (it "needs to be restarted"):
+    :class:`StoreFull` when the server says its disk is full, else StoreUnavailable; None
+    for any other error."""
+    code = err.code or ""
+    if code not in _STOPPED_DATABASE or not (code.endswith("TransactionLogError") or "restart" in str(err.message)):
+        return None
+    try:
+        with driver.session(database="system") as session:
+            record = session.run(cypher.DATABASE_STATUS.text, name=database or "neo4j").single()
+        status = (record and record["statusMessage"]) or ""
+    except neo4j_errors.Neo4jError:  # a user without access to the system database
+        status = ""
+    written = "nothing was written" if code.endswith("TransactionLogError") else "nothing can be written"
+    if "no space left" in status.lower():
+        return StoreFull(f"the disk of Neo4j at {address} is full: {written}. Free space on the server, then "
+                         "restart its database (Neo4j stops a database whose disk filled up)")
+    return StoreUnavailable(f"Neo4j at {address} could not write its transaction log and stopped the database "
+                            f"({status or code}): {written}; restart it (see the server's debug.log)")
 
 
 def _over_memory_limit(err: neo4j_errors.Neo4jError) -> bool:
