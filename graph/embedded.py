@@ -25,7 +25,7 @@ from graph.store import GraphStore, Progress, WriteResult
 
 __all__ = ["EmbeddedStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: contact.status
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS account (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, parent_id TEXT, kind TEXT NOT NULL, industry TEXT,
@@ -38,7 +38,7 @@ CREATE INDEX IF NOT EXISTS department_account ON department(account_id);
 CREATE TABLE IF NOT EXISTS contact (
     id TEXT PRIMARY KEY, account_id TEXT NOT NULL, department_id TEXT, name TEXT NOT NULL,
     title TEXT, level TEXT NOT NULL, reports_to TEXT, roles TEXT, stance INTEGER,
-    influence REAL, competitor TEXT, last_contact TEXT, email TEXT, phone TEXT, birthday TEXT,
+    influence REAL, competitor TEXT, last_contact TEXT, status TEXT, email TEXT, phone TEXT, birthday TEXT,
     notes TEXT, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS contact_account ON contact(account_id);
 CREATE INDEX IF NOT EXISTS contact_reports_to ON contact(reports_to);
@@ -104,7 +104,7 @@ _SCOPE = {
 
 
 #: columns added after schema 1 shipped: (table, column, type), added to older files on open
-_ADDED_COLUMNS = (("opportunity", "owner_id", "TEXT"),)
+_ADDED_COLUMNS = (("opportunity", "owner_id", "TEXT"), ("contact", "status", "TEXT"))
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
@@ -146,6 +146,7 @@ class EmbeddedStore(GraphStore):
                     f"store {self.path} was written by a newer powermap (schema {version})")
             self._db.executescript(_SCHEMA)
             _add_missing_columns(self._db)
+            _upgrade(self._db, version)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as err:
             raise StoreUnavailable(f"cannot open store {self.path}: {err}") from err
@@ -448,6 +449,11 @@ class EmbeddedStore(GraphStore):
             elif table == "plans":
                 row["colleagues_count"] = bool(row["colleagues_count"])
         return rows
+
+
+def _upgrade(db: sqlite3.Connection, version: int) -> None:
+    """Bring a store written by an older powermap up to :data:`SCHEMA_VERSION` (added columns:
+    :func:`_add_missing_columns`; here, a plan action's owner may be empty)."""
 
 
 def _split(value: str | None) -> list[str]:

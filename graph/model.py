@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_valid
 from graph.vocabulary import (
     AccountKind,
     BuyingRole,
+    ContactStatus,
     DecisionUnitType,
     DepartmentKind,
     InfluenceKind,
@@ -170,6 +171,7 @@ class Contact(Record):
     influence: float | None = Field(default=None, ge=0, le=1)
     competitor: str | None = None
     last_contact: dt.date | None = None
+    status: ContactStatus | None = None
     email: str | None = _personal()
     phone: str | None = _personal()
     birthday: dt.date | None = _personal()
@@ -179,7 +181,8 @@ class Contact(Record):
         "id": _text, "account_id": _text, "department_id": _text, "name": _text, "title": _text,
         "level": partial(parse_choice, Level), "reports_to": _text, "roles": parse_roles,
         "stance": parse_stance, "influence": partial(parse_fraction, what="influence"),
-        "competitor": _text, "last_contact": _date, "email": _text, "phone": _text,
+        "competitor": _text, "last_contact": _date, "status": partial(parse_choice, ContactStatus),
+        "email": _text, "phone": _text,
         "birthday": _date, "notes": _text,
     }
     derived: ClassVar = (("level", "title", infer_level),)
@@ -191,6 +194,11 @@ class Contact(Record):
     @property
     def is_coach(self) -> bool:
         return self.stance == 3
+
+    @property
+    def departed(self) -> bool:
+        """The contact left (``status`` departed); a blank status is active."""
+        return self.status is ContactStatus.DEPARTED
 
 
 class TeamMember(Record):

@@ -194,6 +194,9 @@ class GraphStore(ABC):
         """The account, its descendants, their departments, contacts, our team, the
         opportunities, every edge among them, and the contacts elsewhere they report to.
 
+        Contacts marked departed are left out (``G.graph["people"]`` lists them, and
+        the moves since the latest snapshot: :mod:`graph.analysis.people`).
+
         Relationship strength and recency reflect the interaction history up to ``as_of``
         (default today) under :attr:`strength_policy`; with ``history=False`` the history
         is not derived (the entered strengths and dates only): enough for the account
@@ -206,9 +209,14 @@ class GraphStore(ABC):
         """
         from graph.subgraph import build_account_graph
 
+        from graph.analysis.people import people_inputs, split_departed
+
         rows = self.subgraph_rows(account_id)
         if rows is None:
             raise AccountNotFound(account_id)
+        # people who left are no part of the decision chain: G.graph["people"] lists them
+        active, departed = split_departed(rows["contacts"])
+        rows = {**rows, "contacts": active}
         if not history:  # the tree: no history, no plan (whose status is read from the history)
             return build_account_graph(account_id, **{**rows, "interactions": ()}, as_of=as_of,
                                        policy=self.strength_policy)
@@ -216,6 +224,7 @@ class GraphStore(ABC):
 
         G = build_account_graph(account_id, **rows, as_of=as_of, policy=self.strength_policy)
         G.graph["plans"] = plan_inputs(self, rows)
+        G.graph["people"] = people_inputs(self, rows, departed)
         return G
 
     def __enter__(self) -> GraphStore:

@@ -21,6 +21,7 @@ __all__ = [
     "AccountKind",
     "Tier",
     "Posture",
+    "ContactStatus",
     "DepartmentKind",
     "Level",
     "TeamRole",
@@ -72,6 +73,15 @@ class Posture(_Choice):
     MAINTAIN = "maintain"
     DEFEND = "defend"
     ATTACK = "attack"
+
+
+class ContactStatus(_Choice):
+    """Whether a contact still works where the record says: ``departed`` (离职) when they
+    left — marked by hand, or by a CRM re-export that deletes or deactivates them. A
+    blank status is active."""
+
+    ACTIVE = "active"
+    DEPARTED = "departed"
 
 
 class DepartmentKind(_Choice):
@@ -167,6 +177,11 @@ _ALIASES: dict[type, dict[str, str]] = {
         "维护": "maintain", "维持": "maintain", "保持": "maintain", "hold": "maintain",
         "防御": "defend", "防守": "defend", "defence": "defend", "defense": "defend",
         "进攻": "attack", "攻击": "attack", "拓展": "attack", "grow": "attack",
+    },
+    ContactStatus: {
+        "在职": "active", "在岗": "active", "current": "active", "employed": "active",
+        "离职": "departed", "已离职": "departed", "调离": "departed", "离开": "departed", "left": "departed",
+        "gone": "departed", "inactive": "departed", "deleted": "departed", "former": "departed",
     },
     DepartmentKind: {
         "采购": "purchasing", "采购部": "purchasing", "集采": "purchasing", "集采中心": "purchasing",

@@ -97,12 +97,35 @@ def import_tables(tables: list[RawTable], store: GraphStore, *, dry_run: bool = 
     (:meth:`~graph.store.GraphStore.exclusive_writes`), so that two imports each valid
     alone cannot together store what neither may (a reporting cycle across both)."""
     with nullcontext() if dry_run else store.exclusive_writes():
+        tables, dropped = keep_stored_only(tables, store)
         tables, matched = resolve_email_logs(tables, store)
+        matched = [*dropped, *matched]
         batch = validate(tables, store)
         report = ImportReport(rows=batch.counts(), warnings=[*(warnings or []), *matched], dry_run=dry_run)
         if not dry_run:
             report.result = store.write(batch, progress=stoppable(progress))
     return report
+
+
+def keep_stored_only(tables: list[RawTable], store: GraphStore) -> tuple[list[RawTable], list[str]]:
+    """Drop the rows marked ``only_if_stored`` whose id the store does not hold (a deleted
+    contact of a CRM export we never knew); returns the tables and what was dropped."""
+    out, said = [], []
+    for raw in tables:
+        if raw.only_if_stored is None or not any(raw.only_if_stored):
+            out.append(raw)
+            continue
+        flagged = [raw.frame["id"].iloc[i] for i, f in enumerate(raw.only_if_stored) if f]
+        known = store.existing_ids(raw.table, flagged)
+        keep = [not f or raw.frame["id"].iloc[i] in known for i, f in enumerate(raw.only_if_stored)]
+        if not all(keep):
+            said.append(f"{raw.file}: {keep.count(False)} deleted {raw.table} never imported before skipped")
+        rows = [r for r, k in zip(raw.rows, keep) if k]
+        out.append(RawTable(raw.table, raw.file, raw.frame[keep].reset_index(drop=True), rows, raw.headers,
+                            raw.ignored_columns))
+        if any(k and f for k, f in zip(keep, raw.only_if_stored)):
+            out[-1].only_if_stored = [f for k, f in zip(keep, raw.only_if_stored) if k]
+    return out, said
 
 
 def stoppable(progress: Progress | None) -> Progress:

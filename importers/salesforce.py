@@ -5,7 +5,13 @@ free text), and when present ``User.csv`` + ``AccountTeamMember.csv`` (our team)
 ``Opportunity.csv`` and ``OpportunityContactRole.csv`` (roles mapped onto the six buying
 roles, the original kept as ``source_role``), and ``Task.csv``/``Event.csv`` (+
 ``EventRelation.csv``) as interactions (:mod:`importers.salesforce_activities`). Rows with ``IsDeleted`` true are skipped,
-and so are rows that hang on a deleted record. Salesforce's 15- and 18-character forms
+and so are rows that hang on a deleted record — except a deleted contact the store
+already holds (and that was not merged into another record: ``MasterRecordId`` blank):
+a re-export that deletes someone we know marks them **departed** (``status``), with their
+last known account, title and manager, instead of keeping them silently or forgetting
+them. A deleted contact the store never held is skipped. Every contact of the export
+gets a status (active or departed), so a person deleted in one export and present in a
+later one is active again. Salesforce's 15- and 18-character forms
 of an Id are the same record: every Id is stored in its 18-character form. Unused
 columns are ignored. Salesforce holds no influence edges or relationship strengths, so
 none are invented.
@@ -35,6 +41,7 @@ __all__ = ["read_salesforce", "looks_like_salesforce", "salesforce_id"]
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID = re.compile(r"^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$")
 _ROW = "__row"
+_DELETED = "__deleted"
 
 _ACCOUNT = {"Id": "id", "Name": "name", "ParentId": "parent_id", "Industry": "industry",
             "BillingState": "region", "Tier__c": "tier", "Posture__c": "posture",
@@ -97,7 +104,7 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
     files = {p.name.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
     deleted: set[str] = set()  # Ids of deleted records of every kind
 
-    def load(name: str, required: bool = False) -> pd.DataFrame | None:
+    def load(name: str, required: bool = False, keep_deleted: bool = False) -> pd.DataFrame | None:
         path = files.get(name.lower())
         if path is None:
             if required:
@@ -121,7 +128,11 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
                 frame[column] = frame[column].map(salesforce_id)
         if "Id" in frame.columns:
             deleted.update(frame.loc[gone, "Id"].dropna())
-        frame = frame[~gone].astype(object)
+        if keep_deleted:
+            frame[_DELETED] = gone
+        else:
+            frame = frame[~gone]
+        frame = frame.astype(object)
         return frame.where(frame.notna() & (frame != ""), None)
 
     def drop_hanging(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -133,7 +144,7 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
         return frame[~hanging]
 
     accounts = load("Account.csv", required=True)
-    contacts = load("Contact.csv", required=True)
+    contacts = load("Contact.csv", required=True, keep_deleted=True)
     tables: list[RawTable] = []
 
     # ----- accounts: kind from the place in the hierarchy unless Kind__c says
@@ -145,6 +156,7 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
     tables.append(acc)
 
     # ----- contacts, their departments (free text) and the roles they play
+    contacts = _departures(contacts, warnings)
     contacts = drop_hanging(contacts, "Contact.csv", ("AccountId",))
     orphans = contacts["AccountId"].isna()
     if orphans.any():
@@ -153,6 +165,10 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
     con = _pick(contacts, _CONTACT, "Contact.csv", "contacts", ("Id", "AccountId"))
     con.frame["name"] = [_name(r) for r in contacts.to_dict("records")]
     con.headers["name"] = "Name"
+    departed = contacts[_DELETED].astype(bool).tolist()
+    con.frame["status"] = ["departed" if gone else "active" for gone in departed]
+    con.headers["status"] = "IsDeleted"
+    con.only_if_stored = departed
     if "Phone" in contacts.columns or "MobilePhone" in contacts.columns:
         phone = contacts.get("Phone", pd.Series(index=contacts.index, dtype=object))
         mobile = contacts.get("MobilePhone", pd.Series(index=contacts.index, dtype=object))
@@ -217,6 +233,16 @@ def read_salesforce(folder: Path) -> tuple[list[RawTable], list[str]]:
             tasks, events, relations, contact_account=dict(zip(con.frame["id"], con.frame["account_id"])),
             team_ids=team_ids, row_column=_ROW, drop_hanging=drop_hanging, warnings=warnings)
     return tables, warnings
+
+
+def _departures(contacts: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+    """The live contacts and those deleted without being merged into another record (a
+    ``MasterRecordId`` says the row was a duplicate): the latter are people who left."""
+    gone = contacts[_DELETED].astype(bool)
+    merged = gone & contacts.get("MasterRecordId", pd.Series(None, index=contacts.index)).notna()
+    if merged.any():
+        warnings.append(f"Contact.csv: {int(merged.sum())} deleted rows skipped (merged into another contact)")
+    return contacts[~merged]
 
 
 def _pick(frame: pd.DataFrame, mapping: dict[str, str], file: str, table: str,

@@ -58,6 +58,9 @@ class RawTable:
     rows: Sequence[int]
     headers: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    #: per row: keep it only when the store already holds a record with its id (a CRM's
+    #: deleted contact is written as departed only if we knew them); None: keep every row
+    only_if_stored: Sequence[bool] | None = None
 
 
 _SHEETS = {
@@ -94,6 +97,7 @@ _COMMON_HEADERS = {
     "favored_competitor": "competitor",
     "最近接触": "last_contact", "最后接触": "last_contact", "最近联系": "last_contact",
     "last_contact_date": "last_contact",
+    "在职状态": "status", "任职状态": "status", "状态": "status", "employment_status": "status",
     "邮箱": "email", "电子邮件": "email", "e_mail": "email", "mail": "email",
     "电话": "phone", "手机": "phone", "mobile": "phone",
     "生日": "birthday", "birthdate": "birthday",

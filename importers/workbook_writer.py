@@ -103,6 +103,7 @@ _MEANING: dict[tuple[str, str], tuple[str, str]] = {
     ("contacts", "influence"): ("how much weight they carry, 0..1", "影响力 0..1"),
     ("contacts", "competitor"): ("the rival they favour", "倾向的友商"),
     ("contacts", "last_contact"): ("when we last spoke to them", "最近接触日期"),
+    ("contacts", "status"): ("departed when they left (blank: active)", "在职状态：离职 / 在职（空为在职）"),
     ("contacts", "email"): ("e-mail (personal data)", "邮箱（个人信息）"),
     ("contacts", "phone"): ("phone (personal data)", "电话（个人信息）"),
     ("contacts", "birthday"): ("birthday (personal data)", "生日（个人信息）"),

@@ -79,9 +79,9 @@ def cause_counts(gaps: list[Any]) -> dict[str, int]:
 
 def gap_subject(gap: _GapLike) -> tuple[str, str]:
     """Whom a gap is about: its opportunity, its first person (the one we depend on, for
-    "losing X would cut…"; an overdue plan action's contact, whatever deal it serves), or
-    else its account."""
-    if gap.opportunity and gap.type != "plan_overdue":
+    "losing X would cut…"; an overdue plan action's contact, whatever deal it serves; the
+    person who moved or left), or else its account."""
+    if gap.opportunity and gap.type not in ("plan_overdue", "people_change"):
         return ("opportunity", gap.opportunity)
     if gap.type == "missing_line" or not gap.contacts or (gap.type == "cadence_breach" and len(gap.contacts) > 1):
         return ("account", gap.accounts[0] if gap.accounts else "")

@@ -2,8 +2,8 @@
 
 A snapshot is every record of the store, serialised (gzip'd JSON) and kept in the store
 under a label. :func:`diff` compares two snapshots — or a snapshot and the live graph
-(label ``current``) — and reports stance changes, new and departed contacts, new and
-lost relationships, and per top-level account the change in coach coverage and gaps.
+(label ``current``) — and reports stance changes, people who moved, departed and arrived
+(:mod:`graph.analysis.people`), new and lost relationships, and per top-level account the change in coach coverage and gaps.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 
 from graph.analysis.coverage import coach_coverage
 from graph.analysis.gaps import find_gaps, gap_counts
+from graph.analysis.people import people_changes
 from graph.batch import Batch
 from graph.model import TABLES
 from graph.store import GraphStore
@@ -57,6 +58,12 @@ def load_snapshot(store: GraphStore, label: str) -> tuple[Batch, dt.date]:
     return Batch(tables), dt.date.fromisoformat(payload["created_at"][:10])
 
 
+def snapshot_table(store: GraphStore, label: str, table: str) -> list[dict[str, Any]]:
+    """The rows of one table of a snapshot, as dicts of storage values. Raises SnapshotNotFound."""
+    data = json.loads(gzip.decompress(store.load_snapshot(label)))["tables"].get(table)
+    return [dict(zip(data["columns"], row)) for row in data["rows"]] if data else []
+
+
 def snapshot_accounts(store: GraphStore, label: str | None = None) -> tuple[str | None, dict[str, dict]]:
     """The accounts table of a snapshot (the latest one when ``label`` is None): its label
     and account id → row (``share_of_wallet``, ``posture``, ``tier`` …); ``(None, {})``
@@ -82,7 +89,12 @@ def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
         ``old``, ``new``, ``stance_changes`` (id, name, account_id, old, new),
         ``posture_changes`` (accounts whose share of wallet or entered posture changed:
         id, name, ``share_of_wallet`` and ``posture`` as ``{"old", "new"}``),
-        ``new_contacts``, ``departed_contacts``, ``new_relationships``,
+        ``moves`` (people whose account, department, title or manager changed — matched
+        by id, or by e-mail / name and phone when re-keyed), ``departures`` (removed, or
+        marked departed), ``arrivals``, ``ambiguous_matches`` (re-keying matches that
+        were not one-to-one: never merged), all as :func:`graph.analysis.people.people_changes`
+        gives them; ``new_contacts`` and ``departed_contacts`` (arrivals and departures
+        in the brief form of earlier versions), ``new_relationships``,
         ``lost_relationships`` and ``accounts``: per top-level account present in either,
         ``coverage`` and ``gaps`` as ``{"old", "new", "change"}`` with gaps by type.
     """
@@ -103,8 +115,12 @@ def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
          "posture": {"old": accounts_before[a].get("posture"), "new": accounts_after[a].get("posture")}}
         for a in sorted(accounts_before.keys() & accounts_after.keys())
         if any(accounts_before[a].get(k) != accounts_after[a].get(k) for k in ("share_of_wallet", "posture"))]
-    result["new_contacts"] = [_brief(after[c]) for c in sorted(after.keys() - before.keys())]
-    result["departed_contacts"] = [_brief(before[c]) for c in sorted(before.keys() - after.keys())]
+    people = people_changes(before, after)
+    result["moves"], result["departures"] = people["moves"], people["departures"]
+    result["arrivals"], result["ambiguous_matches"] = people["arrivals"], people["ambiguous"]
+    # the earlier names of arrivals and departures, kept for readers of format 1
+    result["new_contacts"] = [_brief(after[a["id"]]) for a in people["arrivals"]]
+    result["departed_contacts"] = [_brief(before.get(d["id"]) or after[d["id"]]) for d in people["departures"]]
     rel_before = set(_rows(old_batch, "relationships"))
     rel_after = set(_rows(new_batch, "relationships"))
     result["new_relationships"] = [{"team_id": t, "contact_id": c} for t, c in sorted(rel_after - rel_before)]

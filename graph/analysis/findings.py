@@ -58,6 +58,7 @@ GAP_LABELS: dict[str, dict[str, str]] = {
     "competitor_coach": {"en": "Decider's adviser leans to a rival", "zh": "决策者的顾问倾向友商"},
     "plan_overdue": {"en": "Plan action overdue", "zh": "计划行动逾期"},
     "division_gap": {"en": "Our divisions not coordinated", "zh": "事业部间未协同"},
+    "people_change": {"en": "Key person moved or left", "zh": "关键人员调动或离职"},
 }
 _WEIGHT = {"high": 3, "medium": 2, "low": 1}
 _RULES = {  # the plain action when no evaluated next move closes the finding
@@ -77,6 +78,7 @@ _RULES = {  # the plain action when no evaluated next move closes the finding
     "competitor_coach": "win {who} over from the rival, or give the decider a stronger adviser of ours",
     "plan_overdue": "do the overdue plan action with {who}, or close it with who and why",
     "division_gap": "coordinate our divisions on {who}: one lead, one message, and the deal's division introduced",
+    "people_change": "find out who took over from {who} and where they stand; re-qualify the deal",
 }
 
 
@@ -234,7 +236,10 @@ def _team(G: nx.MultiDiGraph, team_id: str) -> dict[str, Any] | None:
 
 def _name(G: nx.MultiDiGraph, kind: str, record: str) -> str:
     key = node_key(kind if kind != "person" else NodeKind.CONTACT, record)
-    return v.name(G, key) if key in G else record
+    if key in G:
+        return v.name(G, key)
+    gone = next((r for r in (G.graph.get("people") or {}).get("departed", ()) if r["id"] == record), None)
+    return f"{gone['name']} ({gone.get('title') or 'departed'})" if kind == "person" and gone else record
 
 
 def _department(G: nx.MultiDiGraph, contact: str) -> str | None:

@@ -23,6 +23,7 @@ from graph.analysis.competitors import rival_ties
 from graph.analysis.coverage import coach_reach
 from graph.analysis.divisions import division_ties, orphans, overlaps, tie_strength
 from graph.analysis.posture import PosturePolicy, account_postures, default_posture_policy
+from graph.analysis.people import is_executive_sponsor, is_open_stage
 from graph.analysis.plans import graph_plan_status
 from graph.subgraph import EdgeType, NodeKind, split_key
 from graph.vocabulary import THREE_LINES, BuyingRole, InfluenceKind
@@ -33,7 +34,7 @@ GAP_TYPES = (
     "uncovered_decider", "opposed_decider", "no_coach", "missing_line", "single_threaded", "gatekeeper_only",
     "stale_relationship", "no_executive_peer", "unknown_stance", "untouched_subsidiary", "single_point_of_failure",
     "cadence_breach", "posture_mismatch", "competitor_coach", "plan_overdue",
-    "division_gap",
+    "division_gap", "people_change",
 )
 SEVERITIES = ("high", "medium", "low")
 #: Which part of the finder produces each gap type (analyses that change one thing
@@ -45,6 +46,7 @@ FAMILY = {
     "untouched_subsidiary": "untouched", "cadence_breach": "cadence",
     "posture_mismatch": "posture", "competitor_coach": "competitors", "plan_overdue": "plans",
     "division_gap": "divisions",
+    "people_change": "people",
 }
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
@@ -231,7 +233,8 @@ class GapFinder:
                  "peers": (self.executive_peers,), "unknown": (self.unknown_stances,),
                  "untouched": (self.untouched_parts,), "cadence": (self.cadence,),
                  "posture": (self.posture_mismatches,), "competitors": (self.competitor_coaches,),
-                 "plans": (self.plans,), "divisions": (self.divisions,)}
+                 "plans": (self.plans,), "divisions": (self.divisions,),
+                 "people": (self.people_changes,)}
         self.gaps = []
         for family, methods in steps.items():
             if families is None or family in families:
@@ -433,6 +436,40 @@ class GapFinder:
                      f"{len(o['divisions'])} of our divisions court decider {self.name(o['decider'])} "
                      f"separately ({courted}): agree who leads and what we say")
 
+    def people_changes(self) -> None:
+        """A decider, coach or executive sponsor of an open opportunity who departed (the
+        store says so) or moved since the latest snapshot (:mod:`graph.analysis.people`):
+        the deal's picture of that person no longer holds."""
+        people = self.G.graph.get("people") or {}
+        if not people.get("departed") and not people.get("moved"):
+            return
+        G = self.G
+        open_deals = {split_key(o)[1]: o for o in v.opportunities(G) if is_open_stage(G.nodes[o].get("stage"))}
+        stakes: dict[str, list[tuple[str, str]]] = {}
+        for m in people.get("members", ()):
+            deal = open_deals.get(m["opportunity_id"])
+            part = ("decider" if m.get("is_decider") or m.get("role") == "decider"
+                    else "executive sponsor" if is_executive_sponsor(m) else None)
+            if deal and part:
+                stakes.setdefault(m["contact_id"], []).append((deal, part))
+        since = people.get("since")
+        changes = [(row, "has left (marked departed)") for row in people.get("departed", ())]
+        changes += [(move, f"moved since snapshot {since} ({_moved(move)})") for move in people.get("moved", ())]
+        for row, what in changes:
+            cid = row["id"]
+            home = row.get("account_id") or (row.get("from") or {}).get("account_id")
+            here = f"{NodeKind.ACCOUNT}:{home}"
+            person = f"{NodeKind.CONTACT}:{cid}"
+            who = f"{row.get('name') or cid}" + (f" ({row['title']})" if row.get("title") else "")
+            for deal, part in stakes.get(cid, ()):
+                self.add("people_change", "high" if part == "decider" else "medium", [person],
+                         f"{who}, {part} of {G.nodes[deal]['name']}, {what}: confirm who is its {part} now "
+                         f"and where they stand", accounts=[v.account_of(G, deal)], opportunity=deal)
+            if row.get("stance") == 3 and open_deals and cid not in stakes and here in G:
+                self.add("people_change", "medium", [person],
+                         f"coach {who} {what}, with {len(open_deals)} open "
+                         f"opportunit{'y' if len(open_deals) == 1 else 'ies'} in the account", accounts=[here])
+
     def untouched_parts(self) -> None:
         G = self.G
         children: dict[str, list[str]] = {}
@@ -465,3 +502,9 @@ class GapFinder:
                     visit(child)
 
         visit(self.root)
+
+
+def _moved(move: dict[str, Any]) -> str:
+    """What changed in a move, in words: ``account A-HF → A-SZ, title 总监 → 副总``."""
+    words = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}
+    return ", ".join(f"{words[f]} {move['from'][f] or '—'} → {move['to'][f] or '—'}" for f in move["changed"])

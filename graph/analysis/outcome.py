@@ -128,8 +128,10 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
         ``needed``: more votes for us that a strict majority needs, 0 when we have it),
         ``swing_voters`` (consensus units: each undecided decider with ``movers``, the
         people who could move them), ``members`` (each with ``stated`` and ``projected``
-        stance, ``side`` and its ``weight`` in the index) and ``reasons`` (the top
-        explanations, strongest first).
+        stance, ``side`` and its ``weight`` in the index), ``departed_members`` (members
+        who left: they count for nothing; when every decider left, the verdict is
+        ``unknown: its decider left``) and ``reasons`` (the top explanations, strongest
+        first).
 
     Examples
     --------
@@ -168,6 +170,11 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
         reasons.append((99.0, "no decider is marked: the members' influence-weighted stance stands in for the vote"))
     if not data.get("dmu_type"):
         reasons.append((99.0, "the decision-unit type is not recorded; read as consensus"))
+    left = _departed_members(G, opportunity)
+    for gone in left:
+        reasons.append((100.0, f"{gone['name']}{' (decider)' if gone['is_decider'] else ''} has left and no "
+                               "longer counts: find out who took over"))
+    lost_every_decider = any(g["is_decider"] for g in left) and not deciders
 
     rows = []
     for c in sorted(members):
@@ -194,8 +201,21 @@ def decision_unit_outcome(G: nx.MultiDiGraph, opportunity: str, *, steps: int = 
     rows.sort(key=lambda r: (-r["weight"], r["id"]))
     reasons.sort(key=lambda r: -r[0])
     return {"opportunity": opportunity, "name": data.get("name"), "dmu_type": dmu,
-            "support_index": round(index, 2), "verdict": verdict(index), "votes": votes,
-            "swing_voters": swing, "members": rows, "reasons": [text for _, text in reasons[:5]]}
+            "support_index": round(index, 2),
+            "verdict": "unknown: its decider left" if lost_every_decider else verdict(index), "votes": votes,
+            "swing_voters": swing, "members": rows, "departed_members": left,
+            "reasons": [text for _, text in reasons[:5]]}
+
+
+def _departed_members(G: nx.MultiDiGraph, opportunity: str) -> list[dict[str, Any]]:
+    """Members of the opportunity's unit who departed (left out of the graph, listed in
+    ``G.graph["people"]``): id, name, title, role, is_decider."""
+    people = G.graph.get("people") or {}
+    gone = {r["id"]: r for r in people.get("departed", ())}
+    return [{"id": m["contact_id"], "name": gone[m["contact_id"]].get("name"), "title": gone[m["contact_id"]].get("title"),
+             "role": m.get("role"), "is_decider": bool(m.get("is_decider") or m.get("role") == "decider")}
+            for m in sorted(people.get("members", ()), key=lambda m: m["contact_id"])
+            if m["opportunity_id"] == opportunity and m["contact_id"] in gone]
 
 
 class DecisionUnit:
