@@ -25,7 +25,7 @@ from starlette.requests import ClientDisconnect
 from api.deps import ReadKey, StateDep, StoreDep, get_principal
 from api.cache import AnalysisCache
 from graph.analysis.cadence import load_policy
-from api.events import Dispatcher, GapWatcher, StanceWatcher, Watcher
+from api.events import Dispatcher, GapWatcher, PeopleWatcher, StanceWatcher, Watcher
 from api.paths import KeepEncodedSeparators
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, install_problem_handlers, problem_response
 from api.routes import ROUTERS
@@ -164,11 +164,12 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
         Neo4j database of a Neo4j store, where every server shares it); default: the SQLite
         file ``settings.state_path``.
     watchers : iterable of Watcher, optional
-        What turns writes into events; default: ``[StanceWatcher(), GapWatcher()]``.
+        What turns writes into events; default: ``[StanceWatcher(), PeopleWatcher(), GapWatcher()]``.
     """
     settings = settings or get_api_settings()
     cadence_policy = load_policy(settings.cadence_policy) if settings.cadence_policy else None
-    watchers = list(watchers) if watchers is not None else [StanceWatcher(), GapWatcher(cadence_policy=cadence_policy)]
+    watchers = list(watchers) if watchers is not None else [StanceWatcher(), PeopleWatcher(),
+                                                                  GapWatcher(cadence_policy=cadence_policy)]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -6,6 +6,9 @@ Events
 ``stance.changed``    a stored contact's stance changed (import or ``PUT``)
 ``gap.opened``        a gap appeared in an account's findings   (raised by the gap analysis)
 ``gap.closed``        a gap disappeared                          (raised by the gap analysis)
+``contact.moved``     a stored contact's account, department, title or manager changed
+``contact.departed``  a stored contact was marked departed (a re-imported CRM export that
+                      deleted them, a ``status`` of departed) or was deleted
 
 Raising an event: ``bus.publish(event, data, accounts=[...])`` (the bus is the
 ``BusDep`` dependency, or ``app.state.bus``). ``accounts`` says which accounts the event
@@ -50,6 +53,7 @@ import os
 import secrets
 import socket
 import threading
+from functools import partial
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -62,13 +66,14 @@ from graph.exceptions import StoreUnavailable
 from graph.batch import Batch
 from graph.store import GraphStore
 
-__all__ = ["EVENTS", "Audience", "Event", "Change", "Watcher", "StanceWatcher", "GapWatcher", "EventBus",
+__all__ = ["EVENTS", "Audience", "Event", "Change", "Watcher", "StanceWatcher", "PeopleWatcher", "GapWatcher",
+           "EventBus",
            "Dispatcher", "sign",
            "SIGNATURE_HEADER", "EVENT_HEADER", "DELIVERY_HEADER"]
 
 log = logging.getLogger("powermap.api.webhooks")
 
-EVENTS = ("gap.opened", "gap.closed", "stance.changed", "import.completed")
+EVENTS = ("gap.opened", "gap.closed", "stance.changed", "import.completed", "contact.moved", "contact.departed")
 SIGNATURE_HEADER = "X-Powermap-Signature"
 EVENT_HEADER = "X-Powermap-Event"
 DELIVERY_HEADER = "X-Powermap-Delivery"
@@ -158,6 +163,69 @@ class StanceWatcher:
                 "contact_id": record.id, "name": record.name, "account_id": record.account_id,
                 "from": old, "to": record.stance,
             }, frozenset({record.account_id}))
+
+
+class PeopleWatcher:
+    """``contact.moved`` / ``contact.departed`` for stored contacts a write moves (account,
+    department, title or manager) or marks departed or deletes. The data names the person
+    (id, name, title), never personal fields; a subscriber restricted to accounts sees
+    only the side of a move inside its view (the other blanked, ``outside_view`` naming
+    it), and a manager only when the manager works in one of the move's two accounts that it
+    sees."""
+
+    events = ("contact.moved", "contact.departed")
+
+    def before(self, store: GraphStore, change: Change) -> dict[str, dict[str, Any]]:
+        ids: list[str] = []
+        if change.batch is not None and change.batch.count("contacts"):
+            ids = list(change.batch.tables["contacts"]["id"])
+        elif change.deleted is not None and change.deleted[0] == "contacts":
+            ids = [change.deleted[1][0]]
+        found = {}
+        for contact_id in ids:
+            record = store.get("contacts", contact_id)
+            if record is not None and not record.departed:
+                found[contact_id] = record.row()
+        return found
+
+    def after(self, store: GraphStore, change: Change, before: dict[str, dict[str, Any]]) -> Iterable[Event]:
+        from graph.analysis.people import MOVE_FIELDS
+
+        for contact_id, old in before.items():
+            record = store.get("contacts", contact_id)
+            if record is None or record.departed:
+                how = "removed" if record is None else "marked departed"
+                yield Event("contact.departed", {
+                    "contact_id": contact_id, "name": old["name"], "account_id": old["account_id"],
+                    "title": old.get("title"), "roles": old.get("roles") or [], "how": how,
+                }, frozenset({old["account_id"]}))
+                continue
+            new = record.row()
+            changed = [f for f in MOVE_FIELDS if old.get(f) != new.get(f)]
+            if not changed:
+                continue
+            sides = {"from": {f: old.get(f) for f in MOVE_FIELDS}, "to": {f: new.get(f) for f in MOVE_FIELDS}}
+            managers = {m: (store.get("contacts", m) or record).account_id
+                        for m in {old.get("reports_to"), new.get("reports_to")} if m}
+            data = {"contact_id": contact_id, "name": record.name, "changed": changed, **sides,
+                    "outside_view": None}
+            yield Event("contact.moved", data, frozenset({old["account_id"], new["account_id"]}),
+                        restricted=partial(_visible_move, data, managers))
+
+
+def _visible_move(data: Mapping[str, Any], managers: Mapping[str, str], seen: list[str]) -> dict[str, Any]:
+    """A ``contact.moved`` as a subscriber sees it who sees the accounts ``seen`` (ids
+    of the event's accounts and their descendants it may see)."""
+    visible = set(seen)
+    out = {**data, "from": dict(data["from"]), "to": dict(data["to"])}
+    for side in ("from", "to"):
+        if data[side]["account_id"] not in visible:
+            out[side] = {f: None for f in data[side]}
+            out["outside_view"] = side
+            out["changed"] = ["account_id"]
+        elif out[side].get("reports_to") and managers.get(out[side]["reports_to"]) not in visible:
+            out[side]["reports_to"] = None
+    return out
 
 
 class GapWatcher:

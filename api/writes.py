@@ -25,7 +25,7 @@ from graph.batch import Batch
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
 from graph.store import GraphStore
-from importers import ImportReport, stoppable, tables_from_frames
+from importers import ImportReport, keep_stored_only, stoppable, tables_from_frames
 from importers.tabular import RawTable, canonical_column
 from importers.validate import validate
 
@@ -55,6 +55,8 @@ class Writes:
         """
         view = View(self.store, principal)
         with self._lock, nullcontext() if dry_run else self.store.exclusive_writes():
+            tables, dropped = keep_stored_only(tables, self.store)
+            warnings = [*warnings, *dropped]
             withhold_personal(tables, view)
             enforce_scope(tables, view)
             batch = validate(tables, self.store)

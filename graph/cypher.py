@@ -447,12 +447,15 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
             d("departments.node", f"MATCH (n:{D} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),
         ),
         "team": (d("team.interactions", _leave_interactions("team_ids", f"MATCH (gone:{T} {{id: $id}})")),
+                 # their plan actions stay, without an owner: the plan report flags them (needs_owner)
+                 d("team.plans", f"MATCH (p:{P}) WHERE p.owner_id = $id SET p.owner_id = null, p.updated_at = $now"),
                  d("team.node", f"MATCH (n:{T} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
         "interactions": (
             d("interactions.node", f"MATCH (n:{I} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
         "plans": (d("plans.node", f"MATCH (n:{P} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
         "opportunities": (
-            d("opportunities.plans", f"MATCH (p:{P}) WHERE p.opportunity_id = $id SET p.opportunity_id = null"),
+            d("opportunities.plans", f"MATCH (p:{P}) WHERE p.opportunity_id = $id "
+                                     "SET p.opportunity_id = null, p.updated_at = $now"),
             d("opportunities.node", f"MATCH (n:{O} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
     }
     for table, e in EDGES.items():

@@ -25,7 +25,7 @@ from graph.store import GraphStore, Progress, WriteResult
 
 __all__ = ["EmbeddedStore"]
 
-SCHEMA_VERSION = 2  # 2: contact.status
+SCHEMA_VERSION = 2  # 2: contact.status; a plan action's owner may be empty (owner deleted)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS account (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, parent_id TEXT, kind TEXT NOT NULL, industry TEXT,
@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS interaction_participant (
     PRIMARY KEY (person_id, side, interaction_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS interaction_participant_interaction ON interaction_participant(interaction_id);
 CREATE TABLE IF NOT EXISTS plan_action (
-    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, contact_id TEXT NOT NULL, owner_id TEXT NOT NULL,
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, contact_id TEXT NOT NULL, owner_id TEXT,
     action TEXT NOT NULL, start TEXT, due TEXT NOT NULL, target_stance INTEGER, opportunity_id TEXT,
     colleagues_count INTEGER NOT NULL, note TEXT, closed_by TEXT, closed_reason TEXT, closed_on TEXT,
     updated_at TEXT NOT NULL);
@@ -241,11 +241,15 @@ class EmbeddedStore(GraphStore):
                 db.execute("UPDATE department SET parent_id = NULL WHERE parent_id = ?", values)
             elif table == "team":
                 _leave_interactions(db, "team", [values[0]])
+                # their plan actions stay, without an owner: the plan report flags them (needs_owner)
+                db.execute("UPDATE plan_action SET owner_id = NULL, updated_at = ? WHERE owner_id = ?",
+                           (_now(), values[0]))
                 db.execute("DELETE FROM relationship WHERE team_id = ?", values)
                 db.execute("DELETE FROM team_account WHERE team_id = ?", values)
             elif table == "opportunities":
                 db.execute("DELETE FROM opportunity_member WHERE opportunity_id = ?", values)
-                db.execute("UPDATE plan_action SET opportunity_id = NULL WHERE opportunity_id = ?", values)
+                db.execute("UPDATE plan_action SET opportunity_id = NULL, updated_at = ? WHERE opportunity_id = ?",
+                           (_now(), values[0]))
             cursor = db.execute(f"DELETE FROM {SQL_TABLE[table]} WHERE {where}", values)
             return cursor.rowcount > 0
 
@@ -451,9 +455,24 @@ class EmbeddedStore(GraphStore):
         return rows
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def _upgrade(db: sqlite3.Connection, version: int) -> None:
     """Bring a store written by an older powermap up to :data:`SCHEMA_VERSION` (added columns:
     :func:`_add_missing_columns`; here, a plan action's owner may be empty)."""
+    required = {r[1] for r in db.execute("PRAGMA table_info(plan_action)") if r[3]}
+    if version < 2 and "owner_id" in required:  # SQLite cannot drop NOT NULL: copy the table
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'plan_action'").fetchone()[0]
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(sql.replace("plan_action", "plan_action_v2", 1).replace("owner_id TEXT NOT NULL", "owner_id TEXT"))
+        db.execute("INSERT INTO plan_action_v2 SELECT * FROM plan_action")
+        db.execute("DROP TABLE plan_action")
+        db.execute("ALTER TABLE plan_action_v2 RENAME TO plan_action")
+        db.execute("CREATE INDEX IF NOT EXISTS plan_action_account ON plan_action(account_id)")
+        db.execute("CREATE INDEX IF NOT EXISTS plan_action_contact ON plan_action(contact_id)")
+        db.execute("COMMIT")
 
 
 def _split(value: str | None) -> list[str]:

@@ -347,7 +347,7 @@ class PlanAction(Record):
     id: str
     account_id: str
     contact_id: str
-    owner_id: str
+    owner_id: str | None = None  # required on import; cleared when the owner is deleted
     action: InteractionType
     start: dt.date | None = None
     due: dt.date

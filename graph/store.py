@@ -20,6 +20,7 @@ from graph.batch import Batch
 from graph.exceptions import AccountNotFound
 from graph.model import TABLES, Record
 from graph.strength_policy import StrengthPolicy
+from graph.vocabulary import ContactStatus
 
 if TYPE_CHECKING:  # networkx (and pandas, for strength) are imported when a subgraph is built
     import networkx as nx
@@ -104,8 +105,10 @@ class GraphStore(ABC):
         ``reports_to`` of those who reported to it; deleting an account removes its
         departments, contacts and opportunities, and is refused while it has
         sub-accounts. Plan actions go with their account or contact; deleting an
-        opportunity clears ``opportunity_id`` of the actions that served it (a deleted
-        team member's actions keep the owner's id).
+        opportunity clears ``opportunity_id`` of the actions that served it, deleting a team
+        member clears ``owner_id`` of the actions they owned (the plan report flags them
+        ``needs_owner``); either bumps the actions' ``updated_at``, so incremental sync
+        sees the change.
         """
 
     # ----- reads used by validation -------------------------------------------------
@@ -209,17 +212,17 @@ class GraphStore(ABC):
         """
         from graph.subgraph import build_account_graph
 
-        from graph.analysis.people import people_inputs, split_departed
-
         rows = self.subgraph_rows(account_id)
         if rows is None:
             raise AccountNotFound(account_id)
         # people who left are no part of the decision chain: G.graph["people"] lists them
-        active, departed = split_departed(rows["contacts"])
-        rows = {**rows, "contacts": active}
+        departed = [c for c in rows["contacts"] if c.get("status") == ContactStatus.DEPARTED.value]
+        if departed:
+            rows = {**rows, "contacts": [c for c in rows["contacts"] if c.get("status") != ContactStatus.DEPARTED.value]}
         if not history:  # the tree: no history, no plan (whose status is read from the history)
             return build_account_graph(account_id, **{**rows, "interactions": ()}, as_of=as_of,
                                        policy=self.strength_policy)
+        from graph.analysis.people import people_inputs
         from graph.analysis.plans import plan_inputs
 
         G = build_account_graph(account_id, **rows, as_of=as_of, policy=self.strength_policy)

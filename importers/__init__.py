@@ -36,7 +36,7 @@ from importers.validate import validate
 from importers.workbook import read_workbook_paths
 
 __all__ = ["ImportReport", "Format", "read_paths", "import_paths", "import_frames", "import_tables",
-           "tables_from_frames", "stoppable"]
+           "tables_from_frames", "stoppable", "keep_stored_only"]
 
 Format = Literal["auto", "workbook", "salesforce", "email-log"]
 

@@ -174,6 +174,15 @@ class DiffOut(_Open):
     old: str
     new: str
     stance_changes: list[dict[str, Any]]
+    moves: list[dict[str, Any]] = Field(description=(
+        "People whose account, department, title or manager changed (matched by id, or by e-mail / name and "
+        "phone when re-keyed): id, previous_id, matched_by, name, changed, from, to, roles, stance. For a key "
+        "restricted to accounts, the side outside its view is blanked and named in outside_view."))
+    departures: list[dict[str, Any]] = Field(description="Removed or marked departed: id, name, account_id, "
+                                                         "title, roles, stance, how.")
+    arrivals: list[dict[str, Any]]
+    ambiguous_matches: list[dict[str, Any]] = Field(description=(
+        "Re-keying matches that were not one to one (matched_by, departed, arrived): never merged."))
     new_contacts: list[dict[str, Any]]
     departed_contacts: list[dict[str, Any]]
     posture_changes: list[dict[str, Any]]
@@ -395,6 +404,22 @@ def snapshot_diff(store: StoreDep, who: ReadKey,
     return json_response(_visible_diff(store, who, report))
 
 
+def _visible_move(move: dict[str, Any], seen, visible_contact) -> dict[str, Any]:
+    """A move as a restricted key may see it: the side in an account outside its view is
+    blanked (``outside_view`` names it), a manager outside its view too."""
+    out = {**move, "from": dict(move["from"]), "to": dict(move["to"]), "outside_view": None}
+    for side in ("from", "to"):
+        if not seen(move[side]["account_id"]):
+            out[side] = {f: None for f in move[side]}
+            out["outside_view"] = side
+            out["changed"] = [f for f in move["changed"] if f == "account_id"]
+            if side == "from":
+                out["previous_id"] = move["id"]
+        elif out[side].get("reports_to") and not visible_contact(out[side]["reports_to"]):
+            out[side]["reports_to"] = None
+    return out
+
+
 def _visible_diff(store: GraphStore, who: Principal, report: dict[str, Any]) -> dict[str, Any]:
     """A diff cut to the key's accounts: other accounts' people, ties and figures left out."""
     if not who.restricted:
@@ -414,6 +439,14 @@ def _visible_diff(store: GraphStore, who: Principal, report: dict[str, Any]) -> 
         out[key] = [c for c in report[key] if seen(c["account_id"])]
     for key in ("new_relationships", "lost_relationships"):
         out[key] = [r for r in report[key] if visible_contact(r["contact_id"])]
+    for key in ("departures", "arrivals"):
+        out[key] = [c for c in report.get(key, ()) if seen(c["account_id"])]
+    out["moves"] = [_visible_move(m, seen, visible_contact) for m in report.get("moves", ())
+                    if seen(m["from"]["account_id"]) or seen(m["to"]["account_id"])]
+    out["ambiguous_matches"] = [
+        {**a, "departed": [p for p in a["departed"] if seen(p["account_id"])],
+         "arrived": [p for p in a["arrived"] if seen(p["account_id"])]} for a in report.get("ambiguous_matches", ())
+        if any(seen(p["account_id"]) for p in (*a["departed"], *a["arrived"]))]
     out["accounts"] = [a for a in report["accounts"] if seen(a["id"])]
     out["posture_changes"] = [a for a in report.get("posture_changes", ()) if seen(a["id"])]
     return out

@@ -24,7 +24,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-EventName = Literal["gap.opened", "gap.closed", "stance.changed", "import.completed"]
+EventName = Literal["gap.opened", "gap.closed", "stance.changed", "import.completed", "contact.moved",
+                    "contact.departed"]
 assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
 WebhookId = Annotated[str, Path(max_length=64)]
 

@@ -405,7 +405,8 @@ class GapFinder:
             if a["status"] != "overdue":
                 continue
             contact, owner = f"{NodeKind.CONTACT}:{a['contact_id']}", f"{NodeKind.TEAM}:{a['owner_id']}"
-            who = self.name(owner) if owner in self.G else a["owner_id"]
+            who = (self.name(owner) if owner in self.G else a["owner_id"]) if a["owner_id"] \
+                else "nobody (its owner was removed)"
             whom = self.name(contact) if contact in self.G else a["contact_id"]
             opportunity = f"{NodeKind.OPPORTUNITY}:{a['opportunity_id']}" if a["opportunity_id"] else None
             kind = a["action"].replace("_", " ")
@@ -413,7 +414,7 @@ class GapFinder:
                      [contact] if contact in self.G else [],
                      f"plan {a['id']}: {who} was to have {'an' if kind[0] in 'aeiou' else 'a'} {kind} with {whom} "
                      f"by {a['due']}; {a['days_overdue']} days overdue",
-                     accounts=[f"{NodeKind.ACCOUNT}:{a['account_id']}"], team=[owner],
+                     accounts=[f"{NodeKind.ACCOUNT}:{a['account_id']}"], team=[owner] if a["owner_id"] else [],
                      opportunity=opportunity if opportunity in self.G else None)
 
     def divisions(self) -> None:

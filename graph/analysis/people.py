@@ -33,8 +33,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from graph.store import GraphStore
 
-__all__ = ["MOVE_FIELDS", "people_changes", "people_inputs", "is_open_stage", "is_executive_sponsor",
-           "split_departed"]
+__all__ = ["MOVE_FIELDS", "people_changes", "people_inputs", "is_open_stage", "is_executive_sponsor"]
 
 #: What makes a move: a change of any of these between two states of one person.
 MOVE_FIELDS = ("account_id", "department_id", "title", "reports_to")
@@ -72,7 +71,8 @@ def people_changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str,
         of :data:`MOVE_FIELDS`), ``from`` and ``to`` (those fields); ``departures``: id,
         name, account_id, title, roles, stance, ``how`` (``removed`` or ``marked
         departed``); ``arrivals``: id, name, account_id, title, roles, stance;
-        ``ambiguous``: ``matched_by``, ``departed_ids``, ``arrived_ids``. Personal
+        ``ambiguous``: ``matched_by`` and the ``departed`` and ``arrived`` people (id,
+        name, account_id) that one value matched more than one to one. Personal
         values (the e-mail or phone matched on) never appear.
 
     Examples
@@ -109,6 +109,10 @@ def people_changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str,
 def _brief(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "name": row.get("name"), "account_id": row.get("account_id"),
             "title": row.get("title"), "roles": sorted(row.get("roles") or ()), "stance": row.get("stance")}
+
+
+def _who(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "name": row.get("name"), "account_id": row.get("account_id")}
 
 
 def _move(old: dict[str, Any], new: dict[str, Any], how: str, *, always: bool = False) -> dict[str, Any] | None:
@@ -151,16 +155,9 @@ def _rekeyed(removed: dict[str, dict], added: dict[str, dict]) -> tuple[list[tup
                 found.append((o[0], n[0], how))
                 taken_old.add(o[0]), taken_new.add(n[0])
             else:
-                ambiguous.append({"matched_by": how, "departed_ids": sorted(o), "arrived_ids": sorted(n)})
+                ambiguous.append({"matched_by": how, "departed": [_who(removed[c]) for c in sorted(o)],
+                                  "arrived": [_who(added[c]) for c in sorted(n)]})
     return found, ambiguous
-
-
-def split_departed(contacts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(active, departed) contact rows."""
-    active, gone = [], []
-    for row in contacts:
-        (gone if departed(row) else active).append(row)
-    return active, gone
 
 
 # ----- what an account graph keeps: departed people and moves since the latest snapshot ---------

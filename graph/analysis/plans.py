@@ -154,7 +154,8 @@ def plan_report(store: GraphStore, account_id: str, *, as_of: dt.date | None = N
     plans = account_plans(store, set(accounts))
     contacts = {c["id"]: c for c in rows["contacts"]}
     team = {t["id"]: t for t in rows["team"]}
-    for owner in {p["owner_id"] for p in plans} | {p["closed_by"] for p in plans if p.get("closed_by")}:
+    for owner in {p["owner_id"] for p in plans if p.get("owner_id")} | {p["closed_by"] for p in plans
+                                                                       if p.get("closed_by")}:
         if owner not in team and (member := store.get("team", owner)) is not None:
             team[owner] = member.row()
     opportunities = {o["id"]: o for o in rows["opportunities"]}
@@ -312,6 +313,7 @@ def _judge(plan: dict[str, Any], history: list[dict[str, Any]], as_of: dt.date,
         "target_stance": target, "opportunity_id": plan.get("opportunity_id"),
         "colleagues_count": bool(plan.get("colleagues_count")),
         "status": status,
+        "needs_owner": owner is None,
         "closing_interaction": closing,
         "late_interaction": None if closing else late,
         "days_overdue": (as_of - dt.date.fromisoformat(due)).days if status == "overdue" else 0,

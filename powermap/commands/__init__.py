@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "divisions": ("strategy", "Our divisions (事业部) on ACCOUNT: which business units of ours (the team members' `business_unit`) touch which parts, departments and deciders, with their strongest relationship; overlaps (a decider two divisions court separately, with each one's strength and latest interaction subjects) and orphans (a deal's decider only another division knows; a deal's division is its owner's, the opportunity's `owner_id`)."),
     "snapshot": ("analysis", "Freeze the whole graph under --label, to compare later with `powermap diff`."),
     "diff": ("analysis", "What changed from snapshot OLD to NEW (another snapshot, or `current`, the default): "
-                         "stances, people, relationships, coverage and gaps."),
+                         "stances, people who moved, left or arrived, relationships, coverage and gaps."),
     "interactions": ("interactions", "The interactions (visits, meetings, calls, e-mails …) of ACCOUNT and the "
                                      "parts below it, newest first."),
     "strength": ("interactions", "Relationship strength in ACCOUNT: derived from the interaction history "
@@ -66,7 +66,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("stores", "Copy a whole graph, with its snapshots, from one store into another, empty one, then "
                           "read the target back and verify every table's count."),
     "plan": ("plans", 'Every plan action of ACCOUNT (and its sub-accounts) with its status, read from the interaction record, never typed in: done (an interaction of the planned type with the contact, by the owner, from start to due inclusive), overdue (due passed without one), open, or closed by hand (who and why are kept).'),
-    "review": ("plans", "The quarterly account review (季度经营复盘) of ACCOUNT: one pack for the routine review meeting, summary first — tier, posture and share of wallet as stored; coach coverage and gaps, and their change since the previous quarter's snapshot (labelled like 2026Q3); deciders whose stance changed; people new and gone; visit cadence breaches; the quarter's plan actions in numbers (done / overdue / open / closed / done but stance not moved, per owner); and next quarter's proposed plan (next moves, each with the `--accept` command that commits to it)."),
+    "review": ("plans", "The quarterly account review (季度经营复盘) of ACCOUNT: one pack for the routine review meeting, summary first — tier, share of wallet and the entered posture beside the suggested one (`powermap posture`); coach coverage and gaps, and their change since the previous quarter's snapshot (labelled like 2026Q3); deciders whose stance changed; people who moved, left or arrived (`powermap diff`) and the key people among them (people_change findings); visit cadence breaches; the quarter's plan actions in numbers (done / overdue / open / closed / done but stance not moved, per owner); and next quarter's proposed plan (next moves, each with the `--accept` command that commits to it)."),
     "keys": ("keys", "Create, list and revoke API keys for the HTTP API (`powermap serve`)."),
     "serve": ("serve", "Run the HTTP API: REST resources, bulk import, exports, webhooks, /docs."),
 }

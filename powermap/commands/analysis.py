@@ -352,7 +352,27 @@ def snapshot(label: str | None, list_: bool, as_json: bool) -> None:
 @json_option
 def diff(old: str, new: str, as_json: bool) -> None:
     """What changed from snapshot OLD to NEW (another snapshot, or `current`, the
-    default): stances, people, relationships, coverage and gaps."""
+    default): stances, people who moved, left or arrived, relationships, coverage and gaps.
+
+    \b
+    People:
+      moved     account, department, title or manager changed — the same contact id, or,
+                when an export re-keyed the person, a removed and an added contact with
+                the same e-mail (or, without e-mail, the same name and phone)
+      departed  removed, or marked departed (a re-imported Salesforce export marks a
+                contact it deleted that way; a workbook's `status` column says 离职/departed)
+      arrived   new people
+      ambiguous re-keying matches that were not one-to-one: reported, never merged; the
+                people stay a departure and an arrival until someone decides
+    Personal fields (e-mail, phone) are matched on but never printed.
+
+    \b
+    Examples:
+      powermap snapshot --label 2026Q3        # at the end of each quarter
+      powermap import export-2026-11/          # the next CRM export
+      powermap diff 2026Q3                     # what changed since, in words
+      powermap diff 2026Q3 2026Q4 --json       # between two snapshots, as JSON
+    """
     with open_cli_store() as store:
         report = reports.diff_report(store, old, new)
     if as_json:
@@ -360,13 +380,31 @@ def diff(old: str, new: str, as_json: bool) -> None:
         return
     out.print(f"From {escape(old)} to {escape(new)}:")
     for change in report["stance_changes"]:
-        out.print(f"  stance  {escape(change['name'])} ({escape(change['id'])}): "
+        out.print(f"  stance    {escape(change['name'])} ({escape(change['id'])}): "
                   f"{_stance(change['old'])} → {_stance(change['new'])}")
-    for key, word in (("new_contacts", "new"), ("departed_contacts", "departed")):
-        for contact in report[key]:
-            out.print(f"  {word:8}{escape(contact['name'])} ({escape(contact['id'])}, {escape(contact['account_id'])})")
+    for move in report["moves"]:
+        rekeyed = (f", re-keyed from {escape(move['previous_id'])} by {move['matched_by']}"
+                   if move["previous_id"] != move["id"] else "")
+        out.print(f"  moved     {escape(move['name'] or move['id'])} ({escape(move['id'])}{rekeyed}): "
+                  + "; ".join(f"{_MOVE_WORDS[f]} {escape(str(move['from'][f] or '—'))} → "
+                              f"{escape(str(move['to'][f] or '—'))}" for f in move["changed"]))
+    for person in report["departures"]:
+        out.print(f"  departed  {escape(person['name'] or person['id'])} ({escape(person['id'])}, "
+                  f"{escape(person['account_id'] or '')}{', ' + escape(person['title']) if person['title'] else ''}): "
+                  f"{person['how']}")
+    for person in report["arrivals"]:
+        out.print(f"  arrived   {escape(person['name'] or person['id'])} ({escape(person['id'])}, "
+                  f"{escape(person['account_id'] or '')})")
+    for match in report["ambiguous_matches"]:
+        out.print(f"  [yellow]ambiguous[/] same {match['matched_by']}: departed "
+                  f"{escape(', '.join(p['id'] for p in match['departed']))} / arrived "
+                  f"{escape(', '.join(p['id'] for p in match['arrived']))} "
+                  "— not merged, check by hand")
     out.print(f"  relationships: +{len(report['new_relationships'])} / -{len(report['lost_relationships'])}")
     for account in report["accounts"]:
         c, g = account["coverage"], account["gaps"]
         out.print(f"  {escape(account['name'])}: coverage {c['old']:.0%} → {c['new']:.0%}, "
                   f"gaps {g['old']} → {g['new']}")
+
+
+_MOVE_WORDS = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}

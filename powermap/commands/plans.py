@@ -53,7 +53,7 @@ def plan_command(account: str, as_of: dt.date | None, as_json: bool) -> None:
             status += f" (by {a['manual_close']['by']}: {a['manual_close']['reason']})"
         reached = {None: "", True: "reached", False: "not reached"}[a["stance_reached"]]
         table.add_row(escape(a["id"]), escape(a["contact_name"] or a["contact_id"]),
-                      escape(a["owner_name"] or a["owner_id"]), a["action"], a["due"],
+                      escape(a["owner_name"] or a["owner_id"] or "NEEDS AN OWNER (owner removed)"), a["action"], a["due"],
                       f"[{_STYLE[a['status']]}]{escape(status)}[/]" if _STYLE[a["status"]] else escape(status),
                       escape(f"{closing['id']} {closing['date']}" + (" (colleague)" if closing["match"] == "colleague"
                                                                      else "")) if closing else "",
@@ -61,7 +61,7 @@ def plan_command(account: str, as_of: dt.date | None, as_json: bool) -> None:
     out.print(table)
     totals = Table("owner / opportunity", "done", "overdue", "open", "closed", "done, stance not moved")
     for row in report["by_owner"]:
-        totals.add_row(escape(row["owner_name"] or row["owner_id"]), *_counts(row))
+        totals.add_row(escape(row["owner_name"] or row["owner_id"] or "(no owner: removed)"), *_counts(row))
     for row in report["by_opportunity"]:
         totals.add_row(escape(row["opportunity_name"] or row["opportunity_id"] or "(no opportunity)"), *_counts(row))
     totals.add_row("[bold]all[/]", *_counts(report["totals"]))
@@ -86,10 +86,11 @@ def _counts(row: dict) -> list[str]:
 def review_command(account: str, quarter: str, as_of: dt.date | None, output: Path | None, lang: str,
                    policy_file: Path | None, as_json: bool) -> None:
     """The quarterly account review (季度经营复盘) of ACCOUNT: one pack for the routine
-    review meeting, summary first — tier, posture and share of wallet as stored; coach
-    coverage and gaps, and their change since the previous quarter's snapshot (labelled
-    like 2026Q3); deciders whose stance changed; people new and gone; visit cadence
-    breaches; the quarter's plan actions in numbers (done / overdue / open / closed /
+    review meeting, summary first — tier, share of wallet and the entered posture beside
+    the suggested one (`powermap posture`); coach coverage and gaps, and their change
+    since the previous quarter's snapshot (labelled like 2026Q3); deciders whose stance
+    changed; people who moved, left or arrived (`powermap diff`) and the key people
+    among them (people_change findings); visit cadence breaches; the quarter's plan actions in numbers (done / overdue / open / closed /
     done but stance not moved, per owner); and next quarter's proposed plan (next moves,
     each with the `--accept` command that commits to it).
 
@@ -115,17 +116,36 @@ def review_command(account: str, quarter: str, as_of: dt.date | None, output: Pa
         print_json(report)
     elif not output:
         s = report["summary"]
-        out.print(f"[bold]{escape(report['account']['name'])}[/] review {report['quarter']} as of {report['as_of']}")
-        for label, value in (("coach coverage", f"{s['coach_coverage']:.0%}"), ("gaps", s["gaps"]),
+        a = report["account"]
+        out.print(f"[bold]{escape(a['name'])}[/] review {report['quarter']} as of {report['as_of']}")
+        posture = f"{a['posture'] or '—'} (entered)" + (
+            f", suggested {a['suggested_posture']}{' — disagrees' if a['posture_mismatch'] else ''}: "
+            f"{a['posture_reason']}" if a["suggested_posture"] else "")
+        for label, value in (("posture", posture),
+                             ("share of wallet", f"{a['share_of_wallet']:.0%}" if a["share_of_wallet"] is not None
+                              else "—"),
+                             ("coach coverage", f"{s['coach_coverage']:.0%}"), ("gaps", s["gaps"]),
                              ("gaps since " + str(report["compared_with"]) if report["compared_with"]
                               else "gaps since the previous quarter",
                               f"{s['gaps_change']:+d}" if s["gaps_change"] is not None
                               else "no snapshot of the previous quarter"),
                              ("decider stance changes", s["decider_stance_changes"]),
+                             ("people since the previous quarter", f"moved {s['people_moved']}, left "
+                              f"{s['people_departed']}, arrived {s['people_arrived']}" if report["compared_with"]
+                              else "no snapshot of the previous quarter"),
+                             ("key people who moved or left (findings)", s["people_change_findings"]),
                              ("cadence breaches", s["cadence_breaches"]),
                              ("plan", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["plan"].items())),
                              ("proposed moves", s["proposed_moves"])):
             out.print(f"  {label}: {escape(str(value))}")
+        since = report["since_previous"]
+        for m in since["moves"]:
+            out.print(f"    moved     {escape(m['name'] or m['id'])}: " + escape("; ".join(
+                f"{f.removesuffix('_id')} {m['from'][f] or '—'} → {m['to'][f] or '—'}" for f in m["changed"])))
+        for c in since["departures"]:
+            out.print(f"    left      {escape(c['name'] or c['id'])} ({escape(c['account_id'])}, {c['how']})")
+        for g in report["people_change"]:
+            out.print(f"    [red]finding[/]   {escape(g['explanation'])}")
 
 
 def _write_review(report: dict, output: Path, suffix: str, lang: str) -> None:
