@@ -177,7 +177,7 @@ def contacts_frame(n: int, account_id: str) -> pd.DataFrame:
     """``n`` contacts of one account as an import hands them to the store."""
     return pd.DataFrame({"id": [f"c{i}" for i in range(n)], "account_id": account_id, "department_id": None,
                          "name": "n", "title": None, "level": "staff", "reports_to": None, "roles": [()] * n,
-                         "stance": None, "influence": None, "competitor": None, "last_contact": None,
+                         "stance": None, "influence": None, "competitor": None, "last_contact": None, "status": None,
                          "email": None, "phone": None, "birthday": None, "notes": None}, dtype=object)
 
 
