@@ -25,13 +25,16 @@ from openpyxl.writer.excel import ExcelWriter
 from salesforce_export import write_salesforce
 from story import (
     ACCOUNTS, COACHES, DEPARTMENTS, EXEC_NO_PEER, EXEC_UNTOUCHED, FIXED_TIME, GATED_DECIDER, GATEKEEPER,
-    HIDDEN_INFLUENCER, INTERACTION_ZH, NO_SUPPORTER_DEPT, OPPORTUNITIES, OPPORTUNITY_OWNER, OPPOSING_DECIDER, OUT,
-    ROLE_ZH, STALE_EXEC, STANCE_ZH, TEAM, TEAM_DOMAIN, UNTOUCHED_ACCOUNTS, build_contacts, build_influence, build_interactions,
-    build_plan, build_relationships, rng_for, validate, validate_interactions,
+    HIDDEN_INFLUENCER, INTERACTION_ZH, MOVED_DECIDER, NO_SUPPORTER_DEPT, OPPORTUNITIES, OPPORTUNITY_OWNER,
+    OPPOSING_DECIDER, OUT, ROLE_ZH, STALE_EXEC, STANCE_ZH, TEAM, TEAM_DOMAIN, UNTOUCHED_ACCOUNTS, build_contacts,
+    build_influence, build_interactions, build_plan, build_relationships, previous_quarter_contacts, rng_for, validate,
+    validate_interactions,
 )
 
 #: The workbook `powermap demo` loads: inside the package, so that the wheel carries it.
 PACKAGED = OUT.parent / "powermap" / "data" / "demo.xlsx"
+#: What changed since the previous quarter: `powermap demo` snapshots it as 2026Q3 first.
+PREVIOUS = PACKAGED.with_name("demo-2026Q3.xlsx")
 
 
 # --------------------------------------------------------------------------- workbook
@@ -133,6 +136,7 @@ def main():
     plan = build_plan(contacts, interactions)
     sheets = workbook_sheets(contacts, relationships, influence, interactions, plan)
     write_workbook(sheets, PACKAGED)
+    write_workbook({"contacts": previous_quarter_contacts(contacts)}, PREVIOUS)
     counts = write_salesforce(contacts, OUT / "salesforce", interactions)
     print("demo/demo.xlsx:", ", ".join(f"{name} {len(rows) - 1}" for name, rows in sheets.items()))
     print("demo/salesforce:", ", ".join(f"{name} {n}" for name, n in counts.items()))
@@ -140,7 +144,8 @@ def main():
         ("hidden influencer", HIDDEN_INFLUENCER), ("opposing decider", OPPOSING_DECIDER),
         ("decider reachable only via the gatekeeper", GATED_DECIDER),
         ("that gatekeeper", GATEKEEPER), ("group exec our executive does not know", EXEC_NO_PEER),
-        ("group executive nobody knows", EXEC_UNTOUCHED), ("stale tie of T01", STALE_EXEC[1])]
+        ("group executive nobody knows", EXEC_UNTOUCHED), ("stale tie of T01", STALE_EXEC[1]),
+        ("decider who moved since 2026Q3 (from 苏州基地)", MOVED_DECIDER)]
     for label, handle in planted:
         c = contacts[handle]
         print(f"  {label}: {c.id} {c.name} ({c.title}, {c.account_id})")

@@ -616,6 +616,22 @@ PLAN = [
 ]
 
 
+# A decider who moved between the snapshots: 合肥基地's general manager (O2's decider) was
+# deputy general manager at 苏州基地, under its general manager (her friend), until her
+# promotion in October. The 2026Q3 workbook holds her row as it was then; `powermap demo`
+# loads it, snapshots 2026Q3 and loads the current workbook over it.
+MOVED_DECIDER = "D-HF-MGT:0"
+MOVED_FROM = {"account_id": "A-SZ", "department_id": "D-SZ-MGT", "title": "副总经理", "manager": "D-SZ-MGT:0"}
+
+
+def previous_quarter_contacts(contacts):
+    """The contacts sheet of the 2026Q3 workbook: the moved decider's row as it was then."""
+    c, was = contacts[MOVED_DECIDER], MOVED_FROM
+    assert c.account_id == "A-HF" and contacts[was["manager"]].account_id == was["account_id"]
+    return [["id", "account_id", "department_id", "name", "title", "reports_to"],
+            [c.id, was["account_id"], was["department_id"], c.name, was["title"], contacts[was["manager"]].id]]
+
+
 def build_plan(contacts, interactions):
     """The plan sheet's rows: done (stance reached, and done without moving it), done by an
     iron-triangle colleague, overdue, open and closed by hand on AS_OF (tests/test_demo_data.py

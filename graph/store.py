@@ -193,12 +193,13 @@ class GraphStore(ABC):
 
     # ----- derived ------------------------------------------------------------------
     def account_subgraph(self, account_id: str, *, as_of: dt.date | None = None,
-                         history: bool = True) -> nx.MultiDiGraph:
+                         history: bool = True, people_since: str | None = None) -> nx.MultiDiGraph:
         """The account, its descendants, their departments, contacts, our team, the
         opportunities, every edge among them, and the contacts elsewhere they report to.
 
         Contacts marked departed are left out (``G.graph["people"]`` lists them, and
-        the moves since the latest snapshot: :mod:`graph.analysis.people`).
+        the moves since snapshot ``people_since``, default the latest:
+        :mod:`graph.analysis.people`).
 
         Relationship strength and recency reflect the interaction history up to ``as_of``
         (default today) under :attr:`strength_policy`; with ``history=False`` the history
@@ -227,7 +228,7 @@ class GraphStore(ABC):
 
         G = build_account_graph(account_id, **rows, as_of=as_of, policy=self.strength_policy)
         G.graph["plans"] = plan_inputs(self, rows)
-        G.graph["people"] = people_inputs(self, rows, departed)
+        G.graph["people"] = people_inputs(self, rows, departed, since=people_since)
         return G
 
     def __enter__(self) -> GraphStore:

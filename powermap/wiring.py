@@ -20,12 +20,15 @@ if TYPE_CHECKING:  # the driver is an optional dependency, imported when a Neo4j
     from api.state import ApiState
 
 __all__ = ["open_store", "open_store_at", "open_api_state", "neo4j_driver", "strength_policy", "DEMO_DIR",
-           "DEMO_WORKBOOK", "NEO4J_SCHEMES"]
+           "DEMO_WORKBOOK", "DEMO_PREVIOUS_QUARTER", "NEO4J_SCHEMES"]
 
 #: The bundled demo data, shipped inside the package (regenerate with ``python demo/generate.py``;
 #: ``demo/demo.xlsx`` in a checkout is a link to it).
 DEMO_DIR = Path(__file__).resolve().parent / "data"
 DEMO_WORKBOOK = DEMO_DIR / "demo.xlsx"
+#: What was different at the end of 2026 Q3 (a decider who has moved since): ``powermap demo``
+#: loads it over the demo, snapshots ``2026Q3``, then loads the demo again.
+DEMO_PREVIOUS_QUARTER = DEMO_DIR / "demo-2026Q3.xlsx"
 
 
 #: URI schemes of a Neo4j server (``neo4j://`` routes over a cluster, ``bolt://`` talks to one server)

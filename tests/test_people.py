@@ -155,7 +155,7 @@ def test_a_decider_who_moves_is_a_people_change_since_the_latest_snapshot(store)
                   store)
     found = [g for g in gaps_report(store, "G", today=DAY)["gaps"] if g["type"] == "people_change"]
     assert [(g["contacts"], g["opportunity"]) for g in found] == [(["D1"], "O1")]
-    assert "moved since snapshot Q3 (account S → H, title 总经理 → 副总裁)" in found[0]["explanation"]
+    assert "moved since snapshot Q3 (account 苏州基地 → 合肥基地, title 总经理 → 副总裁)" in found[0]["explanation"]
     move = diff(store, "Q3")["moves"][0]
     assert (move["id"], move["changed"]) == ("D1", ["account_id", "title"])
     take_snapshot(store, "Q4")  # the move is in the latest snapshot now: no longer news
@@ -227,3 +227,30 @@ def test_a_schema_1_store_is_upgraded_in_place(tmp_path):
             tx.execute("UPDATE contact SET status = 'departed'")
         assert store.get("contacts", "C1").departed and store.get("plans", "P1").owner_id is None
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+# ----- the demo: a decider who moved between the snapshots -----------------------------------------
+def test_the_demo_has_a_decider_who_moved_since_2026q3(run, tmp_path):
+    import json
+
+    assert run("demo", "--no-serve")[0] == 0
+    code, out, _ = run("diff", "2026Q3", "--json")
+    moves = json.loads(out)["moves"]
+    assert code == 0 and [(m["id"], m["name"], m["from"]["account_id"], m["to"]["account_id"]) for m in moves] == \
+        [("C0083", "张平华", "A-SZ", "A-HF")]
+    code, out, _ = run("diff", "2026Q3")
+    assert "moved     张平华 (C0083): account 华东重工苏州基地 [A-SZ] → 华东重工合肥基地 [A-HF]" in out
+    code, out, _ = run("review", "A-G1", "--quarter", "2026Q4", "--as-of", "2026-11-01", "--json")
+    review = json.loads(out)
+    assert [m["id"] for m in review["since_previous"]["moves"]] == ["C0083"]
+    assert [g["contacts"] for g in review["people_change"]] == [["C0083"]]
+    assert review["summary"]["people_moved"] == 1 and review["summary"]["people_change_findings"] == 1
+    account = review["account"]
+    assert (account["posture"], account["suggested_posture"], account["posture_mismatch"]) == ("defend", "attack", True)
+    again = json.loads(run("review", "A-G1", "--quarter", "2026Q4", "--as-of", "2026-11-01", "--json")[1])
+    assert again["people_change"] == review["people_change"]  # judged against 2026Q3, not the review's own snapshot
+    code, out, _ = run("review", "A-G1", "--quarter", "2026Q4", "--as-of", "2026-11-01")
+    assert "suggested attack — disagrees" in out and "moved     张平华: account 华东重工苏州基地 → 华东重工合肥基地" in out
+    assert run("review", "A-G1", "--quarter", "2026Q4", "--as-of", "2026-11-01", "-o", "r.html")[0] == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Key people who moved or left" in page and "suggested attack" in page and "副总经理 → 基地总经理" in page

@@ -143,7 +143,12 @@ def _posture(account: dict[str, Any], w: dict[str, str]) -> str:
 
 def _people_rows(since: dict[str, Any], w: dict[str, str]) -> list[list[Any]]:
     words = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}
-    rows = [[m["name"] or m["id"], w["moved"], "; ".join(f"{words[f]} {m['from'][f] or '—'} → {m['to'][f] or '—'}"
+    names = since.get("names") or {}
+
+    def called(value: str | None) -> str:
+        return names.get(value, value) if value else "—"
+
+    rows = [[m["name"] or m["id"], w["moved"], "; ".join(f"{words[f]} {called(m['from'][f])} → {called(m['to'][f])}"
                                                           for f in m["changed"])] for m in since["moves"]]
     rows += [[c["name"] or c["id"], w["gone"], f"{c['account_id']}, {c['title'] or ''} ({c['how']})"]
              for c in since["departures"]]

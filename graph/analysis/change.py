@@ -94,7 +94,8 @@ def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
         marked departed), ``arrivals``, ``ambiguous_matches`` (re-keying matches that
         were not one-to-one: never merged), all as :func:`graph.analysis.people.people_changes`
         gives them; ``new_contacts`` and ``departed_contacts`` (arrivals and departures
-        in the brief form of earlier versions), ``new_relationships``,
+        in the brief form of earlier versions), ``names`` (id → name of the accounts,
+        departments and managers the moves name), ``new_relationships``,
         ``lost_relationships`` and ``accounts``: per top-level account present in either,
         ``coverage`` and ``gaps`` as ``{"old", "new", "change"}`` with gaps by type.
     """
@@ -118,6 +119,7 @@ def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
     people = people_changes(before, after)
     result["moves"], result["departures"] = people["moves"], people["departures"]
     result["arrivals"], result["ambiguous_matches"] = people["arrivals"], people["ambiguous"]
+    result["names"] = _names(people["moves"], old_batch, new_batch)
     # the earlier names of arrivals and departures, kept for readers of format 1
     result["new_contacts"] = [_brief(after[a["id"]]) for a in people["arrivals"]]
     result["departed_contacts"] = [_brief(before.get(d["id"]) or after[d["id"]]) for d in people["departures"]]
@@ -145,6 +147,17 @@ def _rows(batch: Batch, table: str) -> dict:
     key = TABLES[table].key
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return {tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: r for r in records}
+
+
+def _names(moves: list[dict[str, Any]], *batches: Batch) -> dict[str, str]:
+    """id → name of the accounts, departments and managers the moves name (either side)."""
+    wanted = {m[side][f] for m in moves for side in ("from", "to")
+              for f in ("account_id", "department_id", "reports_to") if m[side][f]}
+    names: dict[str, str] = {}
+    for batch in batches:
+        for table in ("accounts", "departments", "contacts"):
+            names.update({i: row["name"] for i, row in _rows(batch, table).items() if i in wanted})
+    return dict(sorted(names.items()))
 
 
 def _brief(row: dict) -> dict:

@@ -455,7 +455,7 @@ class GapFinder:
                 stakes.setdefault(m["contact_id"], []).append((deal, part))
         since = people.get("since")
         changes = [(row, "has left (marked departed)") for row in people.get("departed", ())]
-        changes += [(move, f"moved since snapshot {since} ({_moved(move)})") for move in people.get("moved", ())]
+        changes += [(move, f"moved since snapshot {since} ({_moved(move, G)})") for move in people.get("moved", ())]
         for row, what in changes:
             cid = row["id"]
             home = row.get("account_id") or (row.get("from") or {}).get("account_id")
@@ -505,7 +505,14 @@ class GapFinder:
         visit(self.root)
 
 
-def _moved(move: dict[str, Any]) -> str:
-    """What changed in a move, in words: ``account A-HF → A-SZ, title 总监 → 副总``."""
+def _moved(move: dict[str, Any], G: nx.MultiDiGraph) -> str:
+    """What changed in a move, in words: ``account 苏州基地 → 合肥基地, title 总监 → 副总``
+    (names of the accounts, departments and managers in G, ids of those outside it)."""
     words = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}
-    return ", ".join(f"{words[f]} {move['from'][f] or '—'} → {move['to'][f] or '—'}" for f in move["changed"])
+    kinds = {"account_id": NodeKind.ACCOUNT, "department_id": NodeKind.DEPARTMENT, "reports_to": NodeKind.CONTACT}
+
+    def called(field_: str, value: str | None) -> str:
+        node = f"{kinds[field_]}:{value}" if field_ in kinds and value else None
+        return (G.nodes[node].get("name") or value) if node in G else (value or "—")
+
+    return ", ".join(f"{words[f]} {called(f, move['from'][f])} → {called(f, move['to'][f])}" for f in move["changed"])

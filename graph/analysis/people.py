@@ -164,10 +164,10 @@ def _rekeyed(removed: dict[str, dict], added: dict[str, dict]) -> tuple[list[tup
 _BASELINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _baseline(store: GraphStore) -> tuple[str | None, dict[str, dict[str, Any]]]:
-    """The latest snapshot's label and its contacts (id → the move fields, name, status),
-    read once per snapshot and kept for the store's life."""
-    taken = store.list_snapshots()
+def _baseline(store: GraphStore, label: str | None = None) -> tuple[str | None, dict[str, dict[str, Any]]]:
+    """The label and contacts (id → the move fields, name, status) of snapshot ``label``
+    (default: the latest one), read once per snapshot and kept for the store's life."""
+    taken = [s for s in store.list_snapshots() if label is None or s["label"] == label]
     if not taken:
         return None, {}
     latest = max(taken, key=lambda s: (s["created_at"], s["label"]))
@@ -184,13 +184,13 @@ def _baseline(store: GraphStore) -> tuple[str | None, dict[str, dict[str, Any]]]
 
 
 def people_inputs(store: GraphStore, rows: dict[str, list[dict[str, Any]]],
-                  departed_rows: list[dict[str, Any]]) -> dict[str, Any]:
+                  departed_rows: list[dict[str, Any]], *, since: str | None = None) -> dict[str, Any]:
     """What an account's graph keeps about people who left or moved (``G.graph["people"]``):
     ``departed`` (the contact rows marked departed), ``moved`` (contacts of the account, or
     members of its opportunities, whose account, department, title or manager differ from
-    the latest snapshot), ``since`` (that snapshot's label) and ``members`` (every
+    snapshot ``since``), ``since`` (that snapshot's label) and ``members`` (every
     opportunity membership row, the departed and moved-away people's included)."""
-    since, baseline = _baseline(store)
+    since, baseline = _baseline(store, since)
     moved = []
     if baseline:
         present = {c["id"]: c for c in rows["contacts"]}

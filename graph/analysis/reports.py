@@ -164,8 +164,10 @@ def coverage_report(store: GraphStore, account_id: str, *, hops: int = 2) -> dic
 
 
 def gaps_report(store: GraphStore, account_id: str, *, today: dt.date | None = None,
-                **options: Any) -> dict[str, Any]:
-    return gaps_json(store.account_subgraph(account_id, as_of=today), today=today, **options)
+                people_since: str | None = None, **options: Any) -> dict[str, Any]:
+    """The gap report; ``people_since``: the snapshot moves are judged against (default the latest)."""
+    return gaps_json(store.account_subgraph(account_id, as_of=today, people_since=people_since), today=today,
+                     **options)
 
 
 _WORKER_STORE: GraphStore | None = None

@@ -7,7 +7,7 @@ suggested posture beside the entered one (``powermap posture``, its trend read f
 previous quarter's snapshot); coach coverage and gaps now and against the previous
 quarter's snapshot; deciders whose stance changed and the people who moved, left or
 arrived since then (``powermap diff``), with the ``people_change`` findings of the gap
-report; the visit cadence; the quarter's plan actions
+report judged against the previous quarter's snapshot (else the latest one); the visit cadence; the quarter's plan actions
 (done / overdue / open / closed and "done, stance not moved", per owner); and next
 quarter's proposed plan (next moves, each ready to ``--accept``).
 
@@ -94,7 +94,8 @@ def review_report(store: GraphStore, account_id: str, *, quarter: str, today: dt
     posture = next(r for r in postures["accounts"] if r["id"] == account_id)
     tree = store.account_descendants([account_id])
     coverage = coverage_report(store, account_id)
-    gaps = gaps_report(store, account_id, today=as_of, cadence_policy=cadence_policy)
+    gaps = gaps_report(store, account_id, today=as_of, cadence_policy=cadence_policy,
+                       people_since=previous if previous in snapshots else None)
     cadence = cadence_report(store, account_id, today=as_of, policy=cadence_policy)
     plan = plan_report(store, account_id, as_of=as_of)
     in_quarter = [a for a in plan["actions"] if start.isoformat() <= a["due"] <= end.isoformat()]
@@ -139,7 +140,7 @@ def review_report(store: GraphStore, account_id: str, *, quarter: str, today: dt
 def _since(change: dict[str, Any] | None, account_id: str, tree: set[str], deciders: set[str]) -> dict[str, Any]:
     if change is None:
         return {"coverage": None, "gaps": None, "decider_stance_changes": [], "moves": [], "departures": [],
-                "arrivals": [], "ambiguous_matches": [], "new_contacts": [], "departed_contacts": []}
+                "arrivals": [], "ambiguous_matches": [], "new_contacts": [], "departed_contacts": [], "names": {}}
     figures = next((a for a in change["accounts"] if a["id"] == account_id), None)
     return {
         "coverage": figures["coverage"] if figures else None,
@@ -147,6 +148,7 @@ def _since(change: dict[str, Any] | None, account_id: str, tree: set[str], decid
         "decider_stance_changes": [s for s in change["stance_changes"] if s["id"] in deciders],
         "new_contacts": [c for c in change["new_contacts"] if c["account_id"] in tree],
         "departed_contacts": [c for c in change["departed_contacts"] if c["account_id"] in tree],
+        "names": change["names"],
         "moves": [m for m in change["moves"] if {m["from"]["account_id"], m["to"]["account_id"]} & tree],
         "departures": [c for c in change["departures"] if c["account_id"] in tree],
         "arrivals": [c for c in change["arrivals"] if c["account_id"] in tree],

@@ -386,8 +386,8 @@ def diff(old: str, new: str, as_json: bool) -> None:
         rekeyed = (f", re-keyed from {escape(move['previous_id'])} by {move['matched_by']}"
                    if move["previous_id"] != move["id"] else "")
         out.print(f"  moved     {escape(move['name'] or move['id'])} ({escape(move['id'])}{rekeyed}): "
-                  + "; ".join(f"{_MOVE_WORDS[f]} {escape(str(move['from'][f] or '—'))} → "
-                              f"{escape(str(move['to'][f] or '—'))}" for f in move["changed"]))
+                  + "; ".join(f"{_MOVE_WORDS[f]} {_called(report['names'], move['from'][f])} → "
+                              f"{_called(report['names'], move['to'][f])}" for f in move["changed"]))
     for person in report["departures"]:
         out.print(f"  departed  {escape(person['name'] or person['id'])} ({escape(person['id'])}, "
                   f"{escape(person['account_id'] or '')}{', ' + escape(person['title']) if person['title'] else ''}): "
@@ -405,6 +405,13 @@ def diff(old: str, new: str, as_json: bool) -> None:
         c, g = account["coverage"], account["gaps"]
         out.print(f"  {escape(account['name'])}: coverage {c['old']:.0%} → {c['new']:.0%}, "
                   f"gaps {g['old']} → {g['new']}")
+
+
+def _called(names: dict[str, str], record: str | None) -> str:
+    """"name [id]" of an account, department or manager; "—" for none (escaped)."""
+    if not record:
+        return "—"
+    return f"{escape(names[record])} [dim]\\[{escape(record)}][/]" if record in names else escape(record)
 
 
 _MOVE_WORDS = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}

@@ -193,15 +193,25 @@ def _contact_label(contact: dict) -> str:
 def demo(no_serve: bool, port: int) -> None:
     """Load the bundled demo data (a group customer with bases, purchasing windows,
     150+ contacts, our iron triangle and four opportunities) into the store, then serve
-    it on 127.0.0.1 and print the sign-in link to the index of maps (Ctrl-C stops)."""
+    it on 127.0.0.1 and print the sign-in link to the index of maps (Ctrl-C stops).
+
+    The store also gets the snapshot 2026Q3 — the demo as it was at the end of the
+    previous quarter, before a decider moved — so that `powermap diff 2026Q3` and
+    `powermap review A-G1 --quarter 2026Q4 --as-of 2026-11-01` have something to show."""
+    from graph.analysis.change import take_snapshot
     from importers import import_paths
     from powermap.commands.serve import listen, run_server
+    from powermap.wiring import DEMO_PREVIOUS_QUARTER as previous
     from powermap.wiring import DEMO_WORKBOOK as workbook
 
     if not workbook.is_file():
         raise PowermapError(f"demo data not found at {workbook}; run: python demo/generate.py")
     sock = None if no_serve else listen("127.0.0.1", port)  # a busy port fails before anything is loaded
     with open_cli_store() as store:
+        if previous.is_file():  # the previous quarter: the demo with that quarter's differences
+            import_paths([workbook], store)
+            import_paths([previous], store)
+            take_snapshot(store, "2026Q3")
         import_paths([workbook], store)
         counts = store.counts()
         top = [a for a in store.list_accounts() if a["parent_id"] is None]
@@ -210,5 +220,7 @@ def demo(no_serve: bool, port: int) -> None:
               f"{counts['team_members']} team members.", markup=False)
     for account in top:
         out.print(f"  powermap show {account['id']}    # {account['name']}", markup=False)
+    if previous.is_file():
+        out.print("  powermap diff 2026Q3    # what changed since the previous quarter's snapshot", markup=False)
     if sock is not None:
         run_server("127.0.0.1", port, sock=sock)
