@@ -214,18 +214,12 @@ class PeopleWatcher:
 
 
 def _visible_move(data: Mapping[str, Any], managers: Mapping[str, str], seen: list[str]) -> dict[str, Any]:
-    """A ``contact.moved`` as a subscriber sees it who sees the accounts ``seen`` (ids
-    of the event's accounts and their descendants it may see)."""
+    """A ``contact.moved`` as a subscriber sees it who sees the accounts ``seen`` (ids of
+    the event's accounts it may see): :func:`api.visibility.visible_move`."""
+    from api.visibility import visible_move
+
     visible = set(seen)
-    out = {**data, "from": dict(data["from"]), "to": dict(data["to"])}
-    for side in ("from", "to"):
-        if data[side]["account_id"] not in visible:
-            out[side] = {f: None for f in data[side]}
-            out["outside_view"] = side
-            out["changed"] = ["account_id"]
-        elif out[side].get("reports_to") and managers.get(out[side]["reports_to"]) not in visible:
-            out[side]["reports_to"] = None
-    return out
+    return visible_move(data, visible.__contains__, lambda m: managers.get(m) in visible) or {}
 
 
 class GapWatcher:

@@ -15,6 +15,7 @@ from typing import Any
 
 import networkx as nx
 
+from api.visibility import ANALYSIS_INPUTS
 from importers.sheet_format import FORMULA_TRIGGERS, XML_INVALID  # the import format's own cell rules
 
 __all__ = ["graph_json", "graphml_bytes", "gexf_bytes", "neutralise_cell", "csv_bytes", "xlsx_bytes", "review_xlsx",
@@ -95,6 +96,7 @@ def graph_json(G: nx.MultiDiGraph) -> dict[str, Any]:
     """Node-link JSON: ``nodes`` (``id`` = the node key, e.g. ``contact:C1``, plus its
     attributes) and ``edges`` (``source``, ``target``, ``key``, ``type`` and attributes)."""
     data = nx.node_link_data(G, edges="edges")
+    data["graph"] = {k: v for k, v in data["graph"].items() if k not in ANALYSIS_INPUTS}
     for node in data["nodes"]:
         for name, value in list(node.items()):
             if isinstance(value, (tuple, set, frozenset)):
@@ -106,7 +108,7 @@ def _serialisable(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy whose attributes GraphML/GEXF can hold: no None, lists as ``;``-joined text,
     text free of characters XML forbids."""
     H = nx.MultiDiGraph()
-    H.graph.update({k: _xml_value(v) for k, v in G.graph.items() if v is not None})
+    H.graph.update({k: _xml_value(v) for k, v in G.graph.items() if v is not None and k not in ANALYSIS_INPUTS})
     for node, data in G.nodes(data=True):
         H.add_node(node, **{k: _xml_value(v) for k, v in data.items() if v is not None})
     for u, v, k, data in G.edges(keys=True, data=True):

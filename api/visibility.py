@@ -11,7 +11,7 @@ who neither owns one of its accounts nor knows one of its contacts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -21,7 +21,10 @@ from graph.model import TABLES, personal_fields
 from graph.store import GraphStore
 from graph.subgraph import NodeKind
 
-__all__ = ["View", "PERSONAL", "record_account"]
+__all__ = ["View", "PERSONAL", "record_account", "visible_move", "ANALYSIS_INPUTS"]
+
+#: What an account graph carries for its analyses (``G.graph``), never exported as such.
+ANALYSIS_INPUTS = ("plans", "people")
 
 #: Personal fields per table (``graph.model.personal_fields`` of its record).
 PERSONAL: dict[str, frozenset[str]] = {name: personal_fields(spec.model) for name, spec in TABLES.items()}
@@ -145,7 +148,39 @@ class View:
                     data["reports_to"] = None
                 elif kind == NodeKind.TEAM:
                     data["accounts"] = tuple(a for a in data.get("accounts") or () if self.sees_account(a))
+            if H.graph.get("people"):
+                H.graph["people"] = self._people(H, H.graph["people"])
         return H
+
+    def _people(self, H: nx.MultiDiGraph, people: Mapping[str, Any]) -> dict[str, Any]:
+        """The departed and moved people of a graph's ``people`` input the key may see."""
+        departed = [r for r in people.get("departed", ()) if self.sees_account(r.get("account_id"))]
+        shown = {r["id"] for r in departed} | {d["id"] for n, d in H.nodes(data=True) if d["kind"] == NodeKind.CONTACT}
+        moved = [m for m in (visible_move(m, self.sees_account, self.sees_contact) for m in people.get("moved", ()))
+                 if m is not None]
+        return {**people, "departed": departed, "moved": moved,
+                "members": [m for m in people.get("members", ()) if m["contact_id"] in shown]}
+
+
+def visible_move(move: Mapping[str, Any], sees_account: Callable[[str | None], bool],
+                 sees_manager: Callable[[str], bool]) -> dict[str, Any] | None:
+    """A move (``from``/``to`` sides of account, department, title and manager) as a key
+    restricted to accounts may see it: None when neither side is in its view; else the side
+    outside its view blanked (``outside_view`` names it, ``changed`` then only says the
+    account changed, ``previous_id`` is the current id) and a manager outside it left out."""
+    if not (sees_account(move["from"]["account_id"]) or sees_account(move["to"]["account_id"])):
+        return None
+    out = {**move, "from": dict(move["from"]), "to": dict(move["to"]), "outside_view": None}
+    for side in ("from", "to"):
+        if not sees_account(move[side]["account_id"]):
+            out[side] = {f: None for f in move[side]}
+            out["outside_view"] = side
+            out["changed"] = ["account_id"]
+            if side == "from" and "previous_id" in move:
+                out["previous_id"] = move["id"]
+        elif out[side].get("reports_to") and not sees_manager(out[side]["reports_to"]):
+            out[side]["reports_to"] = None
+    return out
 
 
 def _plain(value: Any) -> Any:

@@ -133,10 +133,14 @@ def test_end_to_end_over_http_with_webhooks_and_the_cli_diff(api, receiver, tmp_
     for r in received:
         assert "customer.cn" not in r["body"].decode("utf-8")  # no personal field in any event
 
+    exported = api.get(f"/accounts/{sf18(GROUP)}/graph", "reader").text
+    assert "customer.cn" not in exported and sf18(VP) not in exported  # she left the graph; no analysis input leaks
     gaps = api.get(f"/accounts/{sf18(GROUP)}/gaps").json()["gaps"]
     assert {g["contacts"][0] for g in gaps if g["type"] == "people_change"} == {sf18(VP), sf18(ENG)}
     answer = api.get("/snapshots/diff", params={"old": "2026-10"}).json()
     assert [d["id"] for d in answer["departures"]] == [sf18(VP)] and [m["id"] for m in answer["moves"]] == [sf18(ENG)]
+    hefei_gaps = api.client.get(f"/accounts/{sf18(OTHER)}/gaps", headers={"Authorization": f"Bearer {hefei_secret}"})
+    assert hefei_gaps.status_code == 200 and sf18(VP) not in hefei_gaps.text
     cut = api.client.get("/snapshots/diff", params={"old": "2026-10"},
                          headers={"Authorization": f"Bearer {hefei_secret}"}).json()
     assert cut["departures"] == [] and cut["moves"][0]["outside_view"] == "from"

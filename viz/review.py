@@ -11,6 +11,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from graph.analysis.people import MOVE_WORDS
+
 __all__ = ["review_page", "review_tables"]
 
 _WORDS = {
@@ -142,13 +144,12 @@ def _posture(account: dict[str, Any], w: dict[str, str]) -> str:
 
 
 def _people_rows(since: dict[str, Any], w: dict[str, str]) -> list[list[Any]]:
-    words = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}
     names = since.get("names") or {}
 
     def called(value: str | None) -> str:
         return names.get(value, value) if value else "—"
 
-    rows = [[m["name"] or m["id"], w["moved"], "; ".join(f"{words[f]} {called(m['from'][f])} → {called(m['to'][f])}"
+    rows = [[m["name"] or m["id"], w["moved"], "; ".join(f"{MOVE_WORDS[f]} {called(m['from'][f])} → {called(m['to'][f])}"
                                                           for f in m["changed"])] for m in since["moves"]]
     rows += [[c["name"] or c["id"], w["gone"], f"{c['account_id']}, {c['title'] or ''} ({c['how']})"]
              for c in since["departures"]]

@@ -18,6 +18,7 @@ from api.problems import ApiProblem, errors, not_found
 from api.responses import json_response
 from api.routes.common import visible_account, visible_opportunity
 from api.security import Principal
+from api.visibility import visible_move
 from graph.analysis import reports
 from graph.analysis.change import CURRENT, diff, snapshot_accounts
 from graph.exceptions import SnapshotNotFound
@@ -404,22 +405,6 @@ def snapshot_diff(store: StoreDep, who: ReadKey,
     return json_response(_visible_diff(store, who, report))
 
 
-def _visible_move(move: dict[str, Any], seen, visible_contact) -> dict[str, Any]:
-    """A move as a restricted key may see it: the side in an account outside its view is
-    blanked (``outside_view`` names it), a manager outside its view too."""
-    out = {**move, "from": dict(move["from"]), "to": dict(move["to"]), "outside_view": None}
-    for side in ("from", "to"):
-        if not seen(move[side]["account_id"]):
-            out[side] = {f: None for f in move[side]}
-            out["outside_view"] = side
-            out["changed"] = [f for f in move["changed"] if f == "account_id"]
-            if side == "from":
-                out["previous_id"] = move["id"]
-        elif out[side].get("reports_to") and not visible_contact(out[side]["reports_to"]):
-            out[side]["reports_to"] = None
-    return out
-
-
 def _visible_diff(store: GraphStore, who: Principal, report: dict[str, Any]) -> dict[str, Any]:
     """A diff cut to the key's accounts: other accounts' people, ties and figures left out."""
     if not who.restricted:
@@ -441,8 +426,8 @@ def _visible_diff(store: GraphStore, who: Principal, report: dict[str, Any]) -> 
         out[key] = [r for r in report[key] if visible_contact(r["contact_id"])]
     for key in ("departures", "arrivals"):
         out[key] = [c for c in report.get(key, ()) if seen(c["account_id"])]
-    out["moves"] = [_visible_move(m, seen, visible_contact) for m in report.get("moves", ())
-                    if seen(m["from"]["account_id"]) or seen(m["to"]["account_id"])]
+    out["moves"] = [m for m in (visible_move(m, seen, visible_contact) for m in report.get("moves", ()))
+                    if m is not None]
     out["ambiguous_matches"] = [
         {**a, "departed": [p for p in a["departed"] if seen(p["account_id"])],
          "arrived": [p for p in a["arrived"] if seen(p["account_id"])]} for a in report.get("ambiguous_matches", ())

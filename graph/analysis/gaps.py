@@ -23,7 +23,7 @@ from graph.analysis.competitors import rival_ties
 from graph.analysis.coverage import coach_reach
 from graph.analysis.divisions import division_ties, orphans, overlaps, tie_strength
 from graph.analysis.posture import PosturePolicy, account_postures, default_posture_policy
-from graph.analysis.people import is_executive_sponsor, is_open_stage
+from graph.analysis.people import MOVE_WORDS, is_executive_sponsor, is_open_stage
 from graph.analysis.plans import graph_plan_status
 from graph.subgraph import EdgeType, NodeKind, split_key
 from graph.vocabulary import THREE_LINES, BuyingRole, InfluenceKind
@@ -508,11 +508,10 @@ class GapFinder:
 def _moved(move: dict[str, Any], G: nx.MultiDiGraph) -> str:
     """What changed in a move, in words: ``account 苏州基地 → 合肥基地, title 总监 → 副总``
     (names of the accounts, departments and managers in G, ids of those outside it)."""
-    words = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}
     kinds = {"account_id": NodeKind.ACCOUNT, "department_id": NodeKind.DEPARTMENT, "reports_to": NodeKind.CONTACT}
 
     def called(field_: str, value: str | None) -> str:
         node = f"{kinds[field_]}:{value}" if field_ in kinds and value else None
         return (G.nodes[node].get("name") or value) if node in G else (value or "—")
 
-    return ", ".join(f"{words[f]} {called(f, move['from'][f])} → {called(f, move['to'][f])}" for f in move["changed"])
+    return ", ".join(f"{MOVE_WORDS[f]} {called(f, move['from'][f])} → {called(f, move['to'][f])}" for f in move["changed"])

@@ -33,10 +33,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from graph.store import GraphStore
 
-__all__ = ["MOVE_FIELDS", "people_changes", "people_inputs", "is_open_stage", "is_executive_sponsor"]
+__all__ = ["MOVE_FIELDS", "MOVE_WORDS", "people_changes", "people_inputs", "is_open_stage", "is_executive_sponsor"]
 
 #: What makes a move: a change of any of these between two states of one person.
 MOVE_FIELDS = ("account_id", "department_id", "title", "reports_to")
+#: Each move field in words.
+MOVE_WORDS = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}
 _CLOSED = re.compile(r"clos|won|lost|赢单|输单|丢单|结束|关闭", re.I)
 _SPONSOR = re.compile(r"executive sponsor|sponsor|高层支持|高层发起", re.I)
 
@@ -206,4 +208,6 @@ def people_inputs(store: GraphStore, rows: dict[str, list[dict[str, Any]]],
                 move = _move(old, now, "id")
                 if move:
                     moved.append(move)
-    return {"since": since, "departed": departed_rows, "moved": moved, "members": rows["opportunity_members"]}
+    kept = ("id", "name", "account_id", "department_id", "title", "reports_to", "roles", "stance", "status")
+    return {"since": since, "departed": [{k: r.get(k) for k in kept} for r in departed_rows],  # no personal field
+            "moved": moved, "members": rows["opportunity_members"]}

@@ -14,6 +14,7 @@ from rich.table import Table
 from graph.analysis import reports
 from graph.analysis.change import CURRENT
 from graph.analysis.findings import gap_label
+from graph.analysis.people import MOVE_WORDS
 from graph.vocabulary import STANCE_LABELS
 from powermap.cli import (app, cadence_policy, date_value, err, escape, json_option, open_cli_store, out,
                           policy_option, print_json, store_opener)
@@ -386,7 +387,7 @@ def diff(old: str, new: str, as_json: bool) -> None:
         rekeyed = (f", re-keyed from {escape(move['previous_id'])} by {move['matched_by']}"
                    if move["previous_id"] != move["id"] else "")
         out.print(f"  moved     {escape(move['name'] or move['id'])} ({escape(move['id'])}{rekeyed}): "
-                  + "; ".join(f"{_MOVE_WORDS[f]} {_called(report['names'], move['from'][f])} → "
+                  + "; ".join(f"{MOVE_WORDS[f]} {_called(report['names'], move['from'][f])} → "
                               f"{_called(report['names'], move['to'][f])}" for f in move["changed"]))
     for person in report["departures"]:
         out.print(f"  departed  {escape(person['name'] or person['id'])} ({escape(person['id'])}, "
@@ -413,5 +414,3 @@ def _called(names: dict[str, str], record: str | None) -> str:
         return "—"
     return f"{escape(names[record])} [dim]\\[{escape(record)}][/]" if record in names else escape(record)
 
-
-_MOVE_WORDS = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}

@@ -99,6 +99,7 @@ def review_command(account: str, quarter: str, as_of: dt.date | None, output: Pa
     same day.
 
       powermap review A-G1 --quarter 2026Q4 -o review.pdf --lang zh"""
+    from graph.analysis.people import MOVE_WORDS
     from graph.analysis.review import review_report
 
     suffix = output.suffix.lower() if output else None
@@ -141,15 +142,12 @@ def review_command(account: str, quarter: str, as_of: dt.date | None, output: Pa
         since = report["since_previous"]
         for m in since["moves"]:
             out.print(f"    moved     {escape(m['name'] or m['id'])}: " + escape("; ".join(
-                f"{_FIELD_WORDS[f]} {since['names'].get(m['from'][f], m['from'][f]) or '—'} → "
+                f"{MOVE_WORDS[f]} {since['names'].get(m['from'][f], m['from'][f]) or '—'} → "
                 f"{since['names'].get(m['to'][f], m['to'][f]) or '—'}" for f in m["changed"])))
         for c in since["departures"]:
             out.print(f"    left      {escape(c['name'] or c['id'])} ({escape(c['account_id'])}, {c['how']})")
         for g in report["people_change"]:
             out.print(f"    [red]finding[/]   {escape(g['explanation'])}")
-
-
-_FIELD_WORDS = {"account_id": "account", "department_id": "department", "title": "title", "reports_to": "manager"}
 
 
 def _write_review(report: dict, output: Path, suffix: str, lang: str) -> None:
