@@ -254,3 +254,17 @@ def test_the_demo_has_a_decider_who_moved_since_2026q3(run, tmp_path):
     assert run("review", "A-G1", "--quarter", "2026Q4", "--as-of", "2026-11-01", "-o", "r.html")[0] == 0
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Key people who moved or left" in page and "suggested attack" in page and "副总经理 → 基地总经理" in page
+
+
+def test_a_graph_export_carries_no_analysis_input_and_so_no_note(tmp_path):
+    from api.exports import graph_json, graphml_bytes
+    from importers import import_paths
+
+    from conftest import REPO
+
+    with EmbeddedStore(tmp_path / "demo.db") as store:
+        import_paths([REPO / "demo" / "demo.xlsx"], store)
+        G = store.account_subgraph("A-G1")
+        assert G.graph["plans"]["actions"] and "people" in G.graph  # the analyses have them
+        assert set(graph_json(G)["graph"]) == {"root", "account_id"}
+        assert "春节前家访" not in graphml_bytes(G).decode("utf-8")  # a plan action's note (personal data)
