@@ -142,7 +142,7 @@ def test_snapshot_and_diff(tmp_path, capsys):
     assert [c["id"] for c in data["new_contacts"]] == ["C9999"] and data["departed_contacts"] == []
     assert {a["id"] for a in data["accounts"]} == {"A-G1", "A-JN"}
     code, data, _ = run("snapshot", "--list", "--json")
-    assert [s["label"] for s in data["snapshots"]] == ["before"]
+    assert [s["label"] for s in data["snapshots"]] == ["2026Q3", "before"]  # `demo` takes 2026Q3
 
 
 @pytest.mark.parametrize("args", [
