@@ -9,7 +9,8 @@ A cause is a short string ``kind:id``:
   all its people, are there);
 * otherwise whom the gap is about: ``opportunity:<id>`` (a deal's decision unit),
   ``person:<contact id>`` (the decider we do not reach; the one person our only path runs
-  through — "losing X would cut…" is about X; an overdue plan action's contact), or
+  through — "losing X would cut…" is about X; an overdue plan action's contact; the person
+  who moved or left), or
   ``account:<id>`` (a line with no supporter, no coach, an executive cadence, a single
   thread into the account).
 
