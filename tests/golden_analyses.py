@@ -43,7 +43,8 @@ ORGANISATIONS: dict[str, tuple[tuple[str, ...], dt.date]] = {
     "synthetic": (("G",), TODAY),
 }
 #: Fields analyses gained after the golden files were captured: analysis → keys (at any depth).
-ADDED_FIELDS = {"gaps": {"cause", "by_cause"}, "findings": {"cause", "division"}}  # division: the owner's
+ADDED_FIELDS = {"gaps": {"cause", "by_cause"}, "findings": {"cause", "division"},  # division: the owner's
+                "outcome": {"departed_members"}}
 #: How many deciders (or, without any, contacts; the first, sorted) each account's paths are asked for.
 PATH_TARGETS = 4
 
