@@ -9,6 +9,14 @@ each account's head report to someone), about C influence edges and C team
 relationships: about 3·C edges in all, plus a team of C/1000 people. The import runs in a child process (`powermap import`'s own
 code path: read, validate, write in one transaction) and the figures printed are the
 child's wall time per phase, rows per second and peak resident memory.
+
+The baseline beside it is a raw copy of the same CSV files: pyarrow reads each file and
+``sqlite3.executemany`` inserts its rows, as text, into tables with the same primary keys
+as the store's, in one transaction (no parsing, no checks). The ratio printed is import ÷
+raw copy. The raw copy needs pyarrow: ``--raw-python`` names an interpreter that has it
+when the one running the bench has not (the import then runs without pyarrow, as it
+would for a user who never installed it). ``pandas`` keeps strings as Arrow when pyarrow
+is importable, so run the bench from both kinds of environment to compare.
 """
 
 from __future__ import annotations
@@ -92,8 +100,39 @@ def generate(folder: Path, contacts: int, seed: int = 7) -> dict[str, int]:
     return {p.stem: sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in sorted(folder.glob("*.csv"))}
 
 
+#: the raw copy's tables: the store's primary key of each CSV file
+RAW_KEYS = {"accounts": ("id",), "departments": ("id",), "contacts": ("id",), "team": ("id",),
+            "relationships": ("team_id", "contact_id"), "influence": ("source_id", "target_id", "kind")}
+
+RAW_CHILD = """
+import csv, json, resource, sqlite3, sys, time
+import pyarrow as pa
+import pyarrow.csv as pv
+keys = json.loads(sys.argv[3])
+t0 = time.perf_counter()
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("BEGIN")
+rows = 0
+for name, key in keys.items():
+    path = f"{sys.argv[2]}/{name}.csv"
+    with open(path, encoding="utf-8") as file:
+        header = next(csv.reader(file))
+    table = pv.read_csv(path, convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                                strings_can_be_null=True))
+    columns = table.column_names
+    db.execute(f"CREATE TABLE {name} ({', '.join(c + ' TEXT' for c in columns)}, PRIMARY KEY ({', '.join(key)}))")
+    sql = f"INSERT INTO {name} VALUES ({', '.join('?' * len(columns))})"
+    for batch in table.to_batches(100_000):
+        db.executemany(sql, zip(*(column.to_pylist() for column in batch.columns)))
+        rows += batch.num_rows
+db.execute("COMMIT")
+print(json.dumps({"total": time.perf_counter() - t0, "rows": rows,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
 CHILD = """
-import json, resource, sys, time
+import importlib.util, json, resource, sys, time
 from graph.embedded import EmbeddedStore
 from importers import read_paths
 from importers.validate import validate
@@ -108,33 +147,48 @@ t3 = time.perf_counter()
 counts = store.counts()
 print(json.dumps({"read": t1 - t0, "validate": t2 - t1, "write": t3 - t2, "total": t3 - t0,
                   "rows": len(batch), "counts": counts,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "pyarrow": importlib.util.find_spec("pyarrow") is not None}))
 """
+
+
+def _child(python: str, code: str, *args: str, root: Path = ROOT) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, env=env)
+    if result.returncode:
+        sys.exit(result.stderr)
+    return json.loads(result.stdout)
+
+
+def _fresh(db: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return db
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=1_000_000, help="number of contacts (default 1,000,000)")
     parser.add_argument("--keep", type=Path, help="write the CSV files and store here instead of a temp folder")
+    parser.add_argument("--raw-python", default=sys.executable,
+                        help="the interpreter (with pyarrow) for the raw copy [default: this one]")
+    parser.add_argument("--no-raw", action="store_true", help="skip the raw-copy baseline")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="the powermap checkout whose importer is timed (another worktree: a before figure)")
+    parser.add_argument("--data", type=Path, help="reuse this folder of CSV files (from --keep) instead of generating")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
-        data = folder / "portfolio"
-        data.mkdir(parents=True, exist_ok=True)
-        print(f"generating a portfolio of {args.contacts:,} contacts …", file=sys.stderr, flush=True)
-        t = time.perf_counter()
-        files = generate(data, args.contacts)
-        print(f"generated in {time.perf_counter() - t:.1f} s: {files}", file=sys.stderr, flush=True)
-        db = folder / "bench.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        data = args.data or folder / "portfolio"
+        if args.data is None:
+            data.mkdir(parents=True, exist_ok=True)
+            print(f"generating a portfolio of {args.contacts:,} contacts …", file=sys.stderr, flush=True)
+            t = time.perf_counter()
+            files = generate(data, args.contacts)
+            print(f"generated in {time.perf_counter() - t:.1f} s: {files}", file=sys.stderr, flush=True)
+        db = _fresh(folder / "bench.db")
         print("importing …", file=sys.stderr, flush=True)
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        result = subprocess.run([sys.executable, "-c", CHILD, str(db), str(data)], capture_output=True, text=True,
-                                env=env)
-        if result.returncode:
-            sys.exit(result.stderr)
-        figures = json.loads(result.stdout)
+        figures = _child(sys.executable, CHILD, str(db), str(data), root=args.code.resolve())
         edges = figures["counts"]["reports_to"] + figures["counts"]["influences"] + figures["counts"]["relationships"]
         print(f"contacts: {figures['counts']['contacts']:,}   edges (reports-to + influence + relationships): "
               f"{edges:,}   rows imported: {figures['rows']:,}")
@@ -143,6 +197,14 @@ def main() -> None:
         print(f"throughput: {figures['rows'] / figures['total']:,.0f} rows/s")
         print(f"peak memory (import process): {figures['peak_rss_mb']:,.0f} MB")
         print(f"store file: {db.stat().st_size / 2**20:,.0f} MB")
+        print(f"pyarrow importable in the import's environment: {'yes' if figures['pyarrow'] else 'no'}")
+        if not args.no_raw:
+            print("raw copy …", file=sys.stderr, flush=True)
+            raw = _child(args.raw_python, RAW_CHILD, str(_fresh(folder / "raw.db")), str(data), json.dumps(RAW_KEYS))
+            print(f"raw copy (pyarrow CSV read + sqlite3.executemany, same primary keys, one transaction): "
+                  f"{raw['total']:.1f} s, {raw['rows']:,} rows, peak {raw['peak_rss_mb']:,.0f} MB")
+            print(f"import / raw copy: {figures['total'] / raw['total']:.2f}×")
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -319,10 +319,15 @@ def _check_csv_shape(data: bytes, label: str) -> None:
 
 
 def _read_csv(source: io.IOBase, label: str, *, encoding: str | None = None) -> pd.DataFrame:
-    """The file's cells as text, read a chunk at a time; equal cells share one string."""
+    """The file's cells as text, read a chunk at a time; equal cells share one string.
+
+    Cells stay plain Python strings in object columns whether or not pyarrow is
+    installed: pandas 3 would otherwise keep text as its ``str`` dtype, backed by Arrow
+    when pyarrow is importable, and every step after reading would convert it back
+    (a third slower and twice the memory at a million rows)."""
     pools = _Pools()
     try:
-        reader = pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True,
+        reader = pd.read_csv(source, dtype=object, keep_default_na=False, na_filter=False, skip_blank_lines=True,
                              engine="c", encoding=encoding, chunksize=_CSV_CHUNK)
         parts = []
         for part in reader:
@@ -359,7 +364,7 @@ class _Pools:
             pool = self.pools.setdefault(column, {})
             shared = np.empty(len(uniques), dtype=object)
             shared[:] = [pool.setdefault(u, u) for u in uniques]
-            frame.isetitem(i, shared[codes])
+            frame.isetitem(i, pd.Series(shared[codes], index=frame.index, dtype=object))
         return frame
 
 

@@ -4,9 +4,7 @@ the HTTP API returns, from one place."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import networkx as nx
@@ -22,6 +20,7 @@ from graph.analysis.gaps import find_gaps, gap_counts
 from graph.analysis.next_moves import next_moves
 from graph.analysis.outcome import decision_unit_outcome
 from graph.analysis.paths import strongest_paths
+from graph.analysis.portfolio import portfolio_gaps, portfolio_roots
 from graph.analysis.posture import PosturePolicy, account_postures
 from graph.analysis.ranking import influence_ranking
 from graph.analysis.rollup import group_rollup
@@ -170,56 +169,24 @@ def gaps_report(store: GraphStore, account_id: str, *, today: dt.date | None = N
                      **options)
 
 
-_WORKER_STORE: GraphStore | None = None
-
-
-def _open_worker_store(opener: Callable[[], GraphStore]) -> None:
-    global _WORKER_STORE
-    _WORKER_STORE = opener()  # one store per worker process
-
-
-def _account_gaps(store: GraphStore, account_id: str, today: dt.date, options: dict) -> list[dict[str, Any]]:
-    G = store.account_subgraph(account_id, as_of=today)
-    gaps = find_gaps(G, today=today, **options)
-    name = G.nodes[G.graph["root"]]["name"]
-    return [{**g.as_dict(), "account": account_id, "account_name": name} for g in gaps]
-
-
-def _worker_gaps(job: tuple) -> list[dict[str, Any]]:
-    account_id, today, options = job
-    return _account_gaps(_WORKER_STORE, account_id, today, options)
-
-
 def portfolio_gaps_report(store: GraphStore, opener: Callable[[], GraphStore] | None = None, *,
                           today: dt.date | None = None, workers: int | None = None,
                           progress: Callable[[int, int], None] | None = None, **options: Any) -> dict[str, Any]:
     """Gaps of every top-level account, spread over worker processes (one per core by
-    default). ``opener`` opens the same store in a worker (it must be picklable); without
-    it, or with one worker, everything runs here."""
-    roots = [a["id"] for a in store.list_accounts() if a["parent_id"] is None]
-    today = today or dt.date.today()
-    workers = workers or os.cpu_count() or 1
-    if opener is None or workers == 1 or len(roots) < 8:
-        results = (_account_gaps(store, r, today, options) for r in roots)
-        gaps = _collect(results, len(roots), progress)
-    else:
-        jobs = [(r, today, options) for r in roots]
-        with ProcessPoolExecutor(max_workers=workers, initializer=_open_worker_store, initargs=(opener,)) as pool:
-            chunk = max(1, min(64, len(roots) // (workers * 8)))
-            gaps = _collect(pool.map(_worker_gaps, jobs, chunksize=chunk), len(roots), progress)
-    by_account: dict[str, int] = {}
-    for gap in gaps:
-        by_account[gap["account"]] = by_account.get(gap["account"], 0) + 1
-    return {"gaps": gaps, "counts": {"accounts": len(roots), "total": len(gaps), "by_account": by_account}}
-
-
-def _collect(results, total: int, progress) -> list[dict[str, Any]]:
+    default), as one dict. ``opener`` opens the same store in a worker (it must be
+    picklable); without it, or with one worker, everything runs here. To write a large
+    portfolio without holding it, use :func:`graph.analysis.portfolio.portfolio_gaps`."""
+    roots = portfolio_roots(store)
     gaps: list[dict[str, Any]] = []
-    for done, found in enumerate(results, start=1):
+    by_account: dict[str, int] = {}
+    for done, (account, found) in enumerate(portfolio_gaps(store, opener, roots=roots, today=today,
+                                                           workers=workers, **options), start=1):
         gaps.extend(found)
+        if found:
+            by_account[account] = len(found)
         if progress:
-            progress(done, total)
-    return gaps
+            progress(done, len(roots))
+    return {"gaps": gaps, "counts": {"accounts": len(roots), "total": len(gaps), "by_account": by_account}}
 
 
 def influence_report(store: GraphStore, account_id: str, *, top: int | None = None) -> dict[str, Any]:

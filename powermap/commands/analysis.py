@@ -4,6 +4,7 @@ snapshot, diff. Each prints a table for people or, with --json, the report as JS
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from graph.analysis import reports
+from graph.analysis import portfolio, reports
 from graph.analysis.change import CURRENT
 from graph.analysis.findings import gap_label
 from graph.analysis.people import MOVE_WORDS
@@ -109,25 +110,42 @@ def coverage(account: str, hops: int, as_json: bool) -> None:
 @click.option("--workers", type=click.IntRange(1), help="Processes for --all [default: one per core].")
 @policy_option
 @json_option
+@click.option("--jsonl", is_flag=True,
+              help="Print JSON Lines on stdout instead: one gap a line, each written as soon as its account is "
+                   "done (with --all, the account's id and name in every line).")
 def gaps(account: str | None, all_accounts: bool, as_of: dt.date | None, stale_days: int,
-         executive_stale_days: int, workers: int | None, policy_file: Path | None, as_json: bool) -> None:
+         executive_stale_days: int, workers: int | None, policy_file: Path | None, as_json: bool,
+         jsonl: bool) -> None:
     """Relationship gaps of ACCOUNT (or of every account with --all), most severe first,
-    each with the people involved and a one-line explanation."""
+    each with the people involved and a one-line explanation.
+
+    With --all --json (or --jsonl) the gaps are written while the accounts are analysed,
+    one account at a time, in compact JSON: a portfolio of any size takes the memory of
+    one account's gaps. For example `powermap gaps --all --jsonl > gaps.jsonl`."""
     if bool(account) == all_accounts:
         raise click.UsageError("give an ACCOUNT or --all (not both)")
+    if as_json and jsonl:
+        raise click.UsageError("give --json or --jsonl (not both)")
     options = {"stale_days": stale_days, "executive_stale_days": executive_stale_days,
                "cadence_policy": cadence_policy(policy_file)}
     with open_cli_store() as store:
+        if all_accounts and (as_json or jsonl):
+            results = portfolio.portfolio_gaps(store, store_opener(), today=as_of, workers=workers, **options)
+            portfolio.write_portfolio_gaps(results, sys.stdout, lines=jsonl)
+            return
         if all_accounts:
             opener = store_opener()
             with Progress(TextColumn("accounts"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                          console=err, transient=True, disable=as_json) as bar:
+                          console=err, transient=True) as bar:
                 task = bar.add_task("gaps", total=None)
                 report = reports.portfolio_gaps_report(
                     store, opener, today=as_of, workers=workers,
                     progress=lambda done, total: bar.update(task, completed=done, total=total), **options)
         else:
             report = reports.gaps_report(store, account, today=as_of, **options)
+    if jsonl:
+        portfolio.write_portfolio_gaps(iter([(account, report["gaps"])]), sys.stdout, lines=True)
+        return
     if as_json:
         print_json(report)
         return
