@@ -22,8 +22,9 @@ from graph.store import GraphStore
 
 __all__ = ["portfolio_gaps", "portfolio_roots", "write_portfolio_gaps", "account_gaps"]
 
-#: Accounts a worker is sent at once, and chunks in flight per worker: enough to keep every
-#: worker busy, few enough that results waiting to be written stay small.
+#: At most this many accounts are sent to a worker at once, and this many chunks are in
+#: flight per worker: enough to keep every worker busy, few enough that results waiting
+#: to be written stay small.
 _CHUNK = 8
 _AHEAD = 2
 
@@ -57,7 +58,8 @@ def portfolio_gaps(store: GraphStore, opener: Callable[[], GraphStore] | None = 
         for root in roots:
             yield root, account_gaps(store, root, today, options)
         return
-    chunks = [roots[i:i + _CHUNK] for i in range(0, len(roots), _CHUNK)]
+    size = max(1, min(_CHUNK, len(roots) // (workers * 4)))  # a small portfolio: small chunks, all busy
+    chunks = [roots[i:i + size] for i in range(0, len(roots), size)]
     with ProcessPoolExecutor(max_workers=workers, initializer=_open_worker_store, initargs=(opener,)) as pool:
         pending: deque = deque()
         queued = iter(chunks)
