@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from api.analysis_pool import AnalysisPool
 from api.deps import ReadKey, StateDep, StoreDep, get_principal
 from api.cache import AnalysisCache
 from graph.analysis.cadence import load_policy
@@ -149,7 +151,8 @@ class BodyLimit:
 
 def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], GraphStore] | None = None,
                open_state: Callable[[], ApiState] | None = None,
-               watchers: Iterable[Watcher] | None = None) -> FastAPI:
+               watchers: Iterable[Watcher] | None = None,
+               worker_store: Callable[[], GraphStore] | None = None) -> FastAPI:
     """The powermap HTTP API.
 
     Parameters
@@ -165,6 +168,13 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
         file ``settings.state_path``.
     watchers : iterable of Watcher, optional
         What turns writes into events; default: ``[StanceWatcher(), PeopleWatcher(), GapWatcher()]``.
+    worker_store : callable, optional
+        Opens the same store in an analysis worker process (picklable: the composition
+        root passes :func:`powermap.cli.store_opener`'s); default: the embedded store at
+        ``settings.db`` when ``open_store`` is not given, else no workers (the request
+        threads compute the analyses). ``settings.analysis_workers`` sizes the pool; its
+        processes start with the app when ``worker_store`` is given, else at the first
+        gap report asked.
     """
     settings = settings or get_api_settings()
     cadence_policy = load_policy(settings.cadence_policy) if settings.cadence_policy else None
@@ -185,6 +195,16 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
                                 timeout=settings.webhook_timeout_seconds,
                                 allow_private=settings.webhook_allow_private)
         app.state.store, app.state.api_state, app.state.dispatcher = store, state, dispatcher
+        opener = worker_store
+        if opener is None and open_store is None:
+            from graph.embedded import EmbeddedStore
+
+            opener = partial(EmbeddedStore, settings.db)
+        if opener is not None and settings.analysis_workers != 0:
+            app.state.analysis_pool = AnalysisPool(opener, workers=settings.analysis_workers,
+                                                   cadence_policy=cadence_policy)
+            if worker_store is not None:  # a server: its workers start with it, not at the first question
+                app.state.analysis_pool.warm_up()
         access_log = logging.getLogger("uvicorn.access")
         if not any(isinstance(f, RedactKeys) for f in access_log.filters):
             access_log.addFilter(RedactKeys())
@@ -193,6 +213,9 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
             yield
         finally:
             app.state.running_imports.cancel_all("the server is shutting down")
+            if app.state.analysis_pool is not None:
+                app.state.analysis_pool.close()
+                app.state.analysis_pool = None
             dispatcher.stop()
             state.close()
             store.close()
@@ -203,6 +226,7 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
     app.state.watchers = watchers
     app.state.write_lock = threading.Lock()
     app.state.analysis_cache = AnalysisCache(ttl=settings.analysis_cache_seconds)
+    app.state.analysis_pool = None  # made when the app starts
     app.state.cadence_policy = cadence_policy
     app.state.running_imports = RunningImports(deadline=settings.import_deadline_seconds,
                                                limits=ImportLimits.from_environment())

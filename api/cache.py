@@ -77,6 +77,25 @@ class AnalysisCache:
                 return hit[1]
         return None
 
+    def generation(self) -> int:
+        """A number that changes at each :meth:`clear` (a write through this server): read it
+        before computing an answer that :meth:`put` is to keep."""
+        with self._lock:
+            return self._generation
+
+    def put(self, key: Hashable, value: bytes, *, version: Hashable, generation: int) -> None:
+        """Keep ``value`` computed elsewhere (:mod:`api.analysis_pool`) under the store
+        ``version`` read before computing it and the :meth:`generation` of then; it is
+        dropped when the store has changed since (another version, or a write through
+        this server), or when the cache is off."""
+        with self._lock:
+            if self.ttl <= 0 or generation != self._generation or (version is not None and version != self._version):
+                return
+            self._entries[key] = (time.monotonic(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._forget()

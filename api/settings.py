@@ -30,6 +30,8 @@ class ApiSettings(BaseSettings):
     ``POWERMAP_BODY_TIMEOUT_SECONDS`` a request body that stops arriving for this long
                                 (default 30) → 408, connection closed
     ``POWERMAP_SESSION_HOURS``  lifetime of a browser session cookie (default 12)
+    ``POWERMAP_ANALYSIS_WORKERS`` processes computing gap reports (default: one per
+                                core; 0: the request threads compute them)
     ``POWERMAP_COOKIE_SECURE``  force the cookie's Secure flag on/off (default: on,
                                 except plain http to a host that is not loopback)
     ``POWERMAP_WEBHOOK_*``      ``ATTEMPTS`` (6), ``BACKOFF_SECONDS`` (2: 2, 4, 8 …),
@@ -56,6 +58,9 @@ class ApiSettings(BaseSettings):
     webhook_allow_private: bool = False
     #: analysis answers are reused until a write through the API, or for this long (0: never)
     analysis_cache_seconds: float = Field(default=30.0, ge=0)
+    #: processes computing gap reports off the request threads (None: one per core; 0: none,
+    #: the request threads compute them)
+    analysis_workers: int | None = Field(default=None, ge=0, le=64)
     #: an import (upload or JSON) still running after this many seconds is stopped, nothing written
     import_deadline_seconds: float = Field(default=600.0, gt=0)
     #: the cadence policy (TOML) behind cadence_breach gaps; default: the shipped one

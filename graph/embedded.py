@@ -147,7 +147,8 @@ class EmbeddedStore(GraphStore):
             self._db.executescript(_SCHEMA)
             _add_missing_columns(self._db)
             _upgrade(self._db, version)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if version != SCHEMA_VERSION:  # a write: opening a current store changes nothing others see
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as err:
             raise StoreUnavailable(f"cannot open store {self.path}: {err}") from err
         self._lock = threading.RLock()

@@ -10,10 +10,11 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.analysis_pool import GAP_COLUMNS, GapsQuestion, gap_rows, gaps_body
 from api.deps import AdminKey, ReadKey, StateDep, StoreDep
-from api.exports import csv_bytes, xlsx_bytes
 from api.problems import ApiProblem, errors, not_found
 from api.responses import json_response
 from api.routes.common import visible_account, visible_opportunity
@@ -192,18 +193,21 @@ class DiffOut(_Open):
     accounts: list[dict[str, Any]]
 
 
-#: Columns of the gap report as CSV / XLSX.
-GAP_COLUMNS = ("severity", "type", "explanation", "contacts", "accounts", "team", "opportunity", "key")
-
-
 def _cached(request: Request, store: GraphStore, who: Principal, compute) -> Response:
     """The answer from the app's analysis cache (key: the question and what the key sees),
     computed under the store's current version."""
-    key = (request.url.path, request.url.query, who.visible, who.pii)
     cache = request.app.state.analysis_cache
+    body = cache.get_or_compute(_cache_key(request, who), lambda: _body(compute()), version=store.version())
+    return _answer(request, body)
+
+
+def _cache_key(request: Request, who: Principal) -> tuple:
+    return request.url.path, request.url.query, who.visible, who.pii
+
+
+def _answer(request: Request, body: bytes) -> Response:
     media = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     kind = request.query_params.get("format", "json")
-    body = cache.get_or_compute(key, lambda: _body(compute()), version=store.version())
     name = request.url.path.rstrip("/").rsplit("/", 1)[-1]
     headers = {"Content-Disposition": f'attachment; filename="{name}.{kind}"'} if kind in media else None
     return Response(body, media_type=media.get(kind, "application/json"), headers=headers)
@@ -211,11 +215,6 @@ def _cached(request: Request, store: GraphStore, who: Principal, compute) -> Res
 
 def _body(response: Response) -> bytes:
     return bytes(response.body)
-
-
-def gap_rows(report: dict[str, Any]) -> list[list[Any]]:
-    return [[g["severity"], g["type"], g["explanation"], "; ".join(g["contacts"]), "; ".join(g["accounts"]),
-             "; ".join(g["team"]), g["opportunity"], g["key"]] for g in report["gaps"]]
 
 
 @router.get("/{account_id}/paths", response_model=PathsOut, summary="Strongest influence paths to a contact",
@@ -242,22 +241,29 @@ def coverage(request: Request, account_id: str, store: StoreDep, who: ReadKey,
 @router.get("/{account_id}/gaps", response_model=GapsOut, summary="Relationship gaps",
             responses={**errors(401, 404, 422), 200: {"content": {
                 "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-def gaps(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
-         stale_days: Annotated[int, Query(ge=1, le=3650)] = 90,
-         executive_stale_days: Annotated[int, Query(ge=1, le=3650)] = 180,
-         format: Literal["json", "csv", "xlsx"] = "json") -> Response:
-    """The gap report, most severe first (`format=csv|xlsx` for a spreadsheet)."""
-    def compute() -> Response:
-        report = reports.gaps_json(visible_account(store, who, account_id), today=as_of, stale_days=stale_days,
-                                   executive_stale_days=executive_stale_days,
-                                   cadence_policy=request.app.state.cadence_policy)
-        if format == "csv":
-            return Response(csv_bytes(GAP_COLUMNS, gap_rows(report)))
-        if format == "xlsx":
-            return Response(xlsx_bytes(GAP_COLUMNS, gap_rows(report), sheet="gaps"))
-        return json_response(report)
+async def gaps(request: Request, account_id: str, store: StoreDep, who: ReadKey, as_of: AsOf = None,
+               stale_days: Annotated[int, Query(ge=1, le=3650)] = 90,
+               executive_stale_days: Annotated[int, Query(ge=1, le=3650)] = 180,
+               format: Literal["json", "csv", "xlsx"] = "json") -> Response:
+    """The gap report, most severe first (`format=csv|xlsx` for a spreadsheet).
 
-    return _cached(request, store, who, compute)
+    Computed in the server's analysis workers, once per store version however many
+    clients ask at once (`POWERMAP_ANALYSIS_WORKERS`)."""
+    question = GapsQuestion(account_id, who, as_of, stale_days, executive_stale_days, format)
+    pool = request.app.state.analysis_pool
+    if pool is None or store is not request.app.state.store:  # no workers (or a store swapped in by a test)
+        policy = request.app.state.cadence_policy
+        return await run_in_threadpool(_cached, request, store, who,
+                                       lambda: Response(gaps_body(store, question, policy)))
+    if not who.sees_account(account_id):
+        raise not_found("account", account_id)
+    key = _cache_key(request, who)
+    cache = request.app.state.analysis_cache
+    version = await run_in_threadpool(store.version)
+    body = cache.peek(key, version=version)
+    if body is None:
+        body = await pool.gaps(key, version, question, cache)
+    return _answer(request, body)
 
 
 @router.get("/{account_id}/influence", response_model=RankingOut, summary="Influence ranking (or its map)",

@@ -8,7 +8,7 @@ import socket
 import click
 
 from graph.exceptions import PowermapError
-from powermap.cli import app, err, open_cli_store, out
+from powermap.cli import app, err, open_cli_store, out, store_opener
 from powermap.commands.keys import api_settings, api_state
 
 __all__ = ["serve", "run_server", "listen", "PortUnavailable"]
@@ -101,7 +101,7 @@ def run_server(host: str, port: int, *, no_sign_in_link: bool = False, sock: soc
     # Ctrl-C, into KeyboardInterrupt so that the sign-in key is revoked on the way out
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        web_app = create_app(settings, open_store=open_cli_store, open_state=api_state)
+        web_app = create_app(settings, open_store=open_cli_store, open_state=api_state, worker_store=store_opener())
         config = uvicorn.Config(web_app, host=host, port=port, log_level="info", server_header=False)
         server = uvicorn.Server(config)
         stop = server.handle_exit
