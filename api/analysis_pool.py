@@ -21,8 +21,10 @@ import asyncio
 import multiprocessing
 import os
 from collections.abc import Callable, Hashable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from api.cache import AnalysisCache
@@ -78,9 +80,10 @@ class AnalysisPool:
     def __init__(self, opener: Callable[[], GraphStore], *, workers: int | None = None,
                  cadence_policy: Any = None):
         self.workers = workers or os.cpu_count() or 1
-        self._executor = ProcessPoolExecutor(max_workers=self.workers,
-                                             mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_open_worker, initargs=(opener, cadence_policy))
+        self._start = partial(ProcessPoolExecutor, max_workers=self.workers,
+                              mp_context=multiprocessing.get_context("spawn"),
+                              initializer=_open_worker, initargs=(opener, cadence_policy))
+        self._executor = self._start()
         self._flights: dict[Hashable, asyncio.Future] = {}
         #: computations started (one per question and store version): what the tests count
         self.computations = 0
@@ -88,7 +91,7 @@ class AnalysisPool:
     def warm_up(self) -> None:
         """Start every worker now (each opens its store) rather than at the first request."""
         for _ in range(self.workers):
-            self._executor.submit(_ready)
+            self._submit(_ready)
 
     async def gaps(self, key: Hashable, version: Hashable, question: GapsQuestion,
                    cache: AnalysisCache) -> bytes:
@@ -98,7 +101,7 @@ class AnalysisPool:
         flight = self._flights.get((key, version))
         if flight is None:
             generation = cache.generation()
-            flight = asyncio.wrap_future(self._executor.submit(_worker_gaps, question))
+            flight = asyncio.wrap_future(self._submit(_worker_gaps, question))
             self.computations += 1
             self._flights[(key, version)] = flight
 
@@ -112,6 +115,16 @@ class AnalysisPool:
         if outcome == "not found":
             raise ApiProblem(404, value, type="urn:powermap:problem:not-found")
         return value
+
+    def _submit(self, *job: Any) -> Future:
+        """The job sent to a worker; a pool whose worker died (killed, out of memory) is
+        replaced by a new one rather than failing every question after."""
+        try:
+            return self._executor.submit(*job)
+        except BrokenProcessPool:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()
+            return self._executor.submit(*job)
 
     def close(self) -> None:
         for flight in self._flights.values():

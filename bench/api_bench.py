@@ -13,7 +13,10 @@ load-generator process (asyncio + httpx, ``--concurrency`` clients):
 * ``single reads``: ``GET /contacts/{id}`` of random contacts (throughput, latency);
 * ``list page``:   ``GET /accounts/{id}/contacts?limit=100``;
 * ``gaps``:        ``GET /accounts/{id}/gaps`` of the 500-contact account, when the
-  server has that endpoint (p99 latency is the figure the API promises).
+  server has that endpoint (p99 latency is the figure the API promises);
+* ``gaps+writes``: the same while a writer changes one contact through the API every
+  ``--write-every`` seconds (default 1; 0 skips the phase): each write invalidates the
+  analysis cache, so the phase measures what a cache miss under load costs.
 
 It prints requests per second, p50/p99 latency and error counts per phase. Only
 loopback traffic; every loop is bounded. ``--store neo4j`` serves the same data from the
@@ -35,7 +38,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -206,6 +211,12 @@ def main() -> None:
                         help="load generator: wrk when installed (auto), else asyncio + httpx")
     parser.add_argument("--store", choices=["embedded", "neo4j", "both"], default="embedded",
                         help="serve from the embedded store, from NEO4J_URI's Neo4j, or both one after the other")
+    parser.add_argument("--write-every", type=float, default=1.0, metavar="SECONDS",
+                        help="the gaps+writes phase: one write through the API this often (0: no such phase)")
+    parser.add_argument("--phases", default="single,list,gaps,gaps+writes",
+                        help="comma-separated phases to run (default: all)")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="the powermap checkout the server runs (another worktree: a before figure)")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -220,7 +231,8 @@ def main() -> None:
                 with neo4j_bench_store() as (graph, state):
                     _, contact_ids, group = build_store(Path(folder), args.contacts, graph)
                     key = state.create_key("bench", "read", pii=False)[1]
-                    serve(args, Path(folder), ["--store", "neo4j"], key, contact_ids, group)
+                    writer = state.create_key("bench-writer", "write", pii=False)[1]
+                    serve(args, Path(folder), ["--store", "neo4j"], (key, writer), contact_ids, group)
             else:
                 from api.settings import ApiSettings
                 from api.sqlite_state import SqliteApiState
@@ -228,7 +240,8 @@ def main() -> None:
                 db, contact_ids, group = build_store(Path(folder), args.contacts)
                 with SqliteApiState(ApiSettings(db=db).state_path) as state:
                     key = state.create_key("bench", "read", pii=False)[1]
-                serve(args, Path(folder), ["--store", "embedded", "--db", db], key, contact_ids, group)
+                    writer = state.create_key("bench-writer", "write", pii=False)[1]
+                serve(args, Path(folder), ["--store", "embedded", "--db", db], (key, writer), contact_ids, group)
 
 
 @contextmanager
@@ -257,14 +270,45 @@ def neo4j_bench_store():
         graph.close()
 
 
-def serve(args: argparse.Namespace, folder: Path, store_options: list[str], key: str, contact_ids: list[str],
-          group: str) -> None:
+@contextmanager
+def writing(base: str, key: str, contact_id: str, every: float) -> Iterator[dict[str, int]]:
+    """A thread that changes ``contact_id``'s stance through the API every ``every`` seconds
+    while the block runs; yields the count of writes (by status)."""
+    import httpx
+
+    done: dict[str, int] = {}
+    stop = threading.Event()
+
+    def write() -> None:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+            record = {k: v for k, v in client.get(f"/contacts/{contact_id}").json().items()
+                      if k not in ("id", "updated_at")}
+            stance = 0
+            while not stop.wait(every):
+                stance = (stance + 1) % 3
+                status = str(client.put(f"/contacts/{contact_id}", json={**record, "stance": stance}).status_code)
+                done[status] = done.get(status, 0) + 1
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield done
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+
+
+def serve(args: argparse.Namespace, folder: Path, store_options: list[str], keys: tuple[str, str],
+          contact_ids: list[str], group: str) -> None:
     """Start ``powermap serve`` on the store the options name and run the phases against it."""
     import httpx
 
+    key, writer = keys
+    phases = set(args.phases.split(","))
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(args.code.resolve())}
     server = subprocess.Popen([*POWERMAP, *store_options, "serve", "--host", "127.0.0.1", "--port", str(port),
                                "--no-sign-in-link"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -281,13 +325,23 @@ def serve(args: argparse.Namespace, folder: Path, store_options: list[str], key:
         print(f"powermap API benchmark ({store_options[1]} store): {args.contacts} contacts in account {group!r}, "
               f"server pid {server.pid} on {base}, {os.cpu_count()} CPUs; each phase ≤ {args.requests} requests, "
               f"≤ {args.seconds:g} s; load from {args.tool}", flush=True)
-        run_phase("single reads", base, key, [f"/contacts/{c}" for c in contact_ids], args, args.concurrency, folder)
-        run_phase("list page", base, key, [f"/accounts/{group}/contacts?limit=100"], args, args.concurrency, folder)
+        if "single" in phases:
+            run_phase("single reads", base, key, [f"/contacts/{c}" for c in contact_ids], args, args.concurrency,
+                      folder)
+        if "list" in phases:
+            run_phase("list page", base, key, [f"/accounts/{group}/contacts?limit=100"], args, args.concurrency,
+                      folder)
         document = httpx.get(f"{base}/openapi.json", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
-        if "/accounts/{account_id}/gaps" in document["paths"]:
-            run_phase("gaps", base, key, [f"/accounts/{group}/gaps"], args, args.concurrency, folder)
-        else:
+        if "/accounts/{account_id}/gaps" not in document["paths"]:
             print("gaps           (no /accounts/{id}/gaps endpoint on this server yet: not measured)")
+            return
+        if "gaps" in phases:
+            run_phase("gaps", base, key, [f"/accounts/{group}/gaps"], args, args.concurrency, folder)
+        if "gaps+writes" in phases and args.write_every > 0:
+            with writing(base, writer, contact_ids[1], args.write_every) as writes:
+                run_phase("gaps+writes", base, key, [f"/accounts/{group}/gaps"], args, args.concurrency, folder)
+            print(f"{'':<14} writes during the phase (one every {args.write_every:g} s): {writes}", flush=True)
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

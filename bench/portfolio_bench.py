@@ -39,8 +39,9 @@ print(json.dumps({"code": code, "seconds": time.perf_counter() - t,
 """
 
 
-def build(folder: Path, contacts: int) -> Path:
-    """The portfolio's store in ``folder`` (made once, then reused)."""
+def build(folder: Path, contacts: int, data: Path | None = None) -> Path:
+    """The portfolio's store in ``folder`` (made once, then reused), from the CSV files in
+    ``data`` when given (import_bench's --keep folder), else generated."""
     sys.path.insert(0, str(ROOT))
     from bench.import_bench import generate
     from graph.embedded import EmbeddedStore
@@ -49,10 +50,12 @@ def build(folder: Path, contacts: int) -> Path:
     db = folder / f"portfolio-{contacts}.db"
     if db.exists():
         return db
-    data = folder / f"portfolio-{contacts}"
-    data.mkdir(parents=True, exist_ok=True)
-    print(f"generating and importing a portfolio of {contacts:,} contacts …", file=sys.stderr, flush=True)
-    generate(data, contacts)
+    if data is None:
+        data = folder / f"portfolio-{contacts}"
+        data.mkdir(parents=True, exist_ok=True)
+        print(f"generating a portfolio of {contacts:,} contacts …", file=sys.stderr, flush=True)
+        generate(data, contacts)
+    print(f"importing {data} …", file=sys.stderr, flush=True)
     partial = db.with_suffix(".part")
     with EmbeddedStore(partial) as store:
         import_paths([data], store)
@@ -67,11 +70,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="worker processes [default: one per core]")
     parser.add_argument("--jsonl", action="store_true", help="JSON Lines instead of one JSON document")
     parser.add_argument("--code", type=Path, default=ROOT, help="the powermap checkout whose CLI is timed")
+    parser.add_argument("--data", type=Path, help="import these CSV files (import_bench --keep's) instead of "
+                                                  "generating them; --contacts then only names the store")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        db = build(folder, args.contacts)
+        db = build(folder, args.contacts, args.data)
         output = folder / ("gaps.jsonl" if args.jsonl else "gaps.json")
         command = ["--db", str(db), "gaps", "--all", "--as-of", "2026-11-01",
                    "--jsonl" if args.jsonl else "--json", *(["--workers", str(args.workers)] if args.workers else [])]

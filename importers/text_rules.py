@@ -11,8 +11,8 @@
   most :data:`LONG_TEXT`.
 - **E-mail addresses** must be ``local@domain.tld`` (``javascript:…`` is not one).
 
-Checks run on the joined text of a column first (ids, e-mail addresses); only a column that fails one is looked
-at value by value, so a million clean rows cost one pass.
+Checks run on the joined text of a column first (ids, e-mail addresses); only a column
+that fails one is looked at value by value, so a million clean rows cost one pass.
 """
 
 from __future__ import annotations

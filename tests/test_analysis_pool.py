@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
 import pytest
@@ -108,3 +109,20 @@ def test_workers_on_neo4j_open_their_own_driver(tmp_path, neo4j_env):
         after = kit.get("/accounts/G1/gaps").json()
         assert any(g["type"] == "unknown_stance" and g["contacts"] == ["C3"] for g in after["gaps"])
         assert app.state.analysis_pool.computations == 2
+
+
+def test_a_worker_that_dies_is_replaced(api):
+    pool = AnalysisPool(partial(EmbeddedStore, api.settings.db), workers=1)
+    cache = AnalysisCache(ttl=0)
+    try:
+        [before] = _ask(pool, cache, "v1", clients=1)
+        for process in list(pool._executor._processes.values()):
+            process.kill()
+            process.join()
+        try:  # the question in flight when the pool notices may fail; the next ones are answered
+            _ask(pool, cache, "v2", clients=1)
+        except BrokenProcessPool:
+            pass
+        assert _ask(pool, cache, "v3", clients=1) == [before]
+    finally:
+        pool.close()
