@@ -6,8 +6,8 @@
 It imports bench/import_bench's synthetic portfolio (C/100 accounts, a group per ten:
 10,000 accounts and 1,000 top-level groups for 1M contacts) into a fresh embedded store
 (kept and reused with --keep), then runs the CLI command in a child process writing to a
-file, and prints its wall time, the peak resident memory of that process (the parent)
-and of its largest worker, the output's size and the load average (the machine may be
+file, and prints its wall time, the peak resident memory of that process (the parent,
+its own VmHWM) and of its largest worker, the output's size and the load average (the machine may be
 shared: figures taken under load say so). ``--code`` times another checkout's CLI
 (a before figure) on the same store.
 """
@@ -33,32 +33,41 @@ with open(sys.argv[1], "w", encoding="utf-8") as out:
     sys.stdout = out
     code = main(sys.argv[2:])
     sys.stdout = sys.__stdout__
-print(json.dumps({"code": code, "seconds": time.perf_counter() - t,
-                  "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+seconds = time.perf_counter() - t
+with open("/proc/self/status") as status:  # this process's own peak (ru_maxrss would keep the launcher's)
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(json.dumps({"code": code, "seconds": seconds, "parent_mb": peak / 1024,
                   "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}), file=sys.stderr)
+"""
+
+
+BUILD = """
+import sys
+from pathlib import Path
+from bench.import_bench import generate
+from graph.embedded import EmbeddedStore
+from importers import import_paths
+db, data, contacts = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+if not any(data.glob("*.csv")):
+    data.mkdir(parents=True, exist_ok=True)
+    print(f"generating a portfolio of {contacts:,} contacts …", file=sys.stderr, flush=True)
+    generate(data, contacts)
+print(f"importing {data} …", file=sys.stderr, flush=True)
+with EmbeddedStore(db) as store:
+    import_paths([data], store)
 """
 
 
 def build(folder: Path, contacts: int, data: Path | None = None) -> Path:
     """The portfolio's store in ``folder`` (made once, then reused), from the CSV files in
-    ``data`` when given (import_bench's --keep folder), else generated."""
-    sys.path.insert(0, str(ROOT))
-    from bench.import_bench import generate
-    from graph.embedded import EmbeddedStore
-    from importers import import_paths
-
+    ``data`` when given (import_bench's --keep folder), else generated. In a process of its
+    own: this one stays small, and so do the figures of the processes it starts."""
     db = folder / f"portfolio-{contacts}.db"
     if db.exists():
         return db
-    if data is None:
-        data = folder / f"portfolio-{contacts}"
-        data.mkdir(parents=True, exist_ok=True)
-        print(f"generating a portfolio of {contacts:,} contacts …", file=sys.stderr, flush=True)
-        generate(data, contacts)
-    print(f"importing {data} …", file=sys.stderr, flush=True)
     partial = db.with_suffix(".part")
-    with EmbeddedStore(partial) as store:
-        import_paths([data], store)
+    subprocess.run([sys.executable, "-c", BUILD, str(partial), str(data or folder / f"portfolio-{contacts}"),
+                    str(contacts)], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     partial.rename(db)
     return db
 
