@@ -310,7 +310,8 @@ def serve(args: argparse.Namespace, folder: Path, store_options: list[str], keys
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(args.code.resolve())}
     server = subprocess.Popen([*POWERMAP, *store_options, "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-sign-in-link"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "--no-sign-in-link"], env=env, cwd=args.code.resolve(),  # (python -c: cwd first)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
         while True:

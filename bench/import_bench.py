@@ -154,7 +154,8 @@ print(json.dumps({"read": t1 - t0, "validate": t2 - t1, "write": t3 - t2, "total
 
 def _child(python: str, code: str, *args: str, root: Path = ROOT) -> dict:
     env = {**os.environ, "PYTHONPATH": str(root)}
-    result = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, env=env)
+    # run in the checkout: `python -c` puts the working directory before PYTHONPATH
+    result = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, env=env, cwd=root)
     if result.returncode:
         sys.exit(result.stderr)
     return json.loads(result.stdout)

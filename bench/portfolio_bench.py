@@ -83,7 +83,7 @@ def main() -> None:
                                                   "generating them; --contacts then only names the store")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.keep or Path(tmp)
+        folder = (args.keep or Path(tmp)).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         db = build(folder, args.contacts, args.data)
         output = folder / ("gaps.jsonl" if args.jsonl else "gaps.json")
@@ -92,8 +92,10 @@ def main() -> None:
         print(f"running powermap {' '.join(command[2:])} …", file=sys.stderr, flush=True)
         before = os.getloadavg()
         t = time.perf_counter()
+        # run in the checkout: `python -c` puts the working directory before PYTHONPATH
         result = subprocess.run([sys.executable, "-c", CHILD, str(output), *command], capture_output=True,
-                                text=True, env={**os.environ, "PYTHONPATH": str(args.code.resolve())})
+                                text=True, cwd=args.code.resolve(),
+                                env={**os.environ, "PYTHONPATH": str(args.code.resolve())})
         wall = time.perf_counter() - t
         if result.returncode:
             sys.exit(result.stderr)
