@@ -85,13 +85,20 @@ class AnalysisPool:
                               initializer=_open_worker, initargs=(opener, cadence_policy))
         self._executor = self._start()
         self._flights: dict[Hashable, asyncio.Future] = {}
+        self._warming: list[Future] = []
         #: computations started (one per question and store version): what the tests count
         self.computations = 0
 
     def warm_up(self) -> None:
-        """Start every worker now (each opens its store) rather than at the first request."""
-        for _ in range(self.workers):
-            self._submit(_ready)
+        """Start every worker now (each opens its store) rather than at the first request;
+        until one has started (seconds on a loaded machine), :attr:`ready` is false."""
+        self._warming = [self._submit(_ready) for _ in range(self.workers)]
+
+    @property
+    def ready(self) -> bool:
+        """Whether the workers asked for by :meth:`warm_up` are up (true without it: they
+        start at the first question). The server computes in its own threads meanwhile."""
+        return all(future.done() for future in self._warming)
 
     async def gaps(self, key: Hashable, version: Hashable, question: GapsQuestion,
                    cache: AnalysisCache) -> bytes:

@@ -31,8 +31,8 @@ def portfolio_db(tmp_path_factory):
         accounts.append({"id": f"A{a:02d}", "name": f"客户{a}"})
         for c in range(a % 4 + 1):
             contacts.append({"id": f"A{a:02d}-C{c}", "account_id": f"A{a:02d}", "name": f"联系人{a}-{c}",
-                             "title": "总经理" if c == 0 else "采购经理", "roles": "决策者" if c == 0 else "把关者",
-                             "stance": "-1" if c == 1 else "1"})
+                             "title": "总经理" if c == 0 else "采购经理",
+                             "roles": "决策者" if c == 0 else "把关者", "stance": "-1" if c == 1 else "1"})
         relationships.append({"team_id": "T1", "contact_id": f"A{a:02d}-C{a % 4}", "strength": 0.6,
                               "last_interaction": "2026-01-05"})
     with EmbeddedStore(db) as store:

@@ -251,7 +251,7 @@ async def gaps(request: Request, account_id: str, store: StoreDep, who: ReadKey,
     clients ask at once (`POWERMAP_ANALYSIS_WORKERS`)."""
     question = GapsQuestion(account_id, who, as_of, stale_days, executive_stale_days, format)
     pool = request.app.state.analysis_pool
-    if pool is None or store is not request.app.state.store:  # no workers (or a store swapped in by a test)
+    if pool is None or not pool.ready or store is not request.app.state.store:  # no workers (yet), or a test's store
         policy = request.app.state.cadence_policy
         return await run_in_threadpool(_cached, request, store, who,
                                        lambda: Response(gaps_body(store, question, policy)))
