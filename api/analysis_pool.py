@@ -21,7 +21,7 @@ import asyncio
 import multiprocessing
 import os
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
@@ -90,15 +90,21 @@ class AnalysisPool:
         self.computations = 0
 
     def warm_up(self) -> None:
-        """Start every worker now (each opens its store) rather than at the first request;
-        until one has started (seconds on a loaded machine), :attr:`ready` is false."""
-        self._warming = [self._submit(_ready) for _ in range(self.workers)]
+        """Start every worker (each opens its store), once, without waiting for them:
+        until they are up (seconds on a loaded machine) :attr:`ready` is false and the
+        server computes in its own threads."""
+        if not self._warming:
+            self._warming = [self._submit(_ready) for _ in range(self.workers)]
 
     @property
     def ready(self) -> bool:
-        """Whether the workers asked for by :meth:`warm_up` are up (true without it: they
-        start at the first question). The server computes in its own threads meanwhile."""
-        return all(future.done() for future in self._warming)
+        """Whether the workers started by :meth:`warm_up` are up (false before it)."""
+        return bool(self._warming) and all(future.done() for future in self._warming)
+
+    def wait_ready(self) -> None:
+        """Start the workers and wait until they are up."""
+        self.warm_up()
+        wait(self._warming)
 
     async def gaps(self, key: Hashable, version: Hashable, question: GapsQuestion,
                    cache: AnalysisCache) -> bytes:

@@ -174,7 +174,7 @@ def create_app(settings: ApiSettings | None = None, *, open_store: Callable[[], 
         ``settings.db`` when ``open_store`` is not given, else no workers (the request
         threads compute the analyses). ``settings.analysis_workers`` sizes the pool; its
         processes start with the app when ``worker_store`` is given, else at the first
-        gap report asked.
+        gap report asked — the request threads answer until they are up.
     """
     settings = settings or get_api_settings()
     cadence_policy = load_policy(settings.cadence_policy) if settings.cadence_policy else None

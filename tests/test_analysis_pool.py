@@ -66,7 +66,8 @@ def test_the_answer_is_kept_only_when_no_write_came_in_between(api):
 
 
 def test_api_gaps_come_from_the_workers_and_follow_every_write(api):
-    assert api.app.state.analysis_pool is not None
+    assert api.app.state.analysis_pool is not None and not api.app.state.analysis_pool.ready
+    api.app.state.analysis_pool.wait_ready()
     first = api.get("/accounts/G1/gaps").json()
     assert api.get("/accounts/G1/gaps").json() == first
     assert api.app.state.analysis_pool.computations == 1  # the second answer came from the cache
@@ -102,6 +103,7 @@ def test_workers_on_neo4j_open_their_own_driver(tmp_path, neo4j_env):
     with TestClient(app, base_url="http://127.0.0.1") as client:
         kit = Api(client, settings, secrets, tmp_path, app)
         load_data(kit)
+        app.state.analysis_pool.wait_ready()
         first = kit.get("/accounts/G1/gaps").json()
         assert first == json.loads(json.dumps(reports.gaps_report(app.state.store, "G1")))
         c3 = {k: v for k, v in kit.get("/contacts/C3").json().items() if k not in ("id", "updated_at")}

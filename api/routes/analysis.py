@@ -251,6 +251,8 @@ async def gaps(request: Request, account_id: str, store: StoreDep, who: ReadKey,
     clients ask at once (`POWERMAP_ANALYSIS_WORKERS`)."""
     question = GapsQuestion(account_id, who, as_of, stale_days, executive_stale_days, format)
     pool = request.app.state.analysis_pool
+    if pool is not None and not pool.ready:
+        pool.warm_up()  # the workers start now; this question is answered here meanwhile
     if pool is None or not pool.ready or store is not request.app.state.store:  # no workers (yet), or a test's store
         policy = request.app.state.cadence_policy
         return await run_in_threadpool(_cached, request, store, who,
