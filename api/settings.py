@@ -58,9 +58,10 @@ class ApiSettings(BaseSettings):
     webhook_allow_private: bool = False
     #: analysis answers are reused until a write through the API, or for this long (0: never)
     analysis_cache_seconds: float = Field(default=30.0, ge=0)
-    #: processes computing gap reports off the request threads (None: one per core; 0: none,
-    #: the request threads compute them)
-    analysis_workers: int | None = Field(default=None, ge=0, le=64)
+    #: processes computing gap reports off the request threads (0, the default: none, the
+    #: request threads compute them, once per question and store version; None: one per core).
+    #: Off by default: on a 2-core machine the pool measured slower (see the HTTP reference)
+    analysis_workers: int | None = Field(default=0, ge=0, le=64)
     #: an import (upload or JSON) still running after this many seconds is stopped, nothing written
     import_deadline_seconds: float = Field(default=600.0, gt=0)
     #: the cadence policy (TOML) behind cadence_breach gaps; default: the shipped one

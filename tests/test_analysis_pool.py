@@ -65,7 +65,19 @@ def test_the_answer_is_kept_only_when_no_write_came_in_between(api):
         pool.close()
 
 
-def test_api_gaps_come_from_the_workers_and_follow_every_write(api):
+@pytest.fixture
+def pooled_api(tmp_path):
+    """The API with two analysis workers (the pool is off by default)."""
+    settings, secrets = make_api(tmp_path, analysis_workers=2)
+    app = create_app(settings)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        kit = Api(client, settings, secrets, tmp_path, app)
+        load_data(kit)
+        yield kit
+
+
+def test_api_gaps_come_from_the_workers_and_follow_every_write(pooled_api):
+    api = pooled_api
     assert api.app.state.analysis_pool is not None and not api.app.state.analysis_pool.ready
     api.app.state.analysis_pool.wait_ready()
     first = api.get("/accounts/G1/gaps").json()
@@ -82,8 +94,8 @@ def test_api_gaps_come_from_the_workers_and_follow_every_write(api):
     assert api.get("/accounts/G1/gaps?format=csv").headers["content-type"].startswith("text/csv")
 
 
-def test_no_workers_when_the_settings_say_none(tmp_path):
-    settings, secrets = make_api(tmp_path, analysis_workers=0)
+def test_no_workers_by_default(tmp_path):
+    settings, secrets = make_api(tmp_path)
     app = create_app(settings)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         kit = Api(client, settings, secrets, tmp_path, app)
@@ -98,7 +110,7 @@ def test_workers_on_neo4j_open_their_own_driver(tmp_path, neo4j_env):
     from powermap.wiring import open_store
 
     opener = partial(open_store, get_settings(), store="neo4j")
-    settings, secrets = make_api(tmp_path)
+    settings, secrets = make_api(tmp_path, analysis_workers=2)
     app = create_app(settings, open_store=opener, worker_store=opener)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         kit = Api(client, settings, secrets, tmp_path, app)

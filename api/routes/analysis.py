@@ -247,8 +247,8 @@ async def gaps(request: Request, account_id: str, store: StoreDep, who: ReadKey,
                format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     """The gap report, most severe first (`format=csv|xlsx` for a spreadsheet).
 
-    Computed in the server's analysis workers, once per store version however many
-    clients ask at once (`POWERMAP_ANALYSIS_WORKERS`)."""
+    Computed once per store version however many clients ask at once (in the server's
+    analysis workers when `POWERMAP_ANALYSIS_WORKERS` turns them on)."""
     question = GapsQuestion(account_id, who, as_of, stale_days, executive_stale_days, format)
     pool = request.app.state.analysis_pool
     if pool is not None and not pool.ready:
