@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -90,13 +92,20 @@ def load_data(api: Api) -> None:
     assert response.status_code == 200, response.text
 
 
-@pytest.fixture
-def api(tmp_path):
-    settings, secrets = make_api(tmp_path)
+@contextmanager
+def running_api(folder: Path, **settings_overrides) -> Iterator[Api]:
+    """The API on a fresh store in ``folder`` with the small data set loaded."""
+    settings, secrets = make_api(folder, **settings_overrides)
     app = create_app(settings)
     with TestClient(app, base_url="http://127.0.0.1") as client:
-        kit = Api(client, settings, secrets, tmp_path, app)
+        kit = Api(client, settings, secrets, folder, app)
         load_data(kit)
+        yield kit
+
+
+@pytest.fixture
+def api(tmp_path):
+    with running_api(tmp_path) as kit:
         yield kit
 
 

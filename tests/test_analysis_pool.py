@@ -18,7 +18,7 @@ from api.app import create_app
 from api.cache import AnalysisCache
 from api.security import Principal
 from api.state import ApiKey
-from apikit import Api, load_data, make_api
+from apikit import Api, load_data, make_api, running_api
 from graph.analysis import reports
 from graph.embedded import EmbeddedStore
 from neo4j_support import NEO4J
@@ -68,11 +68,7 @@ def test_the_answer_is_kept_only_when_no_write_came_in_between(api):
 @pytest.fixture
 def pooled_api(tmp_path):
     """The API with two analysis workers (the pool is off by default)."""
-    settings, secrets = make_api(tmp_path, analysis_workers=2)
-    app = create_app(settings)
-    with TestClient(app, base_url="http://127.0.0.1") as client:
-        kit = Api(client, settings, secrets, tmp_path, app)
-        load_data(kit)
+    with running_api(tmp_path, analysis_workers=2) as kit:
         yield kit
 
 
