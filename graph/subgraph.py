@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -119,72 +120,75 @@ def build_account_graph(
     # rows are sorted so that the graph, and every analysis on it, does not depend on
     # the order in which the records were imported
     accounts, departments, contacts, team, opportunities = (
-        sorted(rows, key=lambda r: r["id"]) for rows in (accounts, departments, contacts, team, opportunities))
-    relationships = sorted(relationships, key=lambda r: (r["team_id"], r["contact_id"]))
+        sorted(rows, key=itemgetter("id")) for rows in (accounts, departments, contacts, team, opportunities))
+    relationships = sorted(relationships, key=itemgetter("team_id", "contact_id"))
     influence = sorted(influence, key=lambda r: (r["source_id"], r["target_id"], r.get("kind") or ""))
-    opportunity_members = sorted(opportunity_members, key=lambda r: (r["opportunity_id"], r["contact_id"]))
-    owned = sorted(owned, key=lambda r: (r["team_id"], r["account_id"]))
+    opportunity_members = sorted(opportunity_members, key=itemgetter("opportunity_id", "contact_id"))
+    owned = sorted(owned, key=itemgetter("team_id", "account_id"))
     G = nx.MultiDiGraph(root=node_key(NodeKind.ACCOUNT, root), account_id=root)
-    account_ids = set()
-    for row in accounts:
-        account_ids.add(row["id"])
-        G.add_node(node_key(NodeKind.ACCOUNT, row["id"]), **_attributes(NodeKind.ACCOUNT, row))
-    for row in departments:
-        G.add_node(node_key(NodeKind.DEPARTMENT, row["id"]), **_attributes(NodeKind.DEPARTMENT, row))
-    for row in contacts:
-        attrs = dict(row)
-        attrs["roles"] = tuple(attrs.get("roles") or ())
-        attrs["external"] = attrs.get("account_id") not in account_ids
-        G.add_node(node_key(NodeKind.CONTACT, row["id"]), **_attributes(NodeKind.CONTACT, attrs))
-    for row in team:
-        attrs = dict(row)
-        attrs["accounts"] = tuple(attrs.get("accounts") or ())
-        G.add_node(node_key(NodeKind.TEAM, row["id"]), **_attributes(NodeKind.TEAM, attrs))
-    for row in opportunities:
-        G.add_node(node_key(NodeKind.OPPORTUNITY, row["id"]), **_attributes(NodeKind.OPPORTUNITY, row))
-
-    def link(u: str, v: str, edge_type: str, key: str | None = None, **attrs: Any) -> None:
-        if u in G and v in G:
-            G.add_edge(u, v, key=key or edge_type, type=edge_type, **attrs)
-
+    graph = _Assembly(G)
     A, D, C, T, O = (NodeKind.ACCOUNT, NodeKind.DEPARTMENT, NodeKind.CONTACT, NodeKind.TEAM,
                      NodeKind.OPPORTUNITY)
-    for key, data in list(G.nodes(data=True)):
+    for row in accounts:
+        graph.add_node(A, row)
+    for row in departments:
+        graph.add_node(D, row)
+    for row in contacts:
+        graph.add_node(C, row, roles=tuple(row.get("roles") or ()),
+                       external=row.get("account_id") not in graph.account_ids)
+    for row in team:
+        graph.add_node(T, row, accounts=tuple(row.get("accounts") or ()))
+    for row in opportunities:
+        graph.add_node(O, row)
+
+    link = graph.add_edge
+    for key, data in list(G._node.items()):
         kind = data["kind"]
         if kind == A and data.get("parent_id"):
-            link(key, node_key(A, data["parent_id"]), EdgeType.PART_OF)
+            link(key, graph.key(A, data["parent_id"]), EdgeType.PART_OF, {"type": EdgeType.PART_OF})
         elif kind == D:
-            parent = (node_key(D, data["parent_id"]) if data.get("parent_id")
-                      else node_key(A, data["account_id"]))
-            link(key, parent, EdgeType.PART_OF)
+            parent = (graph.key(D, data["parent_id"]) if data.get("parent_id")
+                      else graph.key(A, data["account_id"]))
+            link(key, parent, EdgeType.PART_OF, {"type": EdgeType.PART_OF})
         elif kind == C:
-            home = (node_key(D, data["department_id"]) if data.get("department_id")
-                    else node_key(A, data["account_id"]))
-            link(key, home, EdgeType.PART_OF)
+            home = (graph.key(D, data["department_id"]) if data.get("department_id")
+                    else graph.key(A, data["account_id"]))
+            link(key, home, EdgeType.PART_OF, {"type": EdgeType.PART_OF})
             if data.get("reports_to"):
-                link(key, node_key(C, data["reports_to"]), EdgeType.REPORTS_TO)
+                link(key, graph.key(C, data["reports_to"]), EdgeType.REPORTS_TO, {"type": EdgeType.REPORTS_TO})
+    influence_keys: dict[Any, str] = {}
     for row in influence:
-        if row.get("inferred"):
-            link(node_key(C, row["source_id"]), node_key(C, row["target_id"]), EdgeType.INFLUENCES,
-                 key=f"{EdgeType.INFLUENCES}/inferred", weight=row.get("weight"), influence_kind=row.get("kind"),
-                 inferred=True)
+        source, target = graph.key(C, row["source_id"]), graph.key(C, row["target_id"])
+        if source is None or target is None:
             continue
-        link(node_key(C, row["source_id"]), node_key(C, row["target_id"]), EdgeType.INFLUENCES,
-             key=f"{EdgeType.INFLUENCES}/{row.get('kind')}", weight=row.get("weight"), influence_kind=row.get("kind"))
+        kind = row.get("kind")
+        if row.get("inferred"):
+            link(source, target, f"{EdgeType.INFLUENCES}/inferred",
+                 {"type": EdgeType.INFLUENCES, "weight": row.get("weight"), "influence_kind": kind, "inferred": True})
+            continue
+        key = influence_keys.get(kind)
+        if key is None:
+            key = influence_keys[kind] = f"{EdgeType.INFLUENCES}/{kind}"
+        link(source, target, key, {"type": EdgeType.INFLUENCES, "weight": row.get("weight"), "influence_kind": kind})
     for row in relationships:
-        history = {k: row[k] for k in ("strength_entered", "strength_derived", "strength_source", "interactions")
-                   if k in row}
+        member, person = graph.key(T, row["team_id"]), graph.key(C, row["contact_id"])
+        if member is None or person is None:
+            continue
+        data = {"type": EdgeType.RELATIONSHIP, "strength": row.get("strength"),
+                "last_interaction": row.get("last_interaction")}
+        for k in ("strength_entered", "strength_derived", "strength_source", "interactions"):
+            if k in row:
+                data[k] = row[k]
         if (row["team_id"], row["contact_id"]) in subjects:
-            history["subjects"] = subjects[(row["team_id"], row["contact_id"])]
-        link(node_key(T, row["team_id"]), node_key(C, row["contact_id"]), EdgeType.RELATIONSHIP,
-             strength=row.get("strength"), last_interaction=row.get("last_interaction"), **history)
+            data["subjects"] = subjects[(row["team_id"], row["contact_id"])]
+        link(member, person, EdgeType.RELATIONSHIP, data)
     for row in owned:
-        link(node_key(T, row["team_id"]), node_key(A, row["account_id"]), EdgeType.OWNS)
+        link(graph.key(T, row["team_id"]), graph.key(A, row["account_id"]), EdgeType.OWNS, {"type": EdgeType.OWNS})
     for row in opportunity_members:
-        link(node_key(O, row["opportunity_id"]), node_key(C, row["contact_id"]), EdgeType.INVOLVES,
-             role=row.get("role"), is_decider=bool(row.get("is_decider")),
-             source_role=row.get("source_role"))
-    return G
+        link(graph.key(O, row["opportunity_id"]), graph.key(C, row["contact_id"]), EdgeType.INVOLVES,
+             {"type": EdgeType.INVOLVES, "role": row.get("role"), "is_decider": bool(row.get("is_decider")),
+              "source_role": row.get("source_role")})
+    return graph.done()
 
 
 def _with_history(relationships: list, contacts: list, influence: list, interactions: list, *,
@@ -250,10 +254,56 @@ def _merge(row: dict, found: Mapping[str, Any] | None, policy: StrengthPolicy) -
     return row
 
 
-def _attributes(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    """Node attributes: ``kind`` is the node's kind; a record's own kind is ``<kind>_kind``."""
-    attrs = {k: v for k, v in row.items() if k != "kind"}
-    if "kind" in row:
-        attrs[f"{kind}_kind"] = row["kind"]
-    attrs["kind"] = kind
-    return attrs
+class _Assembly:
+    """Fills a new ``MultiDiGraph``'s own dicts exactly as ``add_node`` / ``add_edge`` would
+    (the same node order, adjacency order, edge keys and attribute dicts) without their
+    per-call overhead: an account's graph has thousands of edges and is built per request."""
+
+    def __init__(self, G: nx.MultiDiGraph) -> None:
+        self.G = G
+        self._node, self._succ, self._pred = G._node, G._succ, G._pred
+        self.account_ids: set[Any] = set()
+
+    def key(self, kind: str, record_id: Any) -> str | None:
+        """The node key of record ``record_id`` of ``kind``; None when it is not a node."""
+        key = f"{kind}:{record_id}"
+        return key if key in self._node else None
+
+    def add_node(self, kind: str, row: Mapping[str, Any], **fields: Any) -> None:
+        """Node of a record, its attributes the row's fields and ``fields``: ``kind`` is the
+        node's kind, a record's own kind ``<kind>_kind``."""
+        attrs = dict(row)
+        attrs.update(fields)
+        if "kind" in attrs:
+            attrs[f"{kind}_kind"] = attrs.pop("kind")
+        attrs["kind"] = kind
+        key = node_key(kind, row["id"])
+        if kind == NodeKind.ACCOUNT:
+            self.account_ids.add(row["id"])
+        if key in self._node:  # a record given twice: its attributes are updated, as add_node does
+            self._node[key].update(attrs)
+            return
+        self._node[key] = attrs
+        self._succ[key] = {}
+        self._pred[key] = {}
+
+    def add_edge(self, u: str | None, v: str | None, key: str, data: dict[str, Any]) -> None:
+        """Edge ``u → v`` keyed ``key`` with attributes ``data`` (a dict the graph now owns),
+        when both ends are nodes; the same key again updates the edge's attributes."""
+        if u is None or v is None:
+            return
+        successors = self._succ[u]
+        keys = successors.get(v)
+        if keys is None:
+            successors[v] = self._pred[v][u] = {key: data}  # one dict: the successor's and the predecessor's
+        elif key in keys:
+            keys[key].update(data)
+        else:
+            keys[key] = data
+
+    def done(self) -> nx.MultiDiGraph:
+        """The graph, networkx's cache of converted graphs emptied (as its own methods do)."""
+        cache = getattr(self.G, "__networkx_cache__", None)
+        if cache:
+            cache.clear()
+        return self.G
