@@ -38,7 +38,7 @@ and carry ``inferred=True``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -126,54 +126,44 @@ def build_account_graph(
     opportunity_members = sorted(opportunity_members, key=itemgetter("opportunity_id", "contact_id"))
     owned = sorted(owned, key=itemgetter("team_id", "account_id"))
     G = nx.MultiDiGraph(root=node_key(NodeKind.ACCOUNT, root), account_id=root)
-    graph = _Assembly(G)
     A, D, C, T, O = (NodeKind.ACCOUNT, NodeKind.DEPARTMENT, NodeKind.CONTACT, NodeKind.TEAM,
                      NodeKind.OPPORTUNITY)
-    for row in accounts:
-        graph.add_node(A, row)
-    for row in departments:
-        graph.add_node(D, row)
-    for row in contacts:
-        graph.add_node(C, row, roles=tuple(row.get("roles") or ()),
-                       external=row.get("account_id") not in graph.account_ids)
-    for row in team:
-        graph.add_node(T, row, accounts=tuple(row.get("accounts") or ()))
-    for row in opportunities:
-        graph.add_node(O, row)
+    account_ids = {row["id"] for row in accounts}
+    _add_nodes(G, A, accounts)
+    _add_nodes(G, D, departments)
+    _add_nodes(G, C, contacts, lambda row: {"roles": tuple(row.get("roles") or ()),
+                                            "external": row.get("account_id") not in account_ids})
+    _add_nodes(G, T, team, lambda row: {"accounts": tuple(row.get("accounts") or ())})
+    _add_nodes(G, O, opportunities)
 
-    link = graph.add_edge
+    # (u, v, key, attributes) in the order the edges are added; _add_edges drops those whose
+    # ends are not nodes
+    edges: list[tuple[str, str, str, dict[str, Any]]] = []
+    part_of, reports_to = EdgeType.PART_OF, EdgeType.REPORTS_TO
     for key, data in list(G._node.items()):
         kind = data["kind"]
         if kind == A and data.get("parent_id"):
-            link(key, graph.key(A, data["parent_id"]), EdgeType.PART_OF, {"type": EdgeType.PART_OF})
+            edges.append((key, f"{A}:{data['parent_id']}", part_of, {"type": part_of}))
         elif kind == D:
-            parent = (graph.key(D, data["parent_id"]) if data.get("parent_id")
-                      else graph.key(A, data["account_id"]))
-            link(key, parent, EdgeType.PART_OF, {"type": EdgeType.PART_OF})
+            parent = f"{D}:{data['parent_id']}" if data.get("parent_id") else f"{A}:{data['account_id']}"
+            edges.append((key, parent, part_of, {"type": part_of}))
         elif kind == C:
-            home = (graph.key(D, data["department_id"]) if data.get("department_id")
-                    else graph.key(A, data["account_id"]))
-            link(key, home, EdgeType.PART_OF, {"type": EdgeType.PART_OF})
+            home = f"{D}:{data['department_id']}" if data.get("department_id") else f"{A}:{data['account_id']}"
+            edges.append((key, home, part_of, {"type": part_of}))
             if data.get("reports_to"):
-                link(key, graph.key(C, data["reports_to"]), EdgeType.REPORTS_TO, {"type": EdgeType.REPORTS_TO})
-    influence_keys: dict[Any, str] = {}
+                edges.append((key, f"{C}:{data['reports_to']}", reports_to, {"type": reports_to}))
+    influences, inferred = EdgeType.INFLUENCES, f"{EdgeType.INFLUENCES}/inferred"
+    kind_keys: dict[Any, str] = {}  # influence kind → edge key
     for row in influence:
-        source, target = graph.key(C, row["source_id"]), graph.key(C, row["target_id"])
-        if source is None or target is None:
-            continue
         kind = row.get("kind")
+        data = {"type": influences, "weight": row.get("weight"), "influence_kind": kind}
         if row.get("inferred"):
-            link(source, target, f"{EdgeType.INFLUENCES}/inferred",
-                 {"type": EdgeType.INFLUENCES, "weight": row.get("weight"), "influence_kind": kind, "inferred": True})
-            continue
-        key = influence_keys.get(kind)
-        if key is None:
-            key = influence_keys[kind] = f"{EdgeType.INFLUENCES}/{kind}"
-        link(source, target, key, {"type": EdgeType.INFLUENCES, "weight": row.get("weight"), "influence_kind": kind})
+            key = inferred
+            data["inferred"] = True
+        else:
+            key = kind_keys.get(kind) or kind_keys.setdefault(kind, f"{influences}/{kind}")
+        edges.append((f"{C}:{row['source_id']}", f"{C}:{row['target_id']}", key, data))
     for row in relationships:
-        member, person = graph.key(T, row["team_id"]), graph.key(C, row["contact_id"])
-        if member is None or person is None:
-            continue
         data = {"type": EdgeType.RELATIONSHIP, "strength": row.get("strength"),
                 "last_interaction": row.get("last_interaction")}
         for k in ("strength_entered", "strength_derived", "strength_source", "interactions"):
@@ -181,14 +171,15 @@ def build_account_graph(
                 data[k] = row[k]
         if (row["team_id"], row["contact_id"]) in subjects:
             data["subjects"] = subjects[(row["team_id"], row["contact_id"])]
-        link(member, person, EdgeType.RELATIONSHIP, data)
+        edges.append((f"{T}:{row['team_id']}", f"{C}:{row['contact_id']}", EdgeType.RELATIONSHIP, data))
     for row in owned:
-        link(graph.key(T, row["team_id"]), graph.key(A, row["account_id"]), EdgeType.OWNS, {"type": EdgeType.OWNS})
+        edges.append((f"{T}:{row['team_id']}", f"{A}:{row['account_id']}", EdgeType.OWNS, {"type": EdgeType.OWNS}))
     for row in opportunity_members:
-        link(graph.key(O, row["opportunity_id"]), graph.key(C, row["contact_id"]), EdgeType.INVOLVES,
-             {"type": EdgeType.INVOLVES, "role": row.get("role"), "is_decider": bool(row.get("is_decider")),
-              "source_role": row.get("source_role")})
-    return graph.done()
+        edges.append((f"{O}:{row['opportunity_id']}", f"{C}:{row['contact_id']}", EdgeType.INVOLVES,
+                      {"type": EdgeType.INVOLVES, "role": row.get("role"), "is_decider": bool(row.get("is_decider")),
+                       "source_role": row.get("source_role")}))
+    _add_edges(G, edges)
+    return G
 
 
 def _with_history(relationships: list, contacts: list, influence: list, interactions: list, *,
@@ -254,56 +245,50 @@ def _merge(row: dict, found: Mapping[str, Any] | None, policy: StrengthPolicy) -
     return row
 
 
-class _Assembly:
-    """Fills a new ``MultiDiGraph``'s own dicts exactly as ``add_node`` / ``add_edge`` would
-    (the same node order, adjacency order, edge keys and attribute dicts) without their
-    per-call overhead: an account's graph has thousands of edges and is built per request."""
+# The graph's own dicts filled exactly as add_node / add_edge fill them (the same node order,
+# adjacency order, edge keys and attribute dicts) without their per-call cost: an account's
+# graph has thousands of edges and is built for every request.
 
-    def __init__(self, G: nx.MultiDiGraph) -> None:
-        self.G = G
-        self._node, self._succ, self._pred = G._node, G._succ, G._pred
-        self.account_ids: set[Any] = set()
-
-    def key(self, kind: str, record_id: Any) -> str | None:
-        """The node key of record ``record_id`` of ``kind``; None when it is not a node."""
-        key = f"{kind}:{record_id}"
-        return key if key in self._node else None
-
-    def add_node(self, kind: str, row: Mapping[str, Any], **fields: Any) -> None:
-        """Node of a record, its attributes the row's fields and ``fields``: ``kind`` is the
-        node's kind, a record's own kind ``<kind>_kind``."""
+def _add_nodes(G: nx.MultiDiGraph, kind: str, rows: Iterable[Mapping[str, Any]],
+               fields: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> None:
+    """A node per record, its attributes the row's fields and ``fields(row)``: ``kind`` is the
+    node's kind, a record's own kind ``<kind>_kind``; a record given twice updates its node."""
+    nodes, successors, predecessors = G._node, G._succ, G._pred
+    own_kind = f"{kind}_kind"
+    for row in rows:
         attrs = dict(row)
-        attrs.update(fields)
+        if fields is not None:
+            attrs.update(fields(row))
         if "kind" in attrs:
-            attrs[f"{kind}_kind"] = attrs.pop("kind")
+            attrs[own_kind] = attrs.pop("kind")
         attrs["kind"] = kind
-        key = node_key(kind, row["id"])
-        if kind == NodeKind.ACCOUNT:
-            self.account_ids.add(row["id"])
-        if key in self._node:  # a record given twice: its attributes are updated, as add_node does
-            self._node[key].update(attrs)
-            return
-        self._node[key] = attrs
-        self._succ[key] = {}
-        self._pred[key] = {}
+        key = f"{kind}:{row['id']}"
+        if key in nodes:
+            nodes[key].update(attrs)
+        else:
+            nodes[key], successors[key], predecessors[key] = attrs, {}, {}
+    _changed(G)
 
-    def add_edge(self, u: str | None, v: str | None, key: str, data: dict[str, Any]) -> None:
-        """Edge ``u → v`` keyed ``key`` with attributes ``data`` (a dict the graph now owns),
-        when both ends are nodes; the same key again updates the edge's attributes."""
-        if u is None or v is None:
-            return
-        successors = self._succ[u]
-        keys = successors.get(v)
-        if keys is None:
-            successors[v] = self._pred[v][u] = {key: data}  # one dict: the successor's and the predecessor's
+
+def _add_edges(G: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str, dict[str, Any]]]) -> None:
+    """Each edge ``(u, v, key, attributes)`` whose ends are both nodes (the graph keeps the
+    attribute dict); the same key again updates the edge's attributes."""
+    successors, predecessors = G._succ, G._pred
+    for u, v, key, data in edges:
+        if u not in successors or v not in successors:
+            continue
+        keys = successors[u].get(v)
+        if keys is None:  # one key dict for the pair, seen from both ends
+            successors[u][v] = predecessors[v][u] = {key: data}
         elif key in keys:
             keys[key].update(data)
         else:
             keys[key] = data
+    _changed(G)
 
-    def done(self) -> nx.MultiDiGraph:
-        """The graph, networkx's cache of converted graphs emptied (as its own methods do)."""
-        cache = getattr(self.G, "__networkx_cache__", None)
-        if cache:
-            cache.clear()
-        return self.G
+
+def _changed(G: nx.MultiDiGraph) -> None:
+    """Empty networkx's cache of converted graphs, as its own methods do after a change."""
+    cache = getattr(G, "__networkx_cache__", None)
+    if cache:
+        cache.clear()
