@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from graph.store import GraphStore, Progress, WriteResult
 
 __all__ = ["EmbeddedStore"]
 
+#: integer columns read back as booleans, per table
+_FLAGS = {"opportunity_members": "is_decider", "plans": "colleagues_count"}
 SCHEMA_VERSION = 2  # 2: contact.status; a plan action's owner may be empty (owner deleted)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS account (
@@ -332,6 +335,7 @@ class EmbeddedStore(GraphStore):
             contacts += self._select(
                 "contacts", f"id IN (SELECT reports_to FROM contact WHERE account_id {in_acc}) "
                 f"AND account_id NOT {in_acc}", {"acc": acc})
+            people = {c["id"] for c in contacts}
             cids = json.dumps([c["id"] for c in contacts])
             in_c = "IN (SELECT value FROM json_each(:c))"
             relationships = self._select("relationships", f"contact_id {in_c}", {"c": cids})
@@ -356,9 +360,9 @@ class EmbeddedStore(GraphStore):
                 "contacts": contacts,
                 "team": self._select("team", "id IN (SELECT value FROM json_each(:t))", {"t": team_ids}),
                 "relationships": relationships,
-                # "+target_id": probe the index by source only, filter the target
-                "influence": self._select("influence", f"source_id {in_c} AND +target_id {in_c}",
-                                          {"c": cids}),
+                # probe the index by source; the target is filtered here (cheaper than in SQL)
+                "influence": [r for r in self._select("influence", f"source_id {in_c}", {"c": cids})
+                              if r["target_id"] in people],
                 "opportunities": opportunities,
                 "opportunity_members": self._select(
                     "opportunity_members", "opportunity_id IN (SELECT value FROM json_each(:o))",
@@ -441,18 +445,19 @@ class EmbeddedStore(GraphStore):
         with self._lock:
             cursor = self._db.execute(sql, params)
             names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor]
+            return list(map(dict, map(zip, repeat(names), cursor)))  # no Python frame per row
 
     def _select(self, table: str, where: str, params: Any = (), extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         columns = ", ".join((*TABLES[table].columns, *extra))
         rows = self._query(f"SELECT {columns} FROM {SQL_TABLE[table]} WHERE {where}", params)
-        for row in rows:
-            for column in LIST_COLUMNS.get(table, ()):
-                row[column] = tuple(row[column].split(";")) if row[column] else ()
-            if table == "opportunity_members":
-                row["is_decider"] = bool(row["is_decider"])
-            elif table == "plans":
-                row["colleagues_count"] = bool(row["colleagues_count"])
+        for column in LIST_COLUMNS.get(table, ()):
+            for row in rows:
+                value = row[column]
+                row[column] = tuple(value.split(";")) if value else ()
+        flag = _FLAGS.get(table)
+        if flag is not None:
+            for row in rows:
+                row[flag] = bool(row[flag])
         return rows
 
 

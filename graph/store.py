@@ -217,9 +217,10 @@ class GraphStore(ABC):
         if rows is None:
             raise AccountNotFound(account_id)
         # people who left are no part of the decision chain: G.graph["people"] lists them
-        departed = [c for c in rows["contacts"] if c.get("status") == ContactStatus.DEPARTED.value]
+        gone = ContactStatus.DEPARTED.value
+        departed = [c for c in rows["contacts"] if c.get("status") == gone]
         if departed:
-            rows = {**rows, "contacts": [c for c in rows["contacts"] if c.get("status") != ContactStatus.DEPARTED.value]}
+            rows = {**rows, "contacts": [c for c in rows["contacts"] if c.get("status") != gone]}
         if not history:  # the tree: no history, no plan (whose status is read from the history)
             return build_account_graph(account_id, **{**rows, "interactions": ()}, as_of=as_of,
                                        policy=self.strength_policy)
