@@ -38,7 +38,7 @@ and carry ``inferred=True``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -126,59 +126,14 @@ def build_account_graph(
     opportunity_members = sorted(opportunity_members, key=itemgetter("opportunity_id", "contact_id"))
     owned = sorted(owned, key=itemgetter("team_id", "account_id"))
     G = nx.MultiDiGraph(root=node_key(NodeKind.ACCOUNT, root), account_id=root)
-    A, D, C, T, O = (NodeKind.ACCOUNT, NodeKind.DEPARTMENT, NodeKind.CONTACT, NodeKind.TEAM,
-                     NodeKind.OPPORTUNITY)
     account_ids = {row["id"] for row in accounts}
-    _add_nodes(G, A, accounts)
-    _add_nodes(G, D, departments)
-    _add_nodes(G, C, contacts, lambda row: {"roles": tuple(row.get("roles") or ()),
-                                            "external": row.get("account_id") not in account_ids})
-    _add_nodes(G, T, team, lambda row: {"accounts": tuple(row.get("accounts") or ())})
-    _add_nodes(G, O, opportunities)
-
-    # (u, v, key, attributes) in the order the edges are added; _add_edges drops those whose
-    # ends are not nodes
-    edges: list[tuple[str, str, str, dict[str, Any]]] = []
-    part_of, reports_to = EdgeType.PART_OF, EdgeType.REPORTS_TO
-    for key, data in list(G._node.items()):
-        kind = data["kind"]
-        if kind == A and data.get("parent_id"):
-            edges.append((key, f"{A}:{data['parent_id']}", part_of, {"type": part_of}))
-        elif kind == D:
-            parent = f"{D}:{data['parent_id']}" if data.get("parent_id") else f"{A}:{data['account_id']}"
-            edges.append((key, parent, part_of, {"type": part_of}))
-        elif kind == C:
-            home = f"{D}:{data['department_id']}" if data.get("department_id") else f"{A}:{data['account_id']}"
-            edges.append((key, home, part_of, {"type": part_of}))
-            if data.get("reports_to"):
-                edges.append((key, f"{C}:{data['reports_to']}", reports_to, {"type": reports_to}))
-    influences, inferred = EdgeType.INFLUENCES, f"{EdgeType.INFLUENCES}/inferred"
-    kind_keys: dict[Any, str] = {}  # influence kind → edge key
-    for row in influence:
-        kind = row.get("kind")
-        data = {"type": influences, "weight": row.get("weight"), "influence_kind": kind}
-        if row.get("inferred"):
-            key = inferred
-            data["inferred"] = True
-        else:
-            key = kind_keys.get(kind) or kind_keys.setdefault(kind, f"{influences}/{kind}")
-        edges.append((f"{C}:{row['source_id']}", f"{C}:{row['target_id']}", key, data))
-    for row in relationships:
-        data = {"type": EdgeType.RELATIONSHIP, "strength": row.get("strength"),
-                "last_interaction": row.get("last_interaction")}
-        for k in ("strength_entered", "strength_derived", "strength_source", "interactions"):
-            if k in row:
-                data[k] = row[k]
-        if (row["team_id"], row["contact_id"]) in subjects:
-            data["subjects"] = subjects[(row["team_id"], row["contact_id"])]
-        edges.append((f"{T}:{row['team_id']}", f"{C}:{row['contact_id']}", EdgeType.RELATIONSHIP, data))
-    for row in owned:
-        edges.append((f"{T}:{row['team_id']}", f"{A}:{row['account_id']}", EdgeType.OWNS, {"type": EdgeType.OWNS}))
-    for row in opportunity_members:
-        edges.append((f"{O}:{row['opportunity_id']}", f"{C}:{row['contact_id']}", EdgeType.INVOLVES,
-                      {"type": EdgeType.INVOLVES, "role": row.get("role"), "is_decider": bool(row.get("is_decider")),
-                       "source_role": row.get("source_role")}))
-    _add_edges(G, edges)
+    _add_nodes(G, NodeKind.ACCOUNT, accounts)
+    _add_nodes(G, NodeKind.DEPARTMENT, departments)
+    _add_nodes(G, NodeKind.CONTACT, contacts, lambda row: {"roles": tuple(row.get("roles") or ()),
+                                                           "external": row.get("account_id") not in account_ids})
+    _add_nodes(G, NodeKind.TEAM, team, lambda row: {"accounts": tuple(row.get("accounts") or ())})
+    _add_nodes(G, NodeKind.OPPORTUNITY, opportunities)
+    _add_edges(G, _edges(G, influence, relationships, owned, opportunity_members, subjects))
     return G
 
 
@@ -245,9 +200,57 @@ def _merge(row: dict, found: Mapping[str, Any] | None, policy: StrengthPolicy) -
     return row
 
 
-# The graph's own dicts filled exactly as add_node / add_edge fill them (the same node order,
-# adjacency order, edge keys and attribute dicts) without their per-call cost: an account's
-# graph has thousands of edges and is built for every request.
+# The graph's own dicts are filled exactly as add_node / add_edge fill them (the same node
+# order, adjacency order, edge keys and attribute dicts) without their per-call cost: an
+# account's graph has thousands of edges and is built for every request.
+
+def _edges(G: nx.MultiDiGraph, influence: list, relationships: list, owned: list, opportunity_members: list,
+           subjects: dict[tuple[str, str], tuple[str, ...]]) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """Every edge of the records ``(u, v, key, attributes)``, in the order they are added
+    (:func:`_add_edges` drops those whose ends are not nodes): each node's part-of and
+    reports-to, then influence, relationships, ownership and opportunity members."""
+    part_of, reports_to = EdgeType.PART_OF, EdgeType.REPORTS_TO
+    A, D, C, T, O = (NodeKind.ACCOUNT, NodeKind.DEPARTMENT, NodeKind.CONTACT, NodeKind.TEAM,
+                     NodeKind.OPPORTUNITY)
+    for key, data in G._node.items():  # _add_edges adds no node
+        kind = data["kind"]
+        if kind == A and data.get("parent_id"):
+            yield (key, f"{A}:{data['parent_id']}", part_of, {"type": part_of})
+        elif kind == D:
+            parent = f"{D}:{data['parent_id']}" if data.get("parent_id") else f"{A}:{data['account_id']}"
+            yield (key, parent, part_of, {"type": part_of})
+        elif kind == C:
+            home = f"{D}:{data['department_id']}" if data.get("department_id") else f"{A}:{data['account_id']}"
+            yield (key, home, part_of, {"type": part_of})
+            if data.get("reports_to"):
+                yield (key, f"{C}:{data['reports_to']}", reports_to, {"type": reports_to})
+    influences, inferred = EdgeType.INFLUENCES, f"{EdgeType.INFLUENCES}/inferred"
+    kind_keys: dict[Any, str] = {}  # influence kind → edge key
+    for row in influence:
+        kind = row.get("kind")
+        data = {"type": influences, "weight": row.get("weight"), "influence_kind": kind}
+        if row.get("inferred"):
+            key = inferred
+            data["inferred"] = True
+        else:
+            key = kind_keys.get(kind) or kind_keys.setdefault(kind, f"{influences}/{kind}")
+        yield (f"{C}:{row['source_id']}", f"{C}:{row['target_id']}", key, data)
+    for row in relationships:
+        data = {"type": EdgeType.RELATIONSHIP, "strength": row.get("strength"),
+                "last_interaction": row.get("last_interaction")}
+        for k in ("strength_entered", "strength_derived", "strength_source", "interactions"):
+            if k in row:
+                data[k] = row[k]
+        if (row["team_id"], row["contact_id"]) in subjects:
+            data["subjects"] = subjects[(row["team_id"], row["contact_id"])]
+        yield (f"{T}:{row['team_id']}", f"{C}:{row['contact_id']}", EdgeType.RELATIONSHIP, data)
+    for row in owned:
+        yield (f"{T}:{row['team_id']}", f"{A}:{row['account_id']}", EdgeType.OWNS, {"type": EdgeType.OWNS})
+    for row in opportunity_members:
+        yield (f"{O}:{row['opportunity_id']}", f"{C}:{row['contact_id']}", EdgeType.INVOLVES,
+               {"type": EdgeType.INVOLVES, "role": row.get("role"), "is_decider": bool(row.get("is_decider")),
+                "source_role": row.get("source_role")})
+
 
 def _add_nodes(G: nx.MultiDiGraph, kind: str, rows: Iterable[Mapping[str, Any]],
                fields: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> None:
