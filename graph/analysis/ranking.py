@@ -26,6 +26,8 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
+import numpy as np
+from scipy.sparse import coo_array, dia_array
 
 from graph.analysis._betweenness import betweenness
 from graph.analysis._views import contacts
@@ -81,36 +83,39 @@ def influence_ranking(G: nx.MultiDiGraph, *, top: int | None = None, formal_shar
     people = contacts(G)
     if not people:
         return []
-    formal_graph = nx.DiGraph()
-    informal_graph = nx.DiGraph()
-    formal_graph.add_nodes_from(people)
-    informal_graph.add_nodes_from(people)
     own = set(people)
-    reports: list[tuple[str, str]] = []
+    # who reports to whom and who listens to whom, as ordered adjacency (a successor once,
+    # at its first place: what a DiGraph built from the same edges would hold)
+    reports: dict[str, dict[str, None]] = {p: {} for p in people}
     listens: dict[tuple[str, str], float] = {}  # (influenced, influencer) → the strongest weight, first seen first
-    succ = G.succ
+    # networkx's own adjacency dicts (read only): its views cost more than the work here
+    succ, node = G._succ, G._node
+    reports_to, influences, rival = EdgeType.REPORTS_TO, EdgeType.INFLUENCES, InfluenceKind.RIVAL.value
     for u in people:  # the edges among our people, in G.edges() order
         for v, keyed in succ[u].items():
             if v not in own:
                 continue
             for d in keyed.values():
-                if d["type"] == EdgeType.REPORTS_TO:
-                    reports.append((u, v))  # authority flows up to the manager
-                elif d["type"] == EdgeType.INFLUENCES and d.get("influence_kind") != InfluenceKind.RIVAL.value:
+                if d["type"] == reports_to:
+                    reports[u][v] = None  # authority flows up to the manager
+                elif d["type"] == influences and d.get("influence_kind") != rival:
                     w = d.get("weight")
                     w = 0.5 if w is None else float(w)
                     if w > 0:  # the influenced points at the influencer
                         listens[(v, u)] = max(listens.get((v, u), 0.0), w)
-    formal_graph.add_edges_from(reports)
-    informal_graph.add_edges_from((v, u, {"weight": w}) for (v, u), w in listens.items())
-    level = {p: _LEVEL_SCORE.get(G.nodes[p].get("level"), 0.0) for p in people}
-    if formal_graph.number_of_edges():
-        position = _scaled(nx.pagerank(formal_graph))
+    heard: dict[str, list[float]] = {p: [] for p in people}
+    asks: dict[str, dict[str, None]] = {p: {} for p in people}
+    for (v, u), w in listens.items():
+        heard[u].append(w)
+        asks[v][u] = None
+    level = {p: _LEVEL_SCORE.get(node[p].get("level"), 0.0) for p in people}
+    if any(reports.values()):
+        position = _scaled(_pagerank(people, reports))
         formal = _scaled({p: 0.5 * position[p] + 0.5 * level[p] for p in people})
     else:  # no org chart entered: seniority from the level is all the formal standing there is
         formal = _scaled(level)
-    informal = _scaled(dict(informal_graph.in_degree(weight="weight")))
-    betweenness = _listening_betweenness(formal_graph, informal_graph) if len(people) > 2 and brokers \
+    informal = _scaled({p: sum(heard[p]) for p in people})  # weighted in-degree, summed in edge order
+    betweenness = _listening_betweenness(reports, asks) if len(people) > 2 and brokers \
         else {p: 0.0 for p in people}
     positive = sorted(b for b in betweenness.values() if b > 0)
     broker_line = positive[int(len(positive) * 0.9)] if positive else float("inf")
@@ -120,7 +125,7 @@ def influence_ranking(G: nx.MultiDiGraph, *, top: int | None = None, formal_shar
     for p in people:
         score = formal_share * formal[p] + (1 - formal_share) * informal[p]
         rows.append({
-            "id": split_key(p)[1], "name": G.nodes[p].get("name"), "title": G.nodes[p].get("title"),
+            "id": split_key(p)[1], "name": node[p].get("name"), "title": node[p].get("title"),
             "formal": round(formal[p], 4), "informal": round(informal[p], 4), "score": round(score, 4),
             "hidden_influencer": informal[p] > 0 and informal[p] >= informal_line
             and formal[p] <= formal_line and formal[p] < formal_top,
@@ -132,19 +137,43 @@ def influence_ranking(G: nx.MultiDiGraph, *, top: int | None = None, formal_shar
     return rows[:top] if top else rows
 
 
-def _listening_betweenness(formal_graph: nx.DiGraph, informal_graph: nx.DiGraph) -> dict[str, float]:
+def _listening_betweenness(reports: dict[str, dict], asks: dict[str, dict]) -> dict[str, float]:
     """Betweenness along who listens to whom (the one influenced points at the influencer:
     reporting lines, then influence), people in sorted order so that the sampled sources do
     not depend on import order. Exactly ``nx.betweenness_centrality(listening, k=…, seed=0)``
     of that graph (see :mod:`graph.analysis._betweenness`), without building it."""
-    people = sorted(formal_graph)
+    people = sorted(reports)
     index = {p: i for i, p in enumerate(people)}
     successors = []
     for p in people:
-        formal = formal_graph.adj[p]
-        successors.append([index[q] for q in formal] + [index[q] for q in informal_graph.adj[p] if q not in formal])
+        formal = reports[p]
+        successors.append([index[q] for q in formal] + [index[q] for q in asks[p] if q not in formal])
     values = betweenness(successors, k=min(len(people), BETWEENNESS_SAMPLE), seed=0)
     return dict(zip(people, values.tolist()))
+
+
+def _pagerank(nodes: list[str], successors: dict[str, dict], alpha: float = 0.85, max_iter: int = 100,
+              tol: float = 1.0e-6) -> dict[str, float]:
+    """``nx.pagerank`` of the directed graph ``nodes`` / ``successors`` (unweighted), step for
+    step NetworkX's SciPy power iteration on the same matrix — the same floats, without
+    building the graph (tests/test_analysis_properties.py checks the equality)."""
+    n = len(nodes)
+    index = {p: i for i, p in enumerate(nodes)}
+    rows = [index[u] for u in nodes for _ in successors[u]]
+    cols = [index[v] for u in nodes for v in successors[u]]
+    A = coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n), dtype=float).asformat("csr")
+    S = A.sum(axis=1)
+    S[S != 0] = 1.0 / S[S != 0]
+    A = dia_array((S.T, 0), shape=A.shape).tocsr() @ A
+    x = np.repeat(1.0 / n, n)
+    p = np.repeat(1.0 / n, n)
+    is_dangling = np.where(S == 0)[0]
+    for _ in range(max_iter):
+        xlast = x
+        x = alpha * (x @ A + sum(x[is_dangling]) * p) + (1 - alpha) * p
+        if np.absolute(x - xlast).sum() < n * tol:
+            return dict(zip(nodes, map(float, x)))
+    raise nx.PowerIterationFailedConvergence(max_iter)
 
 
 def _mark_ties(rows: list[dict[str, Any]]) -> None:
