@@ -61,12 +61,11 @@ def betweenness(successors: list[list[int]], *, k: int | None = None, seed: int 
         step = by_level[bounds[d]:bounds[d + 1]]
         np.add.at(sigma, w[step], sigma[v[step]])
     delta = np.zeros(m * n)
-    flat_position = position.ravel()
+    # NetworkX pops w from the end of the BFS order and adds to each of its predecessors v:
+    # for one v, the w farther along the order come first (one sort: level, then that)
+    by_pop = np.lexsort((-position.ravel()[w], level))
     for d in range(depth - 1, -1, -1):  # dependencies, farthest level first
-        step = by_level[bounds[d]:bounds[d + 1]]
-        # NetworkX pops w from the end of the BFS order and adds to each of its
-        # predecessors v: for one v, the w farther along the order come first
-        step = step[np.argsort(-flat_position[w[step]], kind="stable")]
+        step = by_pop[bounds[d]:bounds[d + 1]]
         ws, vs = w[step], v[step]
         np.add.at(delta, vs, sigma[vs] * ((1 + delta[ws]) / sigma[ws]))
     delta = delta.reshape(m, n)
