@@ -40,18 +40,16 @@ comes before anyone's second, and nobody gets more than ``per_person``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
 
 from graph.analysis import _views as v
-from graph.analysis._reach import Reach
+from graph.analysis._trials import Trials, carried_from, raised
 from graph.analysis.cadence import CadencePolicy
-from graph.analysis.gaps import FAMILY, Gap, GapFinder, sort_gaps
+from graph.analysis.gaps import Gap, GapFinder, sort_gaps
 from graph.analysis.outcome import DecisionUnit, StanceModel, decision_unit_outcome, verdict
 from graph.subgraph import EdgeType, NodeKind, node_key, split_key
 from graph.vocabulary import COACH
@@ -119,7 +117,8 @@ def next_moves(G: nx.MultiDiGraph, *, top: int = 5, today: dt.date | None = None
 
 def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_strength: float,
                 time_budget: float | None, per_person: int | None, cadence_policy: CadencePolicy | None,
-                stats: dict[str, int] | None) -> list[dict[str, Any]]:
+                stats: dict[str, int] | None, fully: bool = False) -> list[dict[str, Any]]:
+    """``fully``: try each candidate the reference way (:meth:`Trials.fully`), for the tests."""
     started = time.perf_counter()
     today = today or dt.date.today()
     finder = GapFinder(G, today=today, cadence_policy=cadence_policy)
@@ -134,33 +133,20 @@ def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_stre
         if verb is None:
             places.append((team_key, contact))
         elif G.nodes[contact].get("stance") == -1:
-            places += [(u, w) for u, w, _ in _carried_from(G, contact, finder.reach.index)]
+            places += [(u, w) for u, w, _ in carried_from(G, contact, finder.reach.index)]
     room = finder.reach.with_room_for(places)
+    trials = Trials(G, finder, base_gaps, room, today=today, new_strength=new_strength, executives=executives,
+                    cadence_policy=cadence_policy)
+    attempt = trials.fully if fully else trials.quickly
     moves = []
     for n, candidate in enumerate(candidates):
         if time_budget is not None and n >= MIN_TRIED and time.perf_counter() - started > time_budget:
             break
-        description, team_key, contact, verb = candidate
-        if verb is None:
-            after = _with_relationship(G, finder, room, base_gaps, team_key, contact, new_strength, today,
-                                       executives, cadence_policy)
-            families = {"reach", "untouched", "stale", "peers", "cadence", "divisions"}
-            support = deals.base  # relationships do not move stances
-        else:
-            previous = G.nodes[contact].get("stance")
-            stance = _raised(previous)
-            families = _stance_families(previous, stance)
-            G.nodes[contact]["stance"] = stance
-            try:
-                reach = finder.reach
-                if previous == -1:  # an opponent who turns carries paths again
-                    reach = room.with_edges(_carried_from(G, contact, reach.index))
-                after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
-                                  cadence_policy=cadence_policy).run(families)
-                support = deals.indexes({contact: stance})
-            finally:
-                G.nodes[contact]["stance"] = previous
-        moves.append(_judge(G, candidate, base_gaps, after, deals, support, families, _fit(G, finder, candidate)))
+        _, team_key, contact, verb = candidate
+        closed, opened = attempt(team_key, contact, verb)
+        # relationships do not move stances
+        support = deals.base if verb is None else deals.indexes({contact: raised(G.nodes[contact].get("stance"))})
+        moves.append(_judge(G, candidate, closed, opened, deals, support, _fit(G, finder, candidate)))
     if stats is not None:
         stats.update(candidates=len(candidates), tried=len(moves))
     moves = [m for m in moves if m["gain"] > 0]
@@ -222,65 +208,20 @@ class _Deals:
         return {o: unit.index(projected) for o, unit in self.units.items()}
 
 
-def _with_relationship(G, finder: GapFinder, room: Reach, base_gaps: list[Gap], team_key: str, contact: str,
-                       new_strength: float, today: dt.date, executives: set[str],
-                       cadence_policy: CadencePolicy | None) -> list[Gap]:
-    """The gaps with a new (or renewed) relationship ``team_key`` → ``contact`` (``room``:
-    the finder's reach with a place for that edge, :meth:`Reach.with_room_for`)."""
-    strength = max(new_strength, finder.reach.strength(team_key, contact))
-    undo = _relate(G, team_key, contact, new_strength, today)
-    try:
-        reach = room.with_edges([(team_key, contact, -math.log(strength))])
-        after = GapFinder(G, today=today, reach=reach, like=finder, grown_from=finder,
-                          cadence_policy=cadence_policy).run({"reach", "untouched", "divisions"})
-    finally:
-        undo()
-    # a new or renewed relationship closes its own staleness, from an executive the
-    # executive-peer gap, and a cadence breach naming both people (a meeting today): no
-    # need to recompute those families
-    ours, theirs = split_key(team_key)[1], split_key(contact)[1]
-    after += [g for g in base_gaps if g.type == "stale_relationship"
-              and not (g.contacts == (theirs,) and g.team == (ours,))]
-    after += [g for g in base_gaps if g.type == "no_executive_peer"
-              and not (team_key in executives and g.contacts == (theirs,))]
-    after += [g for g in base_gaps if g.type == "cadence_breach" and not (ours in g.team and theirs in g.contacts)]
-    return after
-
-
-def _stance_families(previous: int | None, stance: int) -> set[str]:
-    """The gap families a stance change from ``previous`` to ``stance`` can affect."""
-    families = set()
-    if previous is None:
-        families.add("unknown")
-    if previous == -1:
-        families |= {"opposed", "reach"}  # no longer opposes; now carries paths
-    if stance >= 1 > (previous if previous is not None else 0):
-        families |= {"opposed", "lines", "reach"}  # a new supporter: counter-weight, line, cut point
-    if stance == COACH:
-        families.add("coaches")
-    if stance >= 2 > (previous if previous is not None else 0):
-        families.add("competitors")  # prefers us now: no longer the rival's coach
-    return families
-
-
 def _fit(G: nx.MultiDiGraph, finder: GapFinder, candidate: Candidate) -> tuple[str | None, float]:
     """The posture of the candidate's account and the factor on its gain (posture policy)."""
     _, _, contact, verb = candidate
     posture = finder.posture_of.get(v.account_of(G, contact))
     known = any(d["type"] == EdgeType.RELATIONSHIP for _, _, d in G.in_edges(contact, data=True))
     key_person = v.is_coach(G, contact) or v.is_executive(G, contact) or \
-        (verb is not None and _raised(G.nodes[contact].get("stance")) == COACH)
+        (verb is not None and raised(G.nodes[contact].get("stance")) == COACH)
     return posture, finder.posture_policy.move_weight(posture, new_contact=verb is None and not known,
                                                       coach_or_executive=key_person)
 
 
-def _judge(G: nx.MultiDiGraph, candidate: Candidate, base: list[Gap], after: list[Gap], deals: _Deals,
-           support: dict[str, float], families: set[str], fit: tuple[str | None, float] = (None, 1.0)) -> dict:
+def _judge(G: nx.MultiDiGraph, candidate: Candidate, closed: list[Gap], opened: list[Gap], deals: _Deals,
+           support: dict[str, float], fit: tuple[str | None, float] = (None, 1.0)) -> dict:
     description, team_key, contact, verb = candidate
-    before = {g.key: g for g in base if FAMILY[g.type] in families}
-    now = {g.key: g for g in after}
-    closed = [before[k] for k in before.keys() - now.keys()]
-    opened = [now[k] for k in now.keys() - before.keys()]
     # a part below a subsidiary we just touched was untouched before too (it was reported
     # as part of its parent): it is not a gap this move opens
     untouched = set().union(*(g.accounts for g in closed if g.type == "untouched_subsidiary"))
@@ -351,18 +292,6 @@ def _spread(moves: list[dict], top: int, per_person: int | None) -> list[dict]:
 
 def _brief(gap: Gap) -> dict:
     return {"type": gap.type, "severity": gap.severity, "explanation": gap.explanation, "key": gap.key}
-
-
-def _carried_from(G: nx.MultiDiGraph, contact: str, nodes: dict) -> list[tuple[str, str, float]]:
-    best: dict[str, float] = {}
-    for _, w, strength, _ in v.carried_edges(G, source=contact):
-        if w in nodes:
-            best[w] = max(best.get(w, 0.0), strength)
-    return [(contact, w, -math.log(min(s, 1.0))) for w, s in best.items()]
-
-
-def _raised(stance: int | None) -> int:
-    return 0 if stance is None else min(stance + 1, COACH)
 
 
 def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Deals) -> list[Candidate]:
@@ -474,7 +403,7 @@ def _candidates(G: nx.MultiDiGraph, gaps: list[Gap], today: dt.date, deals: _Dea
         stance = v.stance(G, c)
         scored.append((w + 0.1 * _weight_of(G, c),
                        (f"{v.name(G, t)} should win {v.name(G, c)} over from {_stance_word(stance)} to "
-                        f"{_stance_word(_raised(stance))}", t, c, "win")))
+                        f"{_stance_word(raised(stance))}", t, c, "win")))
     scored.sort(key=lambda x: (-x[0], x[1][2], x[1][1] or ""))
     return [candidate for _, candidate in scored]
 
@@ -525,20 +454,6 @@ def _owns(G: nx.MultiDiGraph, team: str, account_id: str | None) -> bool:
         key = node_key(NodeKind.ACCOUNT, account_id)
         account_id = G.nodes[key].get("parent_id") if key in G else None
     return False
-
-
-def _relate(G: nx.MultiDiGraph, t: str, c: str, strength: float, today: dt.date) -> Callable[[], None]:
-    """Add (or renew) the relationship t → c in G; return the undo."""
-    key = EdgeType.RELATIONSHIP
-    previous = dict(G.edges[t, c, key]) if G.has_edge(t, c, key) else None
-    G.add_edge(t, c, key=key, type=key, strength=max(strength, (previous or {}).get("strength") or 0.0),
-               last_interaction=today.isoformat())
-
-    def undo() -> None:
-        G.remove_edge(t, c, key=key)
-        if previous is not None:
-            G.add_edge(t, c, key=key, **previous)
-    return undo
 
 
 def _stance_word(stance: int | None) -> str:

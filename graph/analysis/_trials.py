@@ -1,0 +1,232 @@
+"""How next moves tries a candidate: the gaps it closes and opens. Private to
+:mod:`graph.analysis.next_moves`.
+
+A candidate is a new (or renewed) relationship ``t → c`` or one step up ``c``'s stance.
+:meth:`Trials.fully` applies it to the graph, runs again every gap family it can affect
+and undoes it: the reference. :meth:`Trials.quickly` gives the same answer computing
+again only what the one change can reach:
+
+* a **relationship** leaves the reach family (uncovered deciders, gatekeepers, single
+  points of failure, single threads) as it was unless one small Dijkstra from ``c``,
+  within what the cutoff leaves after the new edge, finds a contact of the account not
+  reached, a decider behind a cut point, or (when the account hangs on threads) anyone
+  of the account — then the reach is computed with that edge, as the full way does; it
+  leaves the untouched parts as they were unless ``c``'s account is one, and the
+  division gaps unless ``t`` has a division and ``c`` decides; it closes its own
+  staleness, executive-peer and cadence gaps (those families are never run again);
+* a **stance** step closes ``c``'s unknown-stance and missing-line gaps (those depend on
+  ``c`` alone); the other families it can affect run again.
+
+Closed and opened gaps are compared by key, family by family, in the base gaps' order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+
+import networkx as nx
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from graph.analysis import _views as v
+from graph.analysis._reach import Reach
+from graph.analysis.cadence import CadencePolicy
+from graph.analysis.divisions import division_of
+from graph.analysis.gaps import FAMILY, Gap, GapFinder
+from graph.subgraph import EdgeType, split_key
+from graph.vocabulary import COACH
+
+__all__ = ["Trials", "RELATIONSHIP_FAMILIES", "stance_families", "raised"]
+
+#: The gap families a new or renewed relationship can affect.
+RELATIONSHIP_FAMILIES = frozenset({"reach", "untouched", "stale", "peers", "cadence", "divisions"})
+#: Distances within this of the cutoff are left to the full computation (rounding).
+_MARGIN = 1e-9
+
+
+class Trials:
+    """Tries candidates on ``G`` against the gaps ``finder`` found (``base``).
+
+    ``room`` is the finder's reach with a place for every edge a candidate may add
+    (:meth:`Reach.with_room_for`)."""
+
+    def __init__(self, G: nx.MultiDiGraph, finder: GapFinder, base: list[Gap], room: Reach, *, today: dt.date,
+                 new_strength: float, executives: set[str], cadence_policy: CadencePolicy | None):
+        self.G, self.finder, self.base, self.room = G, finder, base, room
+        self.today, self.new_strength, self.executives = today, new_strength, executives
+        self.cadence_policy = cadence_policy
+        self.by_family: dict[str, list[Gap]] = {}
+        for g in base:
+            self.by_family.setdefault(FAMILY[g.type], []).append(g)
+        reach = finder.reach
+        own = np.fromiter((reach.index[c] for c in sorted(finder.own) if c in reach.index), dtype=np.int64)
+        unreached = own[~np.isfinite(reach.dist[own])]
+        chained = [reach.index[d] for d in finder.deciders if d in finder.reachable and finder.cut_points(d)]
+        # what a new edge must bring within reach to change the reach family
+        threaded = any(g.type == "single_threaded" for g in self.by_family.get("reach", ()))
+        self._watched = own if threaded else np.union1d(unreached, np.asarray(chained, dtype=np.int64))
+        self._untouched = {a for g in self.by_family.get("untouched", ()) for a in g.accounts}
+        self._deciders = set(finder.deciders)
+
+    # ----- the reference ------------------------------------------------------------------
+    def fully(self, team_key: str | None, contact: str, verb: str | None) -> tuple[list[Gap], list[Gap]]:
+        """``(closed, opened)``: the candidate applied, its families run again, undone."""
+        G, finder = self.G, self.finder
+        if verb is None:
+            strength = max(self.new_strength, finder.reach.strength(team_key, contact))
+            undo = relate(G, team_key, contact, self.new_strength, self.today)
+            try:
+                reach = self.room.with_edges([(team_key, contact, -math.log(strength))])
+                after = self._run(reach, {"reach", "untouched", "divisions"})
+            finally:
+                undo()
+            met = self._met(team_key, contact)
+            after += [g for g in self.base if FAMILY[g.type] in ("stale", "peers", "cadence")
+                      and not any(g is m for m in met)]
+            return _difference(self.base, after, RELATIONSHIP_FAMILIES)
+        previous = G.nodes[contact].get("stance")
+        stance = raised(previous)
+        families = stance_families(previous, stance)
+        G.nodes[contact]["stance"] = stance
+        try:
+            after = self._run(self._stance_reach(contact, previous), families)
+        finally:
+            G.nodes[contact]["stance"] = previous
+        return _difference(self.base, after, families)
+
+    # ----- the quick way ------------------------------------------------------------------
+    def quickly(self, team_key: str | None, contact: str, verb: str | None) -> tuple[list[Gap], list[Gap]]:
+        """The same as :meth:`fully`, computing again only what the candidate can change."""
+        G, finder = self.G, self.finder
+        if verb is None:
+            strength = max(self.new_strength, finder.reach.strength(team_key, contact))
+            again = set()
+            if self._reach_may_change(team_key, contact, strength):
+                again.add("reach")
+            if contact in finder.own and G.nodes[contact].get("account_id") in self._untouched:
+                again.add("untouched")
+            if contact in self._deciders and division_of(G, team_key):
+                again.add("divisions")
+            closed, opened = list({g.key: g for g in self._met(team_key, contact)}.values()), []
+            if again:
+                undo = relate(G, team_key, contact, self.new_strength, self.today)
+                try:
+                    reach = self.room.with_edges([(team_key, contact, -math.log(strength))]) \
+                        if "reach" in again else finder.reach
+                    c, o = _difference(self.base, self._run(reach, again), again)
+                finally:
+                    undo()
+                closed, opened = self._in_order(c + closed), o
+            return closed, opened
+        previous = G.nodes[contact].get("stance")
+        stance = raised(previous)
+        families = stance_families(previous, stance)
+        cid = split_key(contact)[1]
+        closed = [g for g in self.by_family.get("unknown", ()) if "unknown" in families and g.contacts == (cid,)]
+        closed += [g for g in self.by_family.get("lines", ()) if "lines" in families and cid in g.contacts]
+        again = families - {"unknown", "lines"}
+        opened = []
+        if again:
+            G.nodes[contact]["stance"] = stance
+            try:
+                c, opened = _difference(self.base, self._run(self._stance_reach(contact, previous), again), again)
+            finally:
+                G.nodes[contact]["stance"] = previous
+            closed = self._in_order(closed + c)
+        return closed, opened
+
+    # ----- helpers ------------------------------------------------------------------------
+    def _in_order(self, gaps: list[Gap]) -> list[Gap]:
+        """Base gaps in the base's order (as :meth:`fully` lists them)."""
+        chosen = {id(g) for g in gaps}
+        return [g for g in self.base if id(g) in chosen]
+
+    def _run(self, reach: Reach, families: set[str]) -> list[Gap]:
+        return GapFinder(self.G, today=self.today, reach=reach, like=self.finder, grown_from=self.finder,
+                         cadence_policy=self.cadence_policy).run(families)
+
+    def _stance_reach(self, contact: str, previous: int | None) -> Reach:
+        """The reach once ``contact``'s stance is raised: an opponent who turns carries paths again."""
+        if previous == -1:
+            return self.room.with_edges(carried_from(self.G, contact, self.finder.reach.index))
+        return self.finder.reach
+
+    def _met(self, team_key: str, contact: str) -> list[Gap]:
+        """The base gaps a new or renewed relationship ``team_key`` → ``contact`` closes by
+        itself: its own staleness, from an executive the executive-peer gap, and a cadence
+        breach naming both people (a meeting today)."""
+        ours, theirs = split_key(team_key)[1], split_key(contact)[1]
+        return [g for g in self.base if (g.type == "stale_relationship" and g.contacts == (theirs,)
+                                         and g.team == (ours,))
+                or (g.type == "no_executive_peer" and team_key in self.executives and g.contacts == (theirs,))
+                or (g.type == "cadence_breach" and ours in g.team and theirs in g.contacts)]
+
+    def _reach_may_change(self, team_key: str, contact: str, strength: float) -> bool:
+        """False when the edge ``team_key`` → ``contact`` of ``strength`` cannot change the
+        reach family: it is already there as strong, or nothing it brings within the cutoff
+        is watched (a contact not reached, a decider behind a cut point, anyone when the
+        account hangs on threads)."""
+        reach = self.finder.reach
+        if strength == reach.strength(team_key, contact) and strength <= 1.0:
+            return False  # the same reach graph
+        if not self._watched.size:
+            return False
+        i, c = reach.index[team_key], reach.index[contact]
+        at_c = reach.dist[i] + (-math.log(strength) + 1e-12)  # as Dijkstra adds it (_reach._EPS)
+        left = reach.cutoff - at_c + _MARGIN
+        if left < 0:
+            return False
+        dist = dijkstra(reach.matrix, indices=c, limit=left)
+        return bool(np.isfinite(dist[self._watched]).any())
+
+
+def _difference(base: list[Gap], after: list[Gap], families: set[str]) -> tuple[list[Gap], list[Gap]]:
+    """``(closed, opened)``: the base gaps of ``families`` whose key is gone, the new keys' gaps."""
+    before = {g.key: g for g in base if FAMILY[g.type] in families}
+    now = {g.key: g for g in after}
+    return [g for k, g in before.items() if k not in now], [g for k, g in now.items() if k not in before]
+
+
+def stance_families(previous: int | None, stance: int) -> set[str]:
+    """The gap families a stance change from ``previous`` to ``stance`` can affect."""
+    families = set()
+    if previous is None:
+        families.add("unknown")
+    if previous == -1:
+        families |= {"opposed", "reach"}  # no longer opposes; now carries paths
+    if stance >= 1 > (previous if previous is not None else 0):
+        families |= {"opposed", "lines", "reach"}  # a new supporter: counter-weight, line, cut point
+    if stance == COACH:
+        families.add("coaches")
+    if stance >= 2 > (previous if previous is not None else 0):
+        families.add("competitors")  # prefers us now: no longer the rival's coach
+    return families
+
+
+def raised(stance: int | None) -> int:
+    return 0 if stance is None else min(stance + 1, COACH)
+
+
+def carried_from(G: nx.MultiDiGraph, contact: str, nodes: dict) -> list[tuple[str, str, float]]:
+    """The reach edges ``(contact, w, cost)`` an opponent who turns carries again."""
+    best: dict[str, float] = {}
+    for _, w, strength, _ in v.carried_edges(G, source=contact):
+        if w in nodes:
+            best[w] = max(best.get(w, 0.0), strength)
+    return [(contact, w, -math.log(min(s, 1.0))) for w, s in best.items()]
+
+
+def relate(G: nx.MultiDiGraph, t: str, c: str, strength: float, today: dt.date) -> Callable[[], None]:
+    """Add (or renew) the relationship t → c in G; return the undo."""
+    key = EdgeType.RELATIONSHIP
+    previous = dict(G.edges[t, c, key]) if G.has_edge(t, c, key) else None
+    G.add_edge(t, c, key=key, type=key, strength=max(strength, (previous or {}).get("strength") or 0.0),
+               last_interaction=today.isoformat())
+
+    def undo() -> None:
+        G.remove_edge(t, c, key=key)
+        if previous is not None:
+            G.add_edge(t, c, key=key, **previous)
+    return undo
