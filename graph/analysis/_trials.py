@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import dijkstra
 from graph.analysis import _views as v
 from graph.analysis._reach import Reach
 from graph.analysis.cadence import CadencePolicy
-from graph.analysis.divisions import division_of
+from graph.analysis.divisions import deal_division, division_of, division_ties, tie_strength
 from graph.analysis.gaps import FAMILY, Gap, GapFinder
 from graph.subgraph import EdgeType, split_key
 from graph.vocabulary import COACH
@@ -62,13 +62,25 @@ class Trials:
             self.by_family.setdefault(FAMILY[g.type], []).append(g)
         reach = finder.reach
         own = np.fromiter((reach.index[c] for c in sorted(finder.own) if c in reach.index), dtype=np.int64)
+        # what a new edge must bring within reach to change the reach family: a contact of
+        # the account not reached, a decider behind a cut point, anyone when the account
+        # hangs on threads; each node's distance to the nearest (one reverse Dijkstra)
         unreached = own[~np.isfinite(reach.dist[own])]
         chained = [reach.index[d] for d in finder.deciders if d in finder.reachable and finder.cut_points(d)]
-        # what a new edge must bring within reach to change the reach family
         threaded = any(g.type == "single_threaded" for g in self.by_family.get("reach", ()))
-        self._watched = own if threaded else np.union1d(unreached, np.asarray(chained, dtype=np.int64))
+        watched = own if threaded else np.union1d(unreached, np.asarray(chained, dtype=np.int64))
+        self._to_watched = dijkstra(reach.matrix.transpose().tocsr(), indices=watched, limit=reach.cutoff,
+                                    min_only=True) if watched.size else None
+        self._closable: dict[str, list[Gap]] = {}  # contact → its stale, peer and cadence gaps (see _met)
+        for g in base:
+            if g.type == "cadence_breach" or (g.type in ("stale_relationship", "no_executive_peer")
+                                              and len(g.contacts) == 1):
+                for c in dict.fromkeys(g.contacts):
+                    self._closable.setdefault(c, []).append(g)
         self._untouched = {a for g in self.by_family.get("untouched", ()) for a in g.accounts}
         self._deciders = set(finder.deciders)
+        self._ties: dict | None = None  # the base division ties and the divisions of each one's deals
+        self._deal_divisions: dict[str, set[str]] = {}
 
     # ----- the reference ------------------------------------------------------------------
     def fully(self, team_key: str | None, contact: str, verb: str | None) -> tuple[list[Gap], list[Gap]]:
@@ -107,7 +119,7 @@ class Trials:
                 again.add("reach")
             if contact in finder.own and G.nodes[contact].get("account_id") in self._untouched:
                 again.add("untouched")
-            if contact in self._deciders and division_of(G, team_key):
+            if self._divisions_may_change(team_key, contact):
                 again.add("divisions")
             closed, opened = list({g.key: g for g in self._met(team_key, contact)}.values()), []
             if again:
@@ -158,28 +170,48 @@ class Trials:
         itself: its own staleness, from an executive the executive-peer gap, and a cadence
         breach naming both people (a meeting today)."""
         ours, theirs = split_key(team_key)[1], split_key(contact)[1]
-        return [g for g in self.base if (g.type == "stale_relationship" and g.contacts == (theirs,)
-                                         and g.team == (ours,))
-                or (g.type == "no_executive_peer" and team_key in self.executives and g.contacts == (theirs,))
-                or (g.type == "cadence_breach" and ours in g.team and theirs in g.contacts)]
+        return [g for g in self._closable.get(theirs, ()) if (g.type == "stale_relationship" and g.team == (ours,))
+                or (g.type == "no_executive_peer" and team_key in self.executives)
+                or (g.type == "cadence_breach" and ours in g.team)]
+
+    def _divisions_may_change(self, team_key: str, contact: str) -> bool:
+        """False when a relationship ``team_key`` → ``contact`` leaves the division gaps'
+        keys as they were (:mod:`graph.analysis.divisions`): its maker has no division,
+        ``contact`` does not decide, two divisions knew them already, or the one division
+        that knew them is the maker's and its strongest tie stays the same person."""
+        unit = division_of(self.G, team_key)
+        if unit is None or contact not in self._deciders:
+            return False
+        if self._ties is None:
+            self._ties = division_ties(self.G)
+            for o in v.opportunities(self.G):
+                division = deal_division(self.G, o)[1]
+                for m in v.opportunity_members(self.G, o) if division else ():
+                    self._deal_divisions.setdefault(m, set()).add(division)
+        ties = self._ties.get(contact, {})
+        if len(ties) >= 2:
+            return False  # overlap before and after; no orphan
+        if not ties:  # an orphan opens in each deal of another division
+            return bool(self._deal_divisions.get(contact, set()) - {unit})
+        if unit not in ties:
+            return True  # an overlap opens
+        previous = self.G.edges[team_key, contact, EdgeType.RELATIONSHIP].get("strength") \
+            if self.G.has_edge(team_key, contact, EdgeType.RELATIONSHIP) else None
+        renewed = tie_strength({"strength": max(self.new_strength, previous or 0.0)})  # as relate() sets it
+        rows = [(t, tie_strength(d)) for t, d in ties[unit] if t != team_key] + [(team_key, renewed)]
+        return min(rows, key=lambda row: (-row[1], row[0]))[0] != ties[unit][0][0]
 
     def _reach_may_change(self, team_key: str, contact: str, strength: float) -> bool:
         """False when the edge ``team_key`` → ``contact`` of ``strength`` cannot change the
-        reach family: it is already there as strong, or nothing it brings within the cutoff
-        is watched (a contact not reached, a decider behind a cut point, anyone when the
-        account hangs on threads)."""
+        reach family: it is already there as strong, or no watched node (see ``__init__``)
+        is within the cutoff through it."""
         reach = self.finder.reach
         if strength == reach.strength(team_key, contact) and strength <= 1.0:
             return False  # the same reach graph
-        if not self._watched.size:
+        if self._to_watched is None:
             return False
-        i, c = reach.index[team_key], reach.index[contact]
-        at_c = reach.dist[i] + (-math.log(strength) + 1e-12)  # as Dijkstra adds it (_reach._EPS)
-        left = reach.cutoff - at_c + _MARGIN
-        if left < 0:
-            return False
-        dist = dijkstra(reach.matrix, indices=c, limit=left)
-        return bool(np.isfinite(dist[self._watched]).any())
+        at_c = reach.dist[reach.index[team_key]] + (-math.log(strength) + 1e-12)  # as Dijkstra adds (_reach._EPS)
+        return bool(at_c + self._to_watched[reach.index[contact]] <= reach.cutoff + _MARGIN)
 
 
 def _difference(base: list[Gap], after: list[Gap], families: set[str]) -> tuple[list[Gap], list[Gap]]:

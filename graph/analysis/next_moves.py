@@ -196,6 +196,7 @@ class _Deals:
         self._account = {o: G.nodes[o].get("account_id") for o in self.nodes}
         self._by_id = {split_key(o)[1]: o for o in self.nodes}
         self.executives = set(v.our_executives(G))
+        self._weighed: list[tuple[str, int]] | None = None
 
     def of_gap(self, gap: Gap) -> list[str]:
         """The open deals a gap bears on: its own, those its people are in, those of its accounts."""
@@ -204,15 +205,20 @@ class _Deals:
             or self._account[o] in gap.accounts)]
 
     def indexes(self, stances: dict[str, int]) -> dict[str, float]:
-        projected = self.stances.project(stances=stances)
-        return {o: unit.index(projected) for o, unit in self.units.items()}
+        """Every deal's support index with ``stances`` overriding the stated ones."""
+        if self._weighed is None:  # the people whose projected stance some unit weighs
+            position = {p: i for i, p in enumerate(self.stances.people)}
+            self._weighed = [(p, position[p]) for p in sorted({*(c for u in self.units.values() for c in u.weights),
+                                                               *(d for u in self.units.values() for d in u.deciders)})]
+        projected = self.stances.projected(stances=stances)
+        return {o: unit.index({p: projected[i] for p, i in self._weighed}) for o, unit in self.units.items()}
 
 
 def _fit(G: nx.MultiDiGraph, finder: GapFinder, candidate: Candidate) -> tuple[str | None, float]:
     """The posture of the candidate's account and the factor on its gain (posture policy)."""
     _, _, contact, verb = candidate
     posture = finder.posture_of.get(v.account_of(G, contact))
-    known = any(d["type"] == EdgeType.RELATIONSHIP for _, _, d in G.in_edges(contact, data=True))
+    known = any(d["type"] == EdgeType.RELATIONSHIP for keys in G.pred[contact].values() for d in keys.values())
     key_person = v.is_coach(G, contact) or v.is_executive(G, contact) or \
         (verb is not None and raised(G.nodes[contact].get("stance")) == COACH)
     return posture, finder.posture_policy.move_weight(posture, new_contact=verb is None and not known,

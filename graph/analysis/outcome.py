@@ -67,17 +67,29 @@ class StanceModel:
         self.matrix = diags(np.divide(1.0, totals, out=np.zeros(n), where=self.heard)) @ matrix
         self.openness = openness
         self.stated = {p: G.nodes[p].get("stance") for p in self.people}
+        self._known: np.ndarray | None = None  # the stated stances as arrays, made at the first projection
 
     def project(self, *, steps: int = 3, stances: dict[str, int | None] | None = None) -> dict[str, float]:
         """Projected stance of every contact; ``stances`` overrides some stated ones."""
-        stated = {**self.stated, **(stances or {})}
-        known = np.array([stated[p] is not None for p in self.people])
-        base = np.array([float(stated[p]) if stated[p] is not None else 0.0 for p in self.people])
+        return dict(zip(self.people, self.projected(steps=steps, stances=stances)))
+
+    def projected(self, *, steps: int = 3, stances: dict[str, int | None] | None = None) -> list[float]:
+        """:meth:`project`'s stances as a list, in the order of ``people``."""
+        if self._known is None:
+            self._index = {p: i for i, p in enumerate(self.people)}
+            self._known = np.array([self.stated[p] is not None for p in self.people], dtype=bool)
+            self._base = np.array([float(s) if (s := self.stated[p]) is not None else 0.0 for p in self.people])
+        known, base = self._known, self._base
+        if stances:
+            known, base = known.copy(), base.copy()
+            for p, s in stances.items():
+                if p in self._index:
+                    known[self._index[p]], base[self._index[p]] = s is not None, float(s) if s is not None else 0.0
         a = np.where(self.heard, np.where(known, self.openness, UNKNOWN_OPENNESS), 0.0)
         x = base.copy()
         for _ in range(steps):
             x = (1 - a) * base + a * (self.matrix @ x)
-        return dict(zip(self.people, x.tolist()))
+        return x.tolist()
 
 
 def project_stances(G: nx.MultiDiGraph, *, steps: int = 3, openness: float = OPENNESS) -> dict[str, float]:
