@@ -58,6 +58,10 @@ class Trials:
         self.today, self.new_strength, self.executives = today, new_strength, executives
         self.cadence_policy = cadence_policy
         self.by_family: dict[str, list[Gap]] = {}
+        self._position = {id(g): i for i, g in enumerate(base)}
+        self._first: dict[str, int] = {}
+        for i, g in enumerate(base):
+            self._first.setdefault(g.key, i)
         for g in base:
             self.by_family.setdefault(FAMILY[g.type], []).append(g)
         reach = finder.reach
@@ -121,7 +125,7 @@ class Trials:
                 again.add("untouched")
             if self._divisions_may_change(team_key, contact):
                 again.add("divisions")
-            closed, opened = list({g.key: g for g in self._met(team_key, contact)}.values()), []
+            closed, opened = self._met(team_key, contact), []
             if again:
                 undo = relate(G, team_key, contact, self.new_strength, self.today)
                 try:
@@ -130,8 +134,8 @@ class Trials:
                     c, o = _difference(self.base, self._run(reach, again), again)
                 finally:
                     undo()
-                closed, opened = self._in_order(c + closed), o
-            return closed, opened
+                closed, opened = closed + c, o
+            return self._in_order(closed), opened
         previous = G.nodes[contact].get("stance")
         stance = raised(previous)
         families = stance_families(previous, stance)
@@ -146,14 +150,17 @@ class Trials:
                 c, opened = _difference(self.base, self._run(self._stance_reach(contact, previous), again), again)
             finally:
                 G.nodes[contact]["stance"] = previous
-            closed = self._in_order(closed + c)
-        return closed, opened
+            closed += c
+        return self._in_order(closed), opened
 
     # ----- helpers ------------------------------------------------------------------------
     def _in_order(self, gaps: list[Gap]) -> list[Gap]:
-        """Base gaps in the base's order (as :meth:`fully` lists them)."""
-        chosen = {id(g) for g in gaps}
-        return [g for g in self.base if id(g) in chosen]
+        """Closed base gaps as :meth:`fully` lists them: one per key (the base's last of that
+        key), in the order of the keys' first places in the base."""
+        if len(gaps) < 2:
+            return gaps
+        last = {g.key: g for g in sorted(gaps, key=lambda g: self._position[id(g)])}
+        return sorted(last.values(), key=lambda g: self._first[g.key])
 
     def _run(self, reach: Reach, families: set[str]) -> list[Gap]:
         return GapFinder(self.G, today=self.today, reach=reach, like=self.finder, grown_from=self.finder,

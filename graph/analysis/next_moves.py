@@ -121,22 +121,7 @@ def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_stre
     """``fully``: try each candidate the reference way (:meth:`Trials.fully`), for the tests."""
     started = time.perf_counter()
     today = today or dt.date.today()
-    finder = GapFinder(G, today=today, cadence_policy=cadence_policy)
-    base_gaps = finder.run()
-    stances = StanceModel(G)
-    deals = _Deals(G, stances)
-    executives = set(v.our_executives(G))
-    candidates = _candidates(G, base_gaps, today, deals)
-    # one matrix with a place for every edge a candidate may add: no rebuild per candidate
-    places = []
-    for _, team_key, contact, verb in candidates:
-        if verb is None:
-            places.append((team_key, contact))
-        elif G.nodes[contact].get("stance") == -1:
-            places += [(u, w) for u, w, _ in carried_from(G, contact, finder.reach.index)]
-    room = finder.reach.with_room_for(places)
-    trials = Trials(G, finder, base_gaps, room, today=today, new_strength=new_strength, executives=executives,
-                    cadence_policy=cadence_policy)
+    finder, deals, candidates, trials = _prepared(G, today, new_strength, cadence_policy)
     attempt = trials.fully if fully else trials.quickly
     moves = []
     for n, candidate in enumerate(candidates):
@@ -152,6 +137,25 @@ def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_stre
     moves = [m for m in moves if m["gain"] > 0]
     moves.sort(key=lambda m: (-m["gain"], m["contact"], m["team"] or ""))
     return _spread(moves, top, per_person)
+
+
+def _prepared(G: nx.MultiDiGraph, today: dt.date, new_strength: float, cadence_policy: CadencePolicy | None
+              ) -> tuple[GapFinder, _Deals, list[Candidate], Trials]:
+    """The base gaps' finder, the deals, the candidates (most promising first) and the trials."""
+    finder = GapFinder(G, today=today, cadence_policy=cadence_policy)
+    base_gaps = finder.run()
+    deals = _Deals(G, StanceModel(G))
+    candidates = _candidates(G, base_gaps, today, deals)
+    # one matrix with a place for every edge a candidate may add: no rebuild per candidate
+    places = []
+    for _, team_key, contact, verb in candidates:
+        if verb is None:
+            places.append((team_key, contact))
+        elif G.nodes[contact].get("stance") == -1:
+            places += [(u, w) for u, w, _ in carried_from(G, contact, finder.reach.index)]
+    trials = Trials(G, finder, base_gaps, finder.reach.with_room_for(places), today=today, new_strength=new_strength,
+                    executives=set(v.our_executives(G)), cadence_policy=cadence_policy)
+    return finder, deals, candidates, trials
 
 
 def deal_stakes(G: nx.MultiDiGraph) -> dict[str, float]:
