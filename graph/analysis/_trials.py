@@ -66,13 +66,13 @@ class Trials:
             self.by_family.setdefault(FAMILY[g.type], []).append(g)
         reach = finder.reach
         own = np.fromiter((reach.index[c] for c in sorted(finder.own) if c in reach.index), dtype=np.int64)
-        # what a new edge must bring within reach to change the reach family: a contact of
-        # the account not reached, a decider behind a cut point, anyone when the account
-        # hangs on threads; each node's distance to the nearest (one reverse Dijkstra)
-        unreached = own[~np.isfinite(reach.dist[own])]
-        chained = [reach.index[d] for d in finder.deciders if d in finder.reachable and finder.cut_points(d)]
+        # what a new edge must bring within reach to change the reach family: a decider not
+        # reached or behind a cut point, anyone of the account when it hangs on threads (or
+        # is not reached at all: a single_threaded gap too); each node's distance to the
+        # nearest of them (one reverse Dijkstra)
+        deciders = [reach.index[d] for d in finder.deciders if d not in finder.reachable or finder.cut_points(d)]
         threaded = any(g.type == "single_threaded" for g in self.by_family.get("reach", ()))
-        watched = own if threaded else np.union1d(unreached, np.asarray(chained, dtype=np.int64))
+        watched = own if threaded else np.asarray(deciders, dtype=np.int64)
         self._to_watched = dijkstra(reach.matrix.transpose().tocsr(), indices=watched, limit=reach.cutoff,
                                     min_only=True) if watched.size else None
         self._closable: dict[str, list[Gap]] = {}  # contact → its stale, peer and cadence gaps (see _met)
@@ -83,7 +83,7 @@ class Trials:
                     self._closable.setdefault(c, []).append(g)
         self._untouched = {a for g in self.by_family.get("untouched", ()) for a in g.accounts}
         self._deciders = set(finder.deciders)
-        self._ties: dict | None = None  # the base division ties and the divisions of each one's deals
+        self._ties: dict | None = None  # contact → division → [(team member, strength)]; each one's deals' divisions
         self._deal_divisions: dict[str, set[str]] = {}
 
     # ----- the reference ------------------------------------------------------------------
@@ -189,8 +189,9 @@ class Trials:
         unit = division_of(self.G, team_key)
         if unit is None or contact not in self._deciders:
             return False
-        if self._ties is None:
-            self._ties = division_ties(self.G)
+        if self._ties is None:  # strengths read now: trying a renewal changes the edge's data in place
+            self._ties = {c: {u: [(t, tie_strength(d)) for t, d in rows] for u, rows in by_unit.items()}
+                          for c, by_unit in division_ties(self.G).items()}
             for o in v.opportunities(self.G):
                 division = deal_division(self.G, o)[1]
                 for m in v.opportunity_members(self.G, o) if division else ():
@@ -205,13 +206,14 @@ class Trials:
         previous = self.G.edges[team_key, contact, EdgeType.RELATIONSHIP].get("strength") \
             if self.G.has_edge(team_key, contact, EdgeType.RELATIONSHIP) else None
         renewed = tie_strength({"strength": max(self.new_strength, previous or 0.0)})  # as relate() sets it
-        rows = [(t, tie_strength(d)) for t, d in ties[unit] if t != team_key] + [(team_key, renewed)]
+        rows = [(t, s) for t, s in ties[unit] if t != team_key] + [(team_key, renewed)]
         return min(rows, key=lambda row: (-row[1], row[0]))[0] != ties[unit][0][0]
 
     def _reach_may_change(self, team_key: str, contact: str, strength: float) -> bool:
         """False when the edge ``team_key`` → ``contact`` of ``strength`` cannot change the
         reach family: it is already there as strong, or no watched node (see ``__init__``)
-        is within the cutoff through it."""
+        is within the cutoff through it. (Only deciders and, when there are threads, the
+        contacts we reach decide that family: a contact newly reached changes nothing else.)"""
         reach = self.finder.reach
         if strength == reach.strength(team_key, contact) and strength <= 1.0:
             return False  # the same reach graph
