@@ -201,9 +201,16 @@ class _Deals:
         self._by_id = {split_key(o)[1]: o for o in self.nodes}
         self.executives = set(v.our_executives(G))
         self._weighed: list[tuple[str, int]] | None = None
+        self._of_gap: dict[str, list[str]] = {}
+        self.base_verdict = {o: _VERDICTS.index(verdict(index)) for o, index in self.base.items()}
 
     def of_gap(self, gap: Gap) -> list[str]:
         """The open deals a gap bears on: its own, those its people are in, those of its accounts."""
+        if gap.key not in self._of_gap:  # the key says which gap: its people, accounts and deal
+            self._of_gap[gap.key] = self._bears_on(gap)
+        return self._of_gap[gap.key]
+
+    def _bears_on(self, gap: Gap) -> list[str]:
         return [o for o in self.nodes if self.stakes[o] > 0 and (
             self._by_id.get(gap.opportunity or "") == o or not self._member_ids[o].isdisjoint(gap.contacts)
             or self._account[o] in gap.accounts)]
@@ -250,8 +257,9 @@ def _judge(G: nx.MultiDiGraph, candidate: Candidate, closed: list[Gap], opened: 
 
     rise = {o: support[o] - deals.base[o] for o in deals.nodes}
     # a deal's support counts by its stake, and a better verdict (open → leaning our way …) most
-    steps = {o: _VERDICTS.index(verdict(support[o])) - _VERDICTS.index(verdict(deals.base[o])) for o in deals.nodes}
-    gain = sum(weight(g) for g in closed) - sum(weight(g) for g in opened) \
+    steps = {o: _VERDICTS.index(verdict(support[o])) - deals.base_verdict[o] for o in deals.nodes}
+    weights = {id(g): weight(g) for g in closed}
+    gain = sum(weights[id(g)] for g in closed) - sum(weight(g) for g in opened) \
         + factor * sum((1 + 2 * deals.stakes[o]) * (2 * rise[o] + 3 * steps[o]) for o in deals.nodes)
     served = {o for g in closed for o in deals.of_gap(g)}
     served |= {o for o in deals.nodes if abs(rise[o]) >= 0.05 or (contact in deals.members[o] and deals.stakes[o] > 0)}
@@ -264,7 +272,7 @@ def _judge(G: nx.MultiDiGraph, candidate: Candidate, closed: list[Gap], opened: 
                    "support_before": round(deals.base[o], 2), "support_after": round(support[o], 2)}
                   for o in sorted(served, key=lambda o: (-deals.stakes[o], o))],
         "closes": [_brief(g) for g in sort_gaps(closed)], "opens": [_brief(g) for g in sort_gaps(opened)],
-        "_closed": {g.key: (weight(g), _brief(g)) for g in closed},
+        "_closed": {g.key: (weights[id(g)], _brief(g)) for g in closed},
         "_owner_role": "executive" if team_key in deals.executives else G.nodes[team_key].get("role"),
     }
 

@@ -50,23 +50,29 @@ class StanceModel:
     """Who sways whom, as a sparse matrix, to project stances quickly and repeatedly."""
 
     def __init__(self, G: nx.MultiDiGraph, *, openness: float = OPENNESS):
-        self.people = [n for n, d in G.nodes(data=True) if d["kind"] == NodeKind.CONTACT]
+        nodes, contact = G._node, NodeKind.CONTACT  # G's own dicts: no NetworkX views in this loop
+        self.people = [n for n, d in nodes.items() if d["kind"] == contact]
         index = {p: i for i, p in enumerate(self.people)}
         rows, cols, weights = [], [], []
-        for u, v, d in G.edges(data=True):
-            if d["type"] == EdgeType.INFLUENCES and d.get("influence_kind") != InfluenceKind.RIVAL.value:
-                w = 0.5 if d.get("weight") is None else float(d["weight"])
-                if w > 0:
-                    rows.append(index[v]), cols.append(index[u]), weights.append(w)
-            elif d["type"] == EdgeType.REPORTS_TO and u in index and v in index:
-                rows.append(index[u]), cols.append(index[v]), weights.append(MANAGER_WEIGHT)  # manager sways
+        influences, reports_to, rival = EdgeType.INFLUENCES, EdgeType.REPORTS_TO, InfluenceKind.RIVAL.value
+        for u, neighbours in G._succ.items():  # G.edges() order: duplicate entries summed in the same order
+            if u not in index:
+                continue
+            for v, keyed in neighbours.items():
+                for d in keyed.values():
+                    if d["type"] == influences and d.get("influence_kind") != rival:
+                        w = 0.5 if d.get("weight") is None else float(d["weight"])
+                        if w > 0:
+                            rows.append(index[v]), cols.append(index[u]), weights.append(w)
+                    elif d["type"] == reports_to and v in index:
+                        rows.append(index[u]), cols.append(index[v]), weights.append(MANAGER_WEIGHT)  # manager sways
         n = len(self.people)
         matrix = csr_matrix((weights, (rows, cols)), shape=(n, n))
         totals = np.asarray(matrix.sum(axis=1)).ravel()
         self.heard = totals > 0
         self.matrix = diags(np.divide(1.0, totals, out=np.zeros(n), where=self.heard)) @ matrix
         self.openness = openness
-        self.stated = {p: G.nodes[p].get("stance") for p in self.people}
+        self.stated = {p: nodes[p].get("stance") for p in self.people}
         self._known: np.ndarray | None = None  # the stated stances as arrays, made at the first projection
 
     def project(self, *, steps: int = 3, stances: dict[str, int | None] | None = None) -> dict[str, float]:
