@@ -118,23 +118,21 @@ class Trials:
         G, finder = self.G, self.finder
         if verb is None:
             strength = max(self.new_strength, finder.reach.strength(team_key, contact))
-            again = set()
-            if self._reach_may_change(team_key, contact, strength):
-                again.add("reach")
-            if contact in finder.own and G.nodes[contact].get("account_id") in self._untouched:
-                again.add("untouched")
-            if self._divisions_may_change(team_key, contact):
-                again.add("divisions")
             closed, opened = self._met(team_key, contact), []
-            if again:
+            if self._reach_may_change(team_key, contact, strength):  # the reach family reads no relationship
+                reach = self.room.with_edges([(team_key, contact, -math.log(strength))])
+                c, o = _difference(self.base, self._run(reach, {"reach"}), {"reach"})
+                closed, opened = closed + c, opened + o
+            if contact in finder.own and G.nodes[contact].get("account_id") in self._untouched:
                 undo = relate(G, team_key, contact, self.new_strength, self.today)
                 try:
-                    reach = self.room.with_edges([(team_key, contact, -math.log(strength))]) \
-                        if "reach" in again else finder.reach
-                    c, o = _difference(self.base, self._run(reach, again), again)
+                    c, o = _difference(self.base, self._run(finder.reach, {"untouched"}), {"untouched"})
                 finally:
                     undo()
-                closed, opened = closed + c, o
+                closed, opened = closed + c, opened + o
+            if self._divisions_may_change(team_key, contact):
+                c, o = self._division_gaps(team_key, contact)
+                closed, opened = closed + c, opened + o
             return self._in_order(closed), opened
         previous = G.nodes[contact].get("stance")
         stance = raised(previous)
@@ -180,6 +178,30 @@ class Trials:
         return [g for g in self._closable.get(theirs, ()) if (g.type == "stale_relationship" and g.team == (ours,))
                 or (g.type == "no_executive_peer" and team_key in self.executives)
                 or (g.type == "cadence_breach" and ours in g.team)]
+
+    def _division_gaps(self, team_key: str, contact: str) -> tuple[list[Gap], list[Gap]]:
+        """``(closed, opened)`` division gaps once ``team_key`` relates to ``contact``. Only
+        ``contact``'s can change: they are found again on a graph of ``contact``, the team
+        members who know them, their deals and the deals' owners (all the division gaps of
+        ``contact`` read), with the relationship added there; G is not changed."""
+        G = self.G
+        H = nx.MultiDiGraph(root=G.graph["root"], account_id=G.graph.get("account_id"))
+        H.add_node(contact, **G.nodes[contact])
+        H.add_node(team_key, **G.nodes[team_key])
+        for u, keyed in G.pred[contact].items():
+            for key, d in keyed.items():
+                if d["type"] in (EdgeType.RELATIONSHIP, EdgeType.INVOLVES):
+                    H.add_node(u, **G.nodes[u])
+                    H.add_edge(u, contact, key=key, **d)
+                    owner = deal_division(G, u)[0] if d["type"] == EdgeType.INVOLVES else None
+                    if owner in G:
+                        H.add_node(owner, **G.nodes[owner])
+        relate(H, team_key, contact, self.new_strength, self.today)
+        theirs = (split_key(contact)[1],)
+        after = [g for g in self.by_family.get("divisions", ()) if g.contacts != theirs]
+        after += GapFinder(H, today=self.today, reach=self.finder.reach, like=self.finder,
+                           cadence_policy=self.cadence_policy).run({"divisions"})
+        return _difference(self.base, after, {"divisions"})
 
     def _divisions_may_change(self, team_key: str, contact: str) -> bool:
         """False when a relationship ``team_key`` → ``contact`` leaves the division gaps'
