@@ -123,7 +123,7 @@ def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_stre
     today = today or dt.date.today()
     finder, deals, candidates, trials = _prepared(G, today, new_strength, cadence_policy)
     attempt = trials.fully if fully else trials.quickly
-    moves = []
+    moves, tried = [], 0
     for n, candidate in enumerate(candidates):
         if time_budget is not None and n >= MIN_TRIED and time.perf_counter() - started > time_budget:
             break
@@ -131,10 +131,12 @@ def _next_moves(G: nx.MultiDiGraph, *, top: int, today: dt.date | None, new_stre
         closed, opened = attempt(team_key, contact, verb)
         # relationships do not move stances
         support = deals.base if verb is None else deals.indexes({contact: raised(G.nodes[contact].get("stance"))})
-        moves.append(_judge(G, candidate, closed, opened, deals, support, _fit(G, finder, candidate)))
+        move = _judge(G, candidate, closed, opened, deals, support, _fit(G, finder, candidate))
+        tried += 1
+        if move is not None:
+            moves.append(move)
     if stats is not None:
-        stats.update(candidates=len(candidates), tried=len(moves))
-    moves = [m for m in moves if m["gain"] > 0]
+        stats.update(candidates=len(candidates), tried=tried)
     moves.sort(key=lambda m: (-m["gain"], m["contact"], m["team"] or ""))
     return _spread(moves, top, per_person)
 
@@ -229,7 +231,7 @@ def _fit(G: nx.MultiDiGraph, finder: GapFinder, candidate: Candidate) -> tuple[s
     """The posture of the candidate's account and the factor on its gain (posture policy)."""
     _, _, contact, verb = candidate
     posture = finder.posture_of.get(v.account_of(G, contact))
-    known = any(d["type"] == EdgeType.RELATIONSHIP for keys in G.pred[contact].values() for d in keys.values())
+    known = any(d["type"] == EdgeType.RELATIONSHIP for keys in G._pred[contact].values() for d in keys.values())
     key_person = v.is_coach(G, contact) or v.is_executive(G, contact) or \
         (verb is not None and raised(G.nodes[contact].get("stance")) == COACH)
     return posture, finder.posture_policy.move_weight(posture, new_contact=verb is None and not known,
@@ -237,7 +239,9 @@ def _fit(G: nx.MultiDiGraph, finder: GapFinder, candidate: Candidate) -> tuple[s
 
 
 def _judge(G: nx.MultiDiGraph, candidate: Candidate, closed: list[Gap], opened: list[Gap], deals: _Deals,
-           support: dict[str, float], fit: tuple[str | None, float] = (None, 1.0)) -> dict:
+           support: dict[str, float], fit: tuple[str | None, float] = (None, 1.0)) -> dict | None:
+    """The move a candidate makes, given the gaps it closes and opens and the deals'
+    support once it is made; None when it gains nothing."""
     description, team_key, contact, verb = candidate
     # a part below a subsidiary we just touched was untouched before too (it was reported
     # as part of its parent): it is not a gap this move opens
@@ -261,6 +265,8 @@ def _judge(G: nx.MultiDiGraph, candidate: Candidate, closed: list[Gap], opened: 
     weights = {id(g): weight(g) for g in closed}
     gain = sum(weights[id(g)] for g in closed) - sum(weight(g) for g in opened) \
         + factor * sum((1 + 2 * deals.stakes[o]) * (2 * rise[o] + 3 * steps[o]) for o in deals.nodes)
+    if round(gain, 3) <= 0:
+        return None  # not a move
     served = {o for g in closed for o in deals.of_gap(g)}
     served |= {o for o in deals.nodes if abs(rise[o]) >= 0.05 or (contact in deals.members[o] and deals.stakes[o] > 0)}
     return {
