@@ -60,3 +60,43 @@ def test_quick_trials_equal_full_ones_on_the_bench_account():
         store.write(group_account(500, 2000, divisions=True))
         G = store.account_subgraph("G")
     assert _same_trials(G, TODAY, 0.6) == 136
+
+
+def _bench_graph(store: EmbeddedStore):
+    store.write(group_account(120, 480, seed=3, divisions=True))
+    return store.account_subgraph("G")
+
+
+def _state(G) -> tuple:
+    """G's nodes, edges and data, in order, with the identity of each edge's data."""
+    return ([(n, dict(d)) for n, d in G.nodes(data=True)],
+            [(u, w, k, dict(d), id(d)) for u, w, k, d in G.edges(keys=True, data=True)], dict(G.graph))
+
+
+def test_trying_candidates_leaves_the_graph_as_it_was():
+    """Renewals tried on G are undone in place: same edges, same order, same data objects."""
+    with EmbeddedStore(":memory:") as store:
+        G = _bench_graph(store)
+    before = _state(G)
+    for fully in (False, True):
+        with v.shared(G):
+            _next_moves(G, top=5, today=TODAY, new_strength=0.95, time_budget=None, per_person=2,
+                        cadence_policy=None, stats=None, fully=fully)
+        assert _state(G) == before
+
+
+def test_a_change_to_the_graph_between_two_calls_is_seen():
+    """Nothing next moves derives is kept on G: after the top move is made on G, next moves
+    on G is next moves on a fresh graph with the same change."""
+    from graph.analysis.next_moves import next_moves
+
+    with EmbeddedStore(":memory:") as store:
+        G, fresh = _bench_graph(store), store.account_subgraph("G")
+    first = next_moves(G, today=TODAY, time_budget=None)
+    move = next(m for m in first if m["action"] == "new_relationship")
+    for graph in (G, fresh):
+        graph.add_edge(f"team:{move['team']}", f"contact:{move['contact']}", key="relationship", type="relationship",
+                       strength=0.9, last_interaction=TODAY.isoformat())
+    again = next_moves(G, today=TODAY, time_budget=None)
+    assert again == next_moves(fresh, today=TODAY, time_budget=None)
+    assert again != first

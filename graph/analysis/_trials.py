@@ -282,14 +282,18 @@ def carried_from(G: nx.MultiDiGraph, contact: str, nodes: dict) -> list[tuple[st
 
 
 def relate(G: nx.MultiDiGraph, t: str, c: str, strength: float, today: dt.date) -> Callable[[], None]:
-    """Add (or renew) the relationship t → c in G; return the undo."""
+    """Add (or renew) the relationship t → c in G; return the undo, which leaves G as it
+    was, down to the order of its edges and the identity of their data."""
     key = EdgeType.RELATIONSHIP
     previous = dict(G.edges[t, c, key]) if G.has_edge(t, c, key) else None
     G.add_edge(t, c, key=key, type=key, strength=max(strength, (previous or {}).get("strength") or 0.0),
-               last_interaction=today.isoformat())
+               last_interaction=today.isoformat())  # a renewal changes the edge's data in place
 
     def undo() -> None:
-        G.remove_edge(t, c, key=key)
-        if previous is not None:
-            G.add_edge(t, c, key=key, **previous)
+        if previous is None:
+            G.remove_edge(t, c, key=key)
+        else:
+            data = G.edges[t, c, key]
+            data.clear()
+            data.update(previous)
     return undo
