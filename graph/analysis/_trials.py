@@ -7,13 +7,15 @@ and undoes it: the reference. :meth:`Trials.quickly` gives the same answer compu
 again only what the one change can reach:
 
 * a **relationship** leaves the reach family (uncovered deciders, gatekeepers, single
-  points of failure, single threads) as it was unless one small Dijkstra from ``c``,
-  within what the cutoff leaves after the new edge, finds a contact of the account not
-  reached, a decider behind a cut point, or (when the account hangs on threads) anyone
-  of the account — then the reach is computed with that edge, as the full way does; it
-  leaves the untouched parts as they were unless ``c``'s account is one, and the
-  division gaps unless ``t`` has a division and ``c`` decides; it closes its own
-  staleness, executive-peer and cadence gaps (those families are never run again);
+  points of failure, single threads) as it was unless the new edge brings within the
+  path-strength cutoff a decider not reached or behind a cut point, or (when the account
+  hangs on threads) anyone of the account — each node's distance to the nearest of those
+  comes from one reverse Dijkstra made once — and then the reach is computed with that
+  edge, as the full way does; it leaves the untouched parts as they were unless ``c``'s
+  account is one; of the division gaps only ``c``'s can change, and only when ``t`` has a
+  division and ``c`` decides: they are found again on a small graph of ``c`` and the
+  people and deals around them; it closes its own staleness, executive-peer and cadence
+  gaps (those families never run again);
 * a **stance** step closes ``c``'s unknown-stance and missing-line gaps (those depend on
   ``c`` alone); the other families it can affect run again.
 

@@ -15,8 +15,9 @@ Candidates come from the gaps (each gap credits the action most likely to close 
 from the deals: every open opportunity's undecided or opposed deciders and, in a
 consensus unit, its swing voters. Every candidate is tried, the most promising first,
 until all are tried or ``time_budget`` seconds have passed (at least
-:data:`MIN_TRIED` are always tried). Each is applied to the graph, the gaps it can
-affect and every deal's support index are computed again, and the action is undone.
+:data:`MIN_TRIED` are always tried). Each is judged by the gaps it would close and open
+and every deal's support index once it is made, computing again only what the one change
+can reach (:mod:`graph.analysis._trials`; the graph is left as it was).
 
 The gain weighs what is at stake: a closed gap counts its severity (high 3, medium 2,
 low 1), times ``1 + stake`` of the weightiest open deal it bears on (its own deal, a deal
