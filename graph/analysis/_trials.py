@@ -85,7 +85,9 @@ class Trials:
                     self._closable.setdefault(c, []).append(g)
         self._untouched = {a for g in self.by_family.get("untouched", ()) for a in g.accounts}
         self._deciders = set(finder.deciders)
-        self._ties: dict | None = None  # contact → division → [(team member, strength)]; each one's deals' divisions
+        # made at the first need (_divisions_may_change): contact → division → [(team
+        # member, strength)], and the divisions of each one's deals
+        self._ties: dict | None = None
         self._deal_divisions: dict[str, set[str]] = {}
 
     # ----- the reference ------------------------------------------------------------------

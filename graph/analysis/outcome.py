@@ -73,7 +73,10 @@ class StanceModel:
         self.matrix = diags(np.divide(1.0, totals, out=np.zeros(n), where=self.heard)) @ matrix
         self.openness = openness
         self.stated = {p: nodes[p].get("stance") for p in self.people}
-        self._known: np.ndarray | None = None  # the stated stances as arrays, made at the first projection
+        self._index = index
+        # the stated stances as arrays: which are known, and their values (0 where unknown)
+        self._known = np.array([s is not None for s in self.stated.values()], dtype=bool)
+        self._base = np.array([0.0 if s is None else float(s) for s in self.stated.values()])
 
     def project(self, *, steps: int = 3, stances: dict[str, int | None] | None = None) -> dict[str, float]:
         """Projected stance of every contact; ``stances`` overrides some stated ones."""
@@ -81,16 +84,13 @@ class StanceModel:
 
     def projected(self, *, steps: int = 3, stances: dict[str, int | None] | None = None) -> list[float]:
         """:meth:`project`'s stances as a list, in the order of ``people``."""
-        if self._known is None:
-            self._index = {p: i for i, p in enumerate(self.people)}
-            self._known = np.array([self.stated[p] is not None for p in self.people], dtype=bool)
-            self._base = np.array([float(s) if (s := self.stated[p]) is not None else 0.0 for p in self.people])
         known, base = self._known, self._base
         if stances:
             known, base = known.copy(), base.copy()
             for p, s in stances.items():
-                if p in self._index:
-                    known[self._index[p]], base[self._index[p]] = s is not None, float(s) if s is not None else 0.0
+                i = self._index.get(p)
+                if i is not None:
+                    known[i], base[i] = s is not None, 0.0 if s is None else float(s)
         a = np.where(self.heard, np.where(known, self.openness, UNKNOWN_OPENNESS), 0.0)
         x = base.copy()
         for _ in range(steps):
