@@ -153,9 +153,9 @@ class Reach:
 def _matrix(G: nx.MultiDiGraph, reports_to_weight: float) -> tuple[list[str], csr_matrix, dict, dict]:
     nodes, edges = v.reach_edges(G, reports_to_weight=reports_to_weight)
     index = {n: i for i, n in enumerate(nodes)}
-    n_edges = len(edges)
-    rows = np.fromiter((index[u] for u, _, _, _ in edges), dtype=np.int64, count=n_edges)
-    cols = np.fromiter((index[w] for _, w, _, _ in edges), dtype=np.int64, count=n_edges)
-    costs = np.fromiter((-math.log(min(s, 1.0)) for _, _, s, _ in edges), dtype=float, count=n_edges) + _EPS
+    log = math.log
+    rows = np.array([index[u] for u, _, _, _ in edges], dtype=np.int64)
+    cols = np.array([index[w] for _, w, _, _ in edges], dtype=np.int64)
+    costs = np.array([-log(min(s, 1.0)) for _, _, s, _ in edges], dtype=float) + _EPS
     matrix = csr_matrix((costs, (rows, cols)), shape=(len(nodes), len(nodes)))
     return nodes, matrix, index, {(u, w): s for u, w, s, _ in edges}

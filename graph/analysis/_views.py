@@ -18,28 +18,31 @@ DEFAULT_STRENGTH = 0.5
 #: Strength of a reporting line, in both directions, unless an analysis is told otherwise.
 REPORTS_TO_WEIGHT = 0.5
 SUPPORT = 1  # stance at or above which a contact supports us
+# enum values read once: the hot loops below compare plain strings
+_RIVAL = InfluenceKind.RIVAL.value
+_EXECUTIVE = Level.EXECUTIVE.value
 
 
 def contacts(G: nx.MultiDiGraph, *, internal: bool = True) -> list[str]:
     """Contact nodes; ``internal`` leaves out managers from outside the account."""
-    return [n for n, d in G.nodes(data=True)
-            if d["kind"] == NodeKind.CONTACT and not (internal and d.get("external"))]
+    contact = NodeKind.CONTACT
+    return [n for n, d in G._node.items() if d["kind"] == contact and not (internal and d.get("external"))]
 
 
 def team(G: nx.MultiDiGraph) -> list[str]:
-    return [n for n, d in G.nodes(data=True) if d["kind"] == NodeKind.TEAM]
+    return [n for n, d in G._node.items() if d["kind"] == NodeKind.TEAM]
 
 
 def accounts(G: nx.MultiDiGraph) -> list[str]:
-    return [n for n, d in G.nodes(data=True) if d["kind"] == NodeKind.ACCOUNT]
+    return [n for n, d in G._node.items() if d["kind"] == NodeKind.ACCOUNT]
 
 
 def opportunities(G: nx.MultiDiGraph) -> list[str]:
-    return [n for n, d in G.nodes(data=True) if d["kind"] == NodeKind.OPPORTUNITY]
+    return [n for n, d in G._node.items() if d["kind"] == NodeKind.OPPORTUNITY]
 
 
 def stance(G: nx.MultiDiGraph, node: str) -> int | None:
-    return G.nodes[node].get("stance")
+    return G._node[node].get("stance")
 
 
 def is_coach(G: nx.MultiDiGraph, node: str) -> bool:
@@ -56,11 +59,11 @@ def is_opponent(G: nx.MultiDiGraph, node: str) -> bool:
 
 
 def has_role(G: nx.MultiDiGraph, node: str, role: BuyingRole) -> bool:
-    return role.value in (G.nodes[node].get("roles") or ())
+    return role.value in (G._node[node].get("roles") or ())
 
 
 def is_executive(G: nx.MultiDiGraph, node: str) -> bool:
-    return G.nodes[node].get("level") == Level.EXECUTIVE.value
+    return G._node[node].get("level") == _EXECUTIVE
 
 
 def deciders(G: nx.MultiDiGraph, *, internal: bool = True) -> list[str]:
@@ -81,7 +84,7 @@ def opportunity_members(G: nx.MultiDiGraph, opportunity: str) -> dict[str, dict[
 
 def account_of(G: nx.MultiDiGraph, node: str) -> str | None:
     """The account node a contact, department or opportunity belongs to."""
-    account_id = G.nodes[node].get("account_id")
+    account_id = G._node[node].get("account_id")
     return f"{NodeKind.ACCOUNT}:{account_id}" if account_id else None
 
 
@@ -110,9 +113,11 @@ def department_kinds(G: nx.MultiDiGraph) -> dict[str, str | None]:
 
 
 def _department_kind(G: nx.MultiDiGraph, contact: str) -> str | None:
-    department = G.nodes[contact].get("department_id")
-    key = f"{NodeKind.DEPARTMENT}:{department}"
-    return G.nodes[key].get("department_kind") if department and key in G else None
+    department = G._node[contact].get("department_id")
+    if not department:
+        return None
+    data = G._node.get(f"{NodeKind.DEPARTMENT}:{department}")
+    return data.get("department_kind") if data is not None else None
 
 
 def our_executives(G: nx.MultiDiGraph) -> list[str]:
@@ -169,23 +174,60 @@ def reach_edges(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEI
 
 def _reach_edges(G: nx.MultiDiGraph, reports_to_weight: float,
                  dropped: set[str]) -> tuple[list[str], list[tuple[str, str, float, str]]]:
+    # read straight from G's node and adjacency dicts (no NetworkX views: this is the hot
+    # loop of every analysis); the same edges, in the same order, as carried_edges gives
+    contact, team_kind = NodeKind.CONTACT, NodeKind.TEAM
     nodes, team_edges, opponents = [US], [], set()
-    for n, d in G.nodes(data=True):
-        if d["kind"] in (NodeKind.CONTACT, NodeKind.TEAM) and n not in dropped:
+    for n, d in G._node.items():
+        kind = d["kind"]
+        if (kind == contact or kind == team_kind) and n not in dropped:
             nodes.append(n)
-            if d["kind"] == NodeKind.CONTACT and d.get("stance") == -1:
-                opponents.add(n)
-            elif d["kind"] == NodeKind.TEAM:
+            if kind == team_kind:
                 team_edges.append((US, n, 1.0, "us"))
+            elif d.get("stance") == -1:
+                opponents.add(n)
     present = set(nodes)
     best: dict[tuple[str, str], tuple[float, str]] = {}
-    for u, w, strength, edge_type in carried_edges(G, reports_to_weight=reports_to_weight):
-        if u in present and w in present and u not in opponents and best.get((u, w), (0.0,))[0] < strength:
+
+    def offer(u: str, w: str, strength: float, edge_type: str) -> None:
+        old = best.get((u, w))
+        if old is None or old[0] < strength:
             best[(u, w)] = (strength, edge_type)
+
+    relationship, influences, reports_to = EdgeType.RELATIONSHIP, EdgeType.INFLUENCES, EdgeType.REPORTS_TO
+    for u, neighbours in G._succ.items():
+        if u not in present:
+            continue
+        carries = u not in opponents
+        for w, keyed in neighbours.items():
+            if w not in present:
+                continue
+            for d in keyed.values():
+                t = d["type"]
+                if t == relationship:
+                    s = d.get("strength")
+                elif t == influences and d.get("influence_kind") != _RIVAL:
+                    s = d.get("weight")
+                elif t == reports_to and reports_to_weight > 0:
+                    if carries:
+                        offer(u, w, reports_to_weight, t)
+                    if w not in opponents:
+                        offer(w, u, reports_to_weight, "manages")
+                    continue
+                else:
+                    continue
+                s = DEFAULT_STRENGTH if s is None else float(s)
+                if carries and s > 0 and u != w:
+                    offer(u, w, s, t)
     # R.edges() lists each node's out-edges together, nodes in order, each in insertion order
-    position = {n: i for i, n in enumerate(nodes)}
-    ordered = sorted(best.items(), key=lambda item: position[item[0][0]])
-    return nodes, team_edges + [(u, w, s, t) for (u, w), (s, t) in ordered]
+    leaving: dict[str, list[tuple[str, str, float, str]]] = {}
+    for (u, w), (s, t) in best.items():
+        leaving.setdefault(u, []).append((u, w, s, t))
+    edges = team_edges
+    for n in nodes:
+        if n in leaving:
+            edges += leaving[n]
+    return nodes, edges
 
 
 def reach_graph(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEIGHT,
@@ -217,7 +259,7 @@ def carried_edges(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_W
         t = d["type"]
         if t == EdgeType.RELATIONSHIP:
             s = d.get("strength")
-        elif t == EdgeType.INFLUENCES and d.get("influence_kind") != InfluenceKind.RIVAL.value:
+        elif t == EdgeType.INFLUENCES and d.get("influence_kind") != _RIVAL:
             s = d.get("weight")
         elif t == EdgeType.REPORTS_TO and reports_to_weight > 0:
             if source is None or u == source:
