@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csc_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from graph.analysis import _views as v
@@ -38,6 +38,7 @@ class Reach:
         self._strengths = strengths
         self.dist, self._pred = dijkstra(self.matrix, indices=self.source, limit=cutoff, return_predecessors=True)
         self._without: dict[str, np.ndarray] = {}
+        self._incoming: csc_matrix | None = None  # in-edges by column, made when first asked
 
     @classmethod
     def of(cls, G: nx.MultiDiGraph, source: str = v.US, cutoff: float = float("inf"), *,
@@ -131,6 +132,42 @@ class Reach:
         """True when any of ``nodes`` is still reached once ``lost`` is lost."""
         mask = self._mask_without(lost)
         return any(mask[self.index[n]] for n in nodes)
+
+    def cuts(self, lost: str, node: str) -> bool:
+        """True when ``node`` is no longer reached once ``lost`` is lost: the same answer as
+        ``not still_reaches(lost, (node,))``, without a Dijkstra run when a detour is in sight
+        (see :meth:`_detour`)."""
+        if lost not in self._without and self._detour(self.index[lost], self.index[node]):
+            return False
+        return not self.still_reaches(lost, (node,))
+
+    def _detour(self, k: int, i: int) -> bool:
+        """True when node ``i`` is surely still reached without node ``k``: its strongest path
+        avoids ``k``, or the strongest path of one of its in-neighbours ``j`` does and the step
+        j → i stays strictly within the cutoff. (Losing ``k`` only cuts ``k``'s out-edges, so
+        such a path keeps its cost, computed by the same additions: Dijkstra reaches ``i``.)
+        False means "run Dijkstra", not "cut"."""
+        dist = self.dist
+        if i == k or not math.isfinite(dist[i]):
+            return False
+        if not self._through(i, k):
+            return True
+        if self._incoming is None:
+            self._incoming = self.matrix.tocsc()
+        start, end = self._incoming.indptr[i], self._incoming.indptr[i + 1]
+        for j, cost in zip(self._incoming.indices[start:end].tolist(), self._incoming.data[start:end].tolist()):
+            if j != k and dist[j] + cost < self.cutoff and not self._through(j, k):
+                return True
+        return False
+
+    def _through(self, i: int, k: int) -> bool:
+        """True when our strongest path to node ``i`` (a reached node) passes node ``k``."""
+        pred = self._pred
+        while i >= 0:
+            if i == k:
+                return True
+            i = pred[i]
+        return False
 
     def within(self, sources: Iterable[str], hops: int) -> dict[str, set[str]]:
         """For each source node, the nodes within ``hops`` edges (any strength)."""

@@ -248,22 +248,35 @@ def _owns(G: nx.MultiDiGraph, team: str, account: str) -> bool:
 
 
 def _judged_accounts(G: nx.MultiDiGraph) -> list[tuple[str, str, list[str]]]:
-    """(account, tier, its contacts and those of untiered parts below it) per tiered account."""
-    tier_of: dict[str, str | None] = {a: G.nodes[a].get("tier") for a in v.accounts(G)}
+    """(account, tier, its contacts and those of untiered parts below it) per tiered account
+    (shared within a :func:`graph.analysis._views.shared` block: people do not move in one)."""
+    return v._memo(G, "judged accounts", lambda: _judge_accounts(G))
+
+
+def _judge_accounts(G: nx.MultiDiGraph) -> list[tuple[str, str, list[str]]]:
+    nodes = G._node
+    tier_of: dict[str, str | None] = {a: nodes[a].get("tier") for a in v.accounts(G)}
+    judges: dict[str | None, str | None] = {}
 
     def judged_by(account: str | None) -> str | None:
-        seen = set()
+        if account in judges:
+            return judges[account]
+        start, seen = account, set()
         while account and account in G and account not in seen:
             seen.add(account)
             if tier_of.get(account):
-                return account
-            parent = G.nodes[account].get("parent_id")
+                break
+            parent = nodes[account].get("parent_id")
             account = f"{NodeKind.ACCOUNT}:{parent}" if parent else None
-        return None
+        else:
+            account = None
+        judges[start] = account
+        return account
 
     people: dict[str, list[str]] = {a: [] for a, t in tier_of.items() if t}
+    account_of = v.accounts_of(G)
     for c in v.contacts(G):
-        owner = judged_by(v.account_of(G, c))
+        owner = judged_by(account_of[c])
         if owner:
             people[owner].append(c)
     return [(a, str(tier_of[a]), sorted(cs)) for a, cs in sorted(people.items())]

@@ -48,6 +48,7 @@ FAMILY = {
     "division_gap": "divisions",
     "people_change": "people",
 }
+_THREE_LINES = frozenset(k.value for k in THREE_LINES)
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
 
@@ -167,6 +168,8 @@ class GapFinder:
         self.today = today or dt.date.today()
         self.stale_days, self.executive_stale_days = stale_days, executive_stale_days
         self.root = G.graph["root"]
+        # node → its account (accounts do not change while next moves try candidates)
+        self.account_of = like.account_of if like else v.accounts_of(G)
         # who is in the account and who decides: taken from ``like`` when only edges or
         # stances changed since it was made
         self.own = like.own if like else set(v.contacts(G))
@@ -181,7 +184,7 @@ class GapFinder:
     # ----- helpers ---------------------------------------------------------------------
     def add(self, type_: str, severity: str, contacts: list[str], explanation: str, *, accounts: list[str] = (),
             team: list[str] = (), opportunity: str | None = None) -> None:
-        where = accounts[0] if accounts else v.account_of(self.G, contacts[0]) if contacts else self.root
+        where = accounts[0] if accounts else self.account_of[contacts[0]] if contacts else self.root
         posture = self.posture_of.get(where)
         if self.posture_policy.raises(posture, type_):
             severity = SEVERITIES[max(0, SEVERITIES.index(severity) - 1)]
@@ -199,14 +202,15 @@ class GapFinder:
 
     def on_path(self, node: str) -> list[str]:
         """The contacts on our strongest path to ``node`` (nearest to it first)."""
-        return [n for n in reversed(self.reach.path(node)[1:-1]) if self.G.nodes[n]["kind"] == NodeKind.CONTACT]
+        nodes = self.G._node
+        return [n for n in reversed(self.reach.path(node)[1:-1]) if nodes[n]["kind"] == NodeKind.CONTACT]
 
     def cut_points(self, node: str) -> list[str]:
         """Contacts whose loss would cut our (strong enough) reach to ``node``."""
         if node not in self._cuts:
             base = self.grown_from
             suspects = base.cut_points(node) if base and node in base.reachable else self.on_path(node)
-            self._cuts[node] = [c for c in suspects if not self.reach.still_reaches(c, (node,))]
+            self._cuts[node] = [c for c in suspects if self.reach.cuts(c, node)]
         return self._cuts[node]
 
     def threads(self, reached: list[str]) -> list[str]:
@@ -283,8 +287,9 @@ class GapFinder:
             self.add("no_coach", "high", [], f"no coach anywhere in {G.nodes[self.root]['name']}",
                      accounts=[self.root])
         by_account: dict[str, list[str]] = {}
+        account_of = self.account_of
         for c in self.own:
-            by_account.setdefault(v.account_of(G, c), []).append(c)
+            by_account.setdefault(account_of[c], []).append(c)
         for account in v.accounts(G):
             people = by_account.get(account, [])
             if account == self.root or not people or coaches & set(people) or not coaches & self.own:
@@ -302,14 +307,15 @@ class GapFinder:
     def lines(self) -> None:
         G = self.G
         lines: dict[tuple[str, str], list[str]] = {}
-        for n, d in G.nodes(data=True):
-            if d["kind"] == NodeKind.DEPARTMENT and d.get("department_kind") in {k.value for k in THREE_LINES}:
-                lines.setdefault((v.account_of(G, n), d["department_kind"]), [])
+        account_of, three = self.account_of, _THREE_LINES
+        for n, d in G._node.items():
+            if d["kind"] == NodeKind.DEPARTMENT and d.get("department_kind") in three:
+                lines.setdefault((account_of[n], d["department_kind"]), [])
         kind_of = v.department_kinds(G)
         for c in self.own:
-            kind = kind_of[c]
-            if (v.account_of(G, c), kind) in lines:
-                lines[(v.account_of(G, c), kind)].append(c)
+            line = lines.get((account_of[c], kind_of[c]))
+            if line is not None:
+                line.append(c)
         for (account, kind), people in sorted(lines.items()):
             if not people or any(v.is_supporter(G, c) for c in people):
                 continue
@@ -478,9 +484,9 @@ class GapFinder:
             parent = G.nodes[a].get("parent_id")
             if parent and f"{NodeKind.ACCOUNT}:{parent}" in G:
                 children.setdefault(f"{NodeKind.ACCOUNT}:{parent}", []).append(a)
-        account_of = v.accounts_of(G)
+        account_of = self.account_of
         touched = {account_of[c] for c in v.related_contacts(G) if c in self.own}
-        opportunity_accounts = {v.account_of(G, o) for o in v.opportunities(G)}
+        opportunity_accounts = {account_of[o] for o in v.opportunities(G)}
 
         def subtree(a: str) -> list[str]:
             out, stack = [], [a]
@@ -494,7 +500,7 @@ class GapFinder:
             for child in sorted(children.get(a, ())):
                 parts = subtree(child)
                 if touched.isdisjoint(parts):
-                    people = sorted(c for c in self.own if v.account_of(G, c) in parts)
+                    people = sorted(c for c in self.own if account_of[c] in parts)
                     important = not opportunity_accounts.isdisjoint(parts) or any(c in self.deciders for c in people)
                     self.add("untouched_subsidiary", "high" if important else "medium", [],
                              f"{G.nodes[child]['name']} ({len(parts)} account{'s' if len(parts) > 1 else ''}, "

@@ -173,15 +173,25 @@ def account_postures(G: nx.MultiDiGraph, *, policy: PosturePolicy | None = None,
     [('maintain', 'defend', True)]
     """
     policy = policy or default_posture_policy()
-    previous_share = previous_share or {}
+    if previous_share:
+        return _postures(G, policy, previous_share)
+    # shared within a graph.analysis._views.shared block (by the gap report and a roll-up);
+    # the policy is kept with the rows, so its id is not reused while they are
+    _, rows = v._memo(G, ("postures", id(policy)), lambda: (policy, _postures(G, policy, {})))
+    return [dict(row) for row in rows]  # a caller may add to its rows
+
+
+def _postures(G: nx.MultiDiGraph, policy: PosturePolicy,
+              previous_share: dict[str, float | None]) -> list[dict[str, Any]]:
     accounts = sorted(v.accounts(G), key=lambda a: (a != G.graph["root"], a))
     judged = _judged_by(G, accounts)
     rivals: dict[str, dict[str, int]] = {a: {} for a in accounts}
     leaning: dict[str, list[str]] = {a: [] for a in accounts}
     deciders = set(v.deciders(G))
+    nodes, account_of = G._node, v.accounts_of(G)
     for c in v.contacts(G):
-        rival = G.nodes[c].get("competitor")
-        owner = judged.get(v.account_of(G, c))
+        rival = nodes[c].get("competitor")
+        owner = judged.get(account_of[c])
         if not rival or owner is None:
             continue
         rivals[owner][rival] = rivals[owner].get(rival, 0) + 1
