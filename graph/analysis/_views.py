@@ -25,20 +25,29 @@ _EXECUTIVE = Level.EXECUTIVE.value
 
 def contacts(G: nx.MultiDiGraph, *, internal: bool = True) -> list[str]:
     """Contact nodes; ``internal`` leaves out managers from outside the account."""
-    contact = NodeKind.CONTACT
-    return [n for n, d in G._node.items() if d["kind"] == contact and not (internal and d.get("external"))]
+    return _nodes(G, NodeKind.CONTACT, internal)
 
 
 def team(G: nx.MultiDiGraph) -> list[str]:
-    return [n for n, d in G._node.items() if d["kind"] == NodeKind.TEAM]
+    return _nodes(G, NodeKind.TEAM)
 
 
 def accounts(G: nx.MultiDiGraph) -> list[str]:
-    return [n for n, d in G._node.items() if d["kind"] == NodeKind.ACCOUNT]
+    return _nodes(G, NodeKind.ACCOUNT)
 
 
 def opportunities(G: nx.MultiDiGraph) -> list[str]:
-    return [n for n, d in G._node.items() if d["kind"] == NodeKind.OPPORTUNITY]
+    return _nodes(G, NodeKind.OPPORTUNITY)
+
+
+def _nodes(G: nx.MultiDiGraph, kind: str, internal: bool = False) -> list[str]:
+    """The nodes of one kind in G's order (``internal``: without external ones), listed once
+    within a :func:`shared` block (no analysis adds or removes nodes in one)."""
+    def listed() -> list[str]:
+        return [n for n, d in G._node.items() if d["kind"] == kind and not (internal and d.get("external"))]
+    if _SHARED not in G.graph:
+        return listed()
+    return list(_memo(G, ("nodes", kind, internal), listed))  # a copy: callers may change theirs
 
 
 def stance(G: nx.MultiDiGraph, node: str) -> int | None:
@@ -59,7 +68,7 @@ def is_opponent(G: nx.MultiDiGraph, node: str) -> bool:
 
 
 def has_role(G: nx.MultiDiGraph, node: str, role: BuyingRole) -> bool:
-    return role.value in (G._node[node].get("roles") or ())
+    return role._value_ in (G._node[node].get("roles") or ())  # _value_: no enum descriptor
 
 
 def is_executive(G: nx.MultiDiGraph, node: str) -> bool:
@@ -95,9 +104,8 @@ def accounts_of(G: nx.MultiDiGraph) -> dict[str, str | None]:
 
 def related_contacts(G: nx.MultiDiGraph) -> set[str]:
     """The contacts one of our team has a relationship with (read from the adjacency: no edge data)."""
-    succ = G.succ
-    return {c for t in _memo(G, "team", lambda: team(G)) for c, keys in succ[t].items()
-            if EdgeType.RELATIONSHIP in keys}
+    succ = G._succ
+    return {c for t in team(G) for c, keys in succ[t].items() if EdgeType.RELATIONSHIP in keys}
 
 
 def department_kind(G: nx.MultiDiGraph, contact: str) -> str | None:
@@ -122,12 +130,15 @@ def _department_kind(G: nx.MultiDiGraph, contact: str) -> str | None:
 
 def our_executives(G: nx.MultiDiGraph) -> list[str]:
     """Our team members of executive role or top rank (1-2)."""
-    return [t for t in team(G) if G.nodes[t].get("role") == "executive" or (G.nodes[t].get("rank") or 99) <= 2]
+    nodes = G._node
+    return [t for t in team(G) if nodes[t].get("role") == "executive" or (nodes[t].get("rank") or 99) <= 2]
 
 
 def relationships(G: nx.MultiDiGraph) -> list[tuple[str, str, dict]]:
     """(team member, contact, edge data) of every relationship."""
-    return [(u, v, d) for t in team(G) for u, v, d in G.out_edges(t, data=True) if d["type"] == EdgeType.RELATIONSHIP]
+    succ, relationship = G._succ, EdgeType.RELATIONSHIP  # G's adjacency, in out_edges order
+    return [(t, c, d) for t in team(G) for c, keyed in succ[t].items() for d in keyed.values()
+            if d["type"] == relationship]
 
 
 #: The node of the reach graph that stands for "us": it links to every team member.
@@ -217,8 +228,10 @@ def _reach_edges(G: nx.MultiDiGraph, reports_to_weight: float,
                 else:
                     continue
                 s = DEFAULT_STRENGTH if s is None else float(s)
-                if carries and s > 0 and u != w:
-                    offer(u, w, s, t)
+                if carries and s > 0 and u != w:  # offer(u, w, s, t), inlined: most edges pass here
+                    old = best.get((u, w))
+                    if old is None or old[0] < s:
+                        best[(u, w)] = (s, t)
     # R.edges() lists each node's out-edges together, nodes in order, each in insertion order
     leaving: dict[str, list[tuple[str, str, float, str]]] = {}
     for (u, w), (s, t) in best.items():
@@ -281,7 +294,7 @@ def _around(G: nx.MultiDiGraph, node: str) -> list:
 
 def person(G: nx.MultiDiGraph, node: str) -> dict[str, Any]:
     """id, name, kind and (for contacts) title, stance and roles: enough to explain."""
-    d = G.nodes[node]
+    d = G._node[node]
     row = {"id": d["id"], "name": d.get("name"), "kind": d["kind"]}
     if d["kind"] == NodeKind.CONTACT:
         row.update(title=d.get("title"), stance=d.get("stance"), roles=list(d.get("roles") or ()))
@@ -291,6 +304,6 @@ def person(G: nx.MultiDiGraph, node: str) -> dict[str, Any]:
 
 
 def name(G: nx.MultiDiGraph, node: str) -> str:
-    d = G.nodes[node]
+    d = G._node[node]
     title = d.get("title")
     return f"{d.get('name') or d['id']}" + (f" ({title})" if title else "")

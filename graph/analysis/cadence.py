@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
+from functools import cache
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -134,6 +135,12 @@ def default_policy() -> CadencePolicy:
     return CadencePolicy.from_toml(text, source="the default cadence policy")
 
 
+@cache
+def _shipped_policy() -> CadencePolicy:
+    """:func:`default_policy`, read once (for the analyses, which never change it)."""
+    return default_policy()
+
+
 def load_policy(path: str | Path) -> CadencePolicy:
     """A policy file. Raises PowermapError when it cannot be read or is not valid."""
     return CadencePolicy.from_toml(read_policy_file(path, "cadence policy"), source=str(path))
@@ -181,7 +188,7 @@ def cadence_breaches(G: nx.MultiDiGraph, *, today: dt.date | None = None,
     [('decider', 1)]
     """
     today = today or dt.date.today()
-    policy = policy or default_policy()
+    policy = policy or _shipped_policy()
     executives = set(v.our_executives(G))
     team = v.team(G)
     last: dict[tuple[str, str], dt.date] = {}
@@ -192,13 +199,20 @@ def cadence_breaches(G: nx.MultiDiGraph, *, today: dt.date | None = None,
                 last[(t, c)] = date
     deciders = set(v.deciders(G))
     executive_role = TeamRole.EXECUTIVE.value
+    nodes, by_level = G._node, {}
+
+    def met_by_executives(level: str | None) -> bool:
+        if level not in by_level:
+            by_level[level] = executive_role in policy.meets(level)
+        return by_level[level]
+
     breaches = []
     for account, tier, people in _judged_accounts(G):
         rule = policy.tiers.get(tier)
         if rule is None:
             continue
         name = G.nodes[account]["name"]
-        senior = sorted(c for c in people if executive_role in policy.meets(G.nodes[c].get("level")))
+        senior = sorted(c for c in people if met_by_executives(nodes[c].get("level")))
         if senior:
             dates = [last[(t, c)] for t in executives for c in senior if (t, c) in last]
             breach = _breach(max(dates) if dates else None, rule.executive_days, today)

@@ -49,8 +49,9 @@ def division_ties(G: nx.MultiDiGraph) -> dict[str, dict[str, list[tuple[str, dic
     own contacts."""
     own = set(v.contacts(G))
     ties: dict[str, dict[str, list[tuple[str, dict]]]] = {}
+    units = {t: division_of(G, t) for t in v.team(G)}
     for t, c, d in v.relationships(G):
-        unit = division_of(G, t)
+        unit = units[t]
         if unit and c in own:
             ties.setdefault(c, {}).setdefault(unit, []).append((t, d))
     for by_unit in ties.values():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -68,6 +68,11 @@ class Gap:
     #: the finding it follows from (:mod:`graph.analysis.causes`); set by :func:`find_gaps`
     cause: str = field(default="", compare=False)
 
+    def with_cause(self, cause: str) -> Gap:
+        """The same gap with its ``cause`` (``dataclasses.replace``, without its field-by-field look-up)."""
+        return Gap(self.type, self.severity, self.contacts, self.explanation, self.accounts, self.team,
+                   self.opportunity, self.key, cause)
+
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type, "severity": self.severity, "contacts": list(self.contacts),
                 "explanation": self.explanation, "accounts": list(self.accounts), "team": list(self.team),
@@ -122,13 +127,13 @@ def find_gaps(G: nx.MultiDiGraph, *, today: dt.date | None = None, stale_days: i
                            reports_to_weight=reports_to_weight, min_path_strength=min_path_strength,
                            cadence_policy=cadence_policy, posture_policy=posture_policy)
         gaps = sort_gaps(finder.run())
-        return [replace(g, cause=cause) for g, cause in zip(gaps, gap_causes(G, gaps))]
+        return [g.with_cause(cause) for g, cause in zip(gaps, gap_causes(G, gaps))]
 
 
 def sort_gaps(gaps: list[Gap]) -> list[Gap]:
     """Most severe first, then by type, people and accounts."""
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    return sorted(gaps, key=lambda g: (order[g.severity], GAP_TYPES.index(g.type), g.contacts, g.accounts))
+    order, types = {s: i for i, s in enumerate(SEVERITIES)}, {t: i for i, t in enumerate(GAP_TYPES)}
+    return sorted(gaps, key=lambda g: (order[g.severity], types[g.type], g.contacts, g.accounts))
 
 
 def gap_counts(gaps: list[Gap]) -> dict[str, Any]:
@@ -174,6 +179,7 @@ class GapFinder:
         # stances changed since it was made
         self.own = like.own if like else set(v.contacts(G))
         self.deciders = like.deciders if like else sorted(v.deciders(G))
+        self._deciding = set(self.deciders)  # for "is c a decider"
         self.reach = reach or Reach.of(G, v.US, -math.log(min_path_strength), reports_to_weight=reports_to_weight)
         self.reachable = self.reach.reached()
         self.grown_from = grown_from
@@ -189,10 +195,11 @@ class GapFinder:
         if self.posture_policy.raises(posture, type_):
             severity = SEVERITIES[max(0, SEVERITIES.index(severity) - 1)]
             explanation += f" — at a {posture} account"
-        ids = tuple(split_key(c)[1] for c in contacts)
-        acc = tuple(split_key(a)[1] for a in accounts)
-        tm = tuple(split_key(t)[1] for t in team)
-        opp = split_key(opportunity)[1] if opportunity else None
+        # split_key(node)[1], inlined: one gap per relationship and contact passes here
+        ids = tuple([c.partition(":")[2] for c in contacts])
+        acc = tuple([a.partition(":")[2] for a in accounts])
+        tm = tuple([t.partition(":")[2] for t in team])
+        opp = opportunity.partition(":")[2] if opportunity else None
         key = hashlib.sha1("|".join([type_, ",".join(ids), ",".join(acc), ",".join(tm), opp or ""])
                            .encode()).hexdigest()[:16]
         self.gaps.append(Gap(type_, severity, ids, explanation, acc, tm, opp, key))
@@ -319,7 +326,7 @@ class GapFinder:
         for (account, kind), people in sorted(lines.items()):
             if not people or any(v.is_supporter(G, c) for c in people):
                 continue
-            has_decider = any(c in self.deciders for c in people)
+            has_decider = any(c in self._deciding for c in people)
             self.add("missing_line", "high" if has_decider else "medium", sorted(people),
                      f"no supporter of ours in the {kind} line of {G.nodes[account]['name']}"
                      f" ({len(people)} people{', incl. a decider' if has_decider else ''})", accounts=[account])
@@ -348,7 +355,7 @@ class GapFinder:
             days = (self.today - dt.date.fromisoformat(str(last)[:10])).days
             if days <= limit:
                 continue
-            key_person = c in self.deciders or v.is_coach(G, c)
+            key_person = c in self._deciding or v.is_coach(G, c)
             severity = "high" if key_person else "medium" if v.is_executive(G, c) else "low"
             self.add("stale_relationship", severity, [c],
                      f"{self.name(t)} last spoke with {self.name(c)} {days} days ago (limit {limit})", team=[t])
@@ -359,7 +366,7 @@ class GapFinder:
         peered = {c for t, c, _ in v.relationships(G) if t in ours}
         for c in sorted(self.own):
             if v.is_executive(G, c) and c not in peered:
-                severity = "high" if c in self.deciders else "medium"
+                severity = "high" if c in self._deciding else "medium"
                 self.add("no_executive_peer", severity, [c],
                          f"{self.name(c)} is an executive and none of our executives has a relationship with them")
 
@@ -368,7 +375,7 @@ class GapFinder:
         for c in sorted(self.own):
             if v.stance(G, c) is not None:
                 continue
-            if c in self.deciders:
+            if c in self._deciding:
                 self.add("unknown_stance", "medium", [c], f"we do not know where decider {self.name(c)} stands")
             elif v.has_role(G, c, BuyingRole.INFLUENCER):
                 self.add("unknown_stance", "low", [c], f"we do not know where influencer {self.name(c)} stands")
@@ -501,7 +508,7 @@ class GapFinder:
                 parts = subtree(child)
                 if touched.isdisjoint(parts):
                     people = sorted(c for c in self.own if account_of[c] in parts)
-                    important = not opportunity_accounts.isdisjoint(parts) or any(c in self.deciders for c in people)
+                    important = not opportunity_accounts.isdisjoint(parts) or any(c in self._deciding for c in people)
                     self.add("untouched_subsidiary", "high" if important else "medium", [],
                              f"{G.nodes[child]['name']} ({len(parts)} account{'s' if len(parts) > 1 else ''}, "
                              f"{len(people)} people) has no relationship with us at all", accounts=parts)
