@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from itertools import repeat
 
 import networkx as nx
 import numpy as np
@@ -30,7 +31,7 @@ class Reach:
 
     def __init__(self, nodes: list[str], matrix: csr_matrix, source: str, cutoff: float = float("inf"), *,
                  strengths: dict[tuple[str, str], float] | None = None,
-                 index: dict[str, int] | None = None):
+                 index: dict[str, int] | None = None, near: dict[int, dict[str, set[str]]] | None = None):
         self.nodes = nodes
         self.index = index if index is not None else {n: i for i, n in enumerate(nodes)}
         self.source, self.cutoff = self.index[source], cutoff
@@ -39,14 +40,17 @@ class Reach:
         self.dist, self._pred = dijkstra(self.matrix, indices=self.source, limit=cutoff, return_predecessors=True)
         self._without: dict[str, np.ndarray] = {}
         self._incoming: csc_matrix | None = None  # in-edges by column, made when first asked
+        # hops → source → what it reaches within them (:meth:`within`): shared by the Reaches
+        # over one matrix when given (Reach.of), else this Reach's own
+        self._near = near if near is not None else {}
 
     @classmethod
     def of(cls, G: nx.MultiDiGraph, source: str = v.US, cutoff: float = float("inf"), *,
            reports_to_weight: float = v.REPORTS_TO_WEIGHT) -> Reach:
         """The reach over ``G``'s reach edges (see :func:`graph.analysis._views.reach_graph`)."""
-        nodes, matrix, index, strengths = v._memo(G, ("reach matrix", reports_to_weight),
-                                                   lambda: _matrix(G, reports_to_weight))
-        return cls(nodes, matrix, source, cutoff, strengths=strengths, index=index)
+        nodes, matrix, index, strengths, near = v._memo(G, ("reach matrix", reports_to_weight),
+                                                         lambda: _matrix(G, reports_to_weight))
+        return cls(nodes, matrix, source, cutoff, strengths=strengths, index=index, near=near)
 
     def strength(self, u: str, w: str) -> float:
         """The strength of the reach edge u → w (0 when there is none)."""
@@ -170,29 +174,34 @@ class Reach:
         return False
 
     def within(self, sources: Iterable[str], hops: int) -> dict[str, set[str]]:
-        """For each source node, the nodes within ``hops`` edges (any strength)."""
-        out = {}
-        matrix = self.matrix
-        if not np.isfinite(matrix.data).all():  # places made by with_room_for are no edges
-            matrix = matrix.copy()
-            matrix.data[~np.isfinite(matrix.data)] = 0
-            matrix.eliminate_zeros()
+        """For each source node, the nodes within ``hops`` edges (any strength). The sets are
+        shared by every Reach over the same matrix in a :func:`~graph.analysis._views.shared`
+        block (the gap report's coaches and a roll-up's): read them, do not change them."""
         sources = list(sources)
-        if not sources:
-            return out
-        dist = np.atleast_2d(dijkstra(matrix, indices=[self.index[s] for s in sources], unweighted=True, limit=hops))
-        names = np.asarray(self.nodes, dtype=object)
-        for s, row in zip(sources, np.isfinite(dist)):  # one Dijkstra call for every source
-            out[s] = set(names[row].tolist())
-        return out
+        known = self._near.setdefault(hops, {})
+        todo = [s for s in dict.fromkeys(sources) if s not in known]
+        if todo:
+            matrix = self.matrix
+            if not np.isfinite(matrix.data).all():  # places made by with_room_for are no edges
+                matrix = matrix.copy()
+                matrix.data[~np.isfinite(matrix.data)] = 0
+                matrix.eliminate_zeros()
+            dist = np.atleast_2d(dijkstra(matrix, indices=[self.index[s] for s in todo], unweighted=True,
+                                          limit=hops))
+            names = np.asarray(self.nodes, dtype=object)
+            for s, row in zip(todo, np.isfinite(dist)):  # one Dijkstra call for every source
+                known[s] = set(names[row].tolist())
+        return {s: known[s] for s in sources}
 
 
-def _matrix(G: nx.MultiDiGraph, reports_to_weight: float) -> tuple[list[str], csr_matrix, dict, dict]:
+def _matrix(G: nx.MultiDiGraph, reports_to_weight: float) -> tuple[list[str], csr_matrix, dict, dict, dict]:
     nodes, edges = v.reach_edges(G, reports_to_weight=reports_to_weight)
     index = {n: i for i, n in enumerate(nodes)}
-    log = math.log
-    rows = np.array([index[u] for u, _, _, _ in edges], dtype=np.int64)
-    cols = np.array([index[w] for _, w, _, _ in edges], dtype=np.int64)
-    costs = np.array([-log(min(s, 1.0)) for _, _, s, _ in edges], dtype=float) + _EPS
+    starts, ends, strengths, _ = zip(*edges) if edges else ((), (), (), ())
+    n_edges = len(strengths)
+    # C-level maps, no Python loop per edge; the same costs: -log(min(s, 1)) + _EPS
+    rows = np.fromiter(map(index.__getitem__, starts), dtype=np.int64, count=n_edges)
+    cols = np.fromiter(map(index.__getitem__, ends), dtype=np.int64, count=n_edges)
+    costs = -np.fromiter(map(math.log, map(min, strengths, repeat(1.0))), dtype=float, count=n_edges) + _EPS
     matrix = csr_matrix((costs, (rows, cols)), shape=(len(nodes), len(nodes)))
-    return nodes, matrix, index, {(u, w): s for u, w, s, _ in edges}
+    return nodes, matrix, index, dict(zip(zip(starts, ends), strengths)), {}

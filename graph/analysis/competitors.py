@@ -37,7 +37,7 @@ PREFERS_US = 2
 
 def leans_to(G: nx.MultiDiGraph, contact: str) -> str | None:
     """The competitor a contact leans to (None when none, or when they prefer us)."""
-    d = G.nodes[contact]
+    d = G._node[contact]
     rival = d.get("competitor")
     return rival if rival and (d.get("stance") is None or d["stance"] < PREFERS_US) else None
 

@@ -76,8 +76,9 @@ def _rollup(G: nx.MultiDiGraph, *, today: dt.date | None, gaps: list[Gap] | None
     touched = {c for _, c, _ in v.relationships(G)}
     own: dict[str, dict[str, Any]] = {a: {k: 0 for k in _COUNTS} | {"gaps": {s: 0 for s in SEVERITIES}, "rivals": {}}
                                       for a in v.accounts(G)}
+    account_of = v.accounts_of(G)
     for c in v.contacts(G):
-        row = own[v.account_of(G, c)]
+        row = own[account_of[c]]
         row["contacts"] += 1
         row["coaches"] += v.is_coach(G, c)
         row["supporters"] += v.is_supporter(G, c)
@@ -89,7 +90,7 @@ def _rollup(G: nx.MultiDiGraph, *, today: dt.date | None, gaps: list[Gap] | None
         if rival:
             row["competitors"] += 1
             row["rivals"][rival] = row["rivals"].get(rival, 0) + 1
-    contact_account = {split_key(c)[1]: v.account_of(G, c) for c in v.contacts(G)}
+    contact_account = {split_key(c)[1]: account_of[c] for c in v.contacts(G)}
     for gap in gaps:  # each gap counts once, where it lives: its (first) account or its last person's
         if gap.accounts:
             place = node_key(NodeKind.ACCOUNT, gap.accounts[0])
