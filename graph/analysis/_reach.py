@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 from itertools import repeat
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csc_matrix, csr_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from graph.analysis import _views as v
@@ -31,7 +32,7 @@ class Reach:
 
     def __init__(self, nodes: list[str], matrix: csr_matrix, source: str, cutoff: float = float("inf"), *,
                  strengths: dict[tuple[str, str], float] | None = None,
-                 index: dict[str, int] | None = None, near: dict[int, dict[str, set[str]]] | None = None):
+                 index: dict[str, int] | None = None, shared: dict[Any, Any] | None = None):
         self.nodes = nodes
         self.index = index if index is not None else {n: i for i, n in enumerate(nodes)}
         self.source, self.cutoff = self.index[source], cutoff
@@ -39,18 +40,19 @@ class Reach:
         self._strengths = strengths
         self.dist, self._pred = dijkstra(self.matrix, indices=self.source, limit=cutoff, return_predecessors=True)
         self._without: dict[str, np.ndarray] = {}
-        self._incoming: csc_matrix | None = None  # in-edges by column, made when first asked
-        # hops → source → what it reaches within them (:meth:`within`): shared by the Reaches
-        # over one matrix when given (Reach.of), else this Reach's own
-        self._near = near if near is not None else {}
+        # what is derived from the matrix alone (the in-edges; per hops, what each source
+        # reaches within them): shared by the Reaches over the account's matrix (Reach.of)
+        # within a shared() block; None for a matrix of this Reach's own
+        self._shared = shared
+        self._near: dict[Any, dict[str, set[str]]] = {}  # ("near", hops) → source → within them, when not shared
 
     @classmethod
     def of(cls, G: nx.MultiDiGraph, source: str = v.US, cutoff: float = float("inf"), *,
            reports_to_weight: float = v.REPORTS_TO_WEIGHT) -> Reach:
         """The reach over ``G``'s reach edges (see :func:`graph.analysis._views.reach_graph`)."""
-        nodes, matrix, index, strengths, near = v._memo(G, ("reach matrix", reports_to_weight),
-                                                         lambda: _matrix(G, reports_to_weight))
-        return cls(nodes, matrix, source, cutoff, strengths=strengths, index=index, near=near)
+        nodes, matrix, index, strengths, shared = v._memo(G, ("reach matrix", reports_to_weight),
+                                                           lambda: _matrix(G, reports_to_weight))
+        return cls(nodes, matrix, source, cutoff, strengths=strengths, index=index, shared=shared)
 
     def strength(self, u: str, w: str) -> float:
         """The strength of the reach edge u → w (0 when there is none)."""
@@ -148,18 +150,21 @@ class Reach:
     def _detour(self, k: int, i: int) -> bool:
         """True when node ``i`` is surely still reached without node ``k``: its strongest path
         avoids ``k``, or the strongest path of one of its in-neighbours ``j`` does and the step
-        j → i stays strictly within the cutoff. (Losing ``k`` only cuts ``k``'s out-edges, so
-        such a path keeps its cost, computed by the same additions: Dijkstra reaches ``i``.)
-        False means "run Dijkstra", not "cut"."""
+        j → i stays strictly within the cutoff (looked up for the account's shared matrix only).
+        (Losing ``k`` only cuts ``k``'s out-edges, so such a path keeps its cost, computed by
+        the same additions: Dijkstra reaches ``i``.) False means "run Dijkstra", not "cut"."""
         dist = self.dist
         if i == k or not math.isfinite(dist[i]):
             return False
         if not self._through(i, k):
             return True
-        if self._incoming is None:
-            self._incoming = self.matrix.tocsc()
-        start, end = self._incoming.indptr[i], self._incoming.indptr[i + 1]
-        for j, cost in zip(self._incoming.indices[start:end].tolist(), self._incoming.data[start:end].tolist()):
+        if self._shared is None:  # a matrix of its own (next moves' candidates): no in-edges at hand
+            return False
+        if "incoming" not in self._shared:
+            self._shared["incoming"] = self.matrix.tocsc()  # in-edges by column
+        incoming = self._shared["incoming"]
+        start, end = incoming.indptr[i], incoming.indptr[i + 1]
+        for j, cost in zip(incoming.indices[start:end].tolist(), incoming.data[start:end].tolist()):
             if j != k and dist[j] + cost < self.cutoff and not self._through(j, k):
                 return True
         return False
@@ -178,7 +183,7 @@ class Reach:
         shared by every Reach over the same matrix in a :func:`~graph.analysis._views.shared`
         block (the gap report's coaches and a roll-up's): read them, do not change them."""
         sources = list(sources)
-        known = self._near.setdefault(hops, {})
+        known = (self._near if self._shared is None else self._shared).setdefault(("near", hops), {})
         todo = [s for s in dict.fromkeys(sources) if s not in known]
         if todo:
             matrix = self.matrix

@@ -1,0 +1,88 @@
+"""What the analyses share within a ``_views.shared`` block: the same answers as computed
+afresh, and nothing kept once the block ends (G may change between two analyses)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from hypothesis import HealthCheck, given, settings
+
+from graph.analysis import _views as v
+from graph.analysis._reach import Reach
+from graph.analysis.cadence import cadence_breaches
+from graph.analysis.coverage import coach_reach
+from graph.analysis.gaps import find_gaps
+from graph.analysis.posture import account_postures
+from graph.subgraph import build_account_graph
+from test_analysis_properties import accounts, build
+
+TODAY = dt.date(2026, 11, 1)
+CUTOFF = -math.log(0.1)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts())
+def test_cuts_answers_like_a_dijkstra_run_without_the_lost_node(world):
+    """Reach.cuts skips Dijkstra when a detour is in sight: never a different answer."""
+    G = build(world)
+    with v.shared(G):
+        for cutoff in (CUTOFF, float("inf")):
+            reach = Reach.of(G, v.US, cutoff)
+            for node in reach.nodes[1:]:
+                for lost in reach.nodes[1:]:
+                    plain = Reach(reach.nodes, reach.matrix, v.US, cutoff, index=reach.index)  # no shortcut
+                    assert reach.cuts(lost, node) == (not plain.still_reaches(lost, (node,))), (lost, node)
+
+
+def _world():
+    return dict(accounts=[{"id": "G", "name": "Group", "tier": "A", "share_of_wallet": 0.7, "posture": "maintain"},
+                          {"id": "S", "name": "Sub", "parent_id": "G"}], departments=[],
+                contacts=[{"id": "a", "account_id": "G", "name": "A", "stance": 1, "roles": ("decider",),
+                           "level": "director"},
+                          {"id": "b", "account_id": "S", "name": "B", "roles": ("decider",), "reports_to": "a",
+                           "level": "manager"},
+                          {"id": "c", "account_id": "S", "name": "C", "stance": 0, "reports_to": "b"}],
+                team=[{"id": "t", "name": "T", "role": "account_manager"}],
+                relationships=[{"team_id": "t", "contact_id": "a", "strength": 0.8, "last_interaction": "2026-01-01"}],
+                influence=[], opportunities=[], opportunity_members=[])
+
+
+def test_within_answers_are_shared_but_coaches_are_read_live():
+    """Next moves raise a stance inside a shared block: the new coach's reach is found, the same
+    as computed without any sharing."""
+    G = build_account_graph("G", **_world())
+    with v.shared(G):
+        assert coach_reach(G) == {}
+        G.nodes["contact:c"]["stance"] = 3
+        try:
+            inside = coach_reach(G, reach=Reach.of(G))
+        finally:
+            G.nodes["contact:c"]["stance"] = 0
+        assert coach_reach(G) == {}
+    G.nodes["contact:c"]["stance"] = 3
+    assert inside == coach_reach(G) == {"contact:c": {"contact:a", "contact:b"}}
+
+
+def test_nothing_derived_outlives_the_block():
+    """Node lists, accounts, postures, cadence's judged accounts and the reach: all recomputed
+    once G changed after the block."""
+    G = build_account_graph("G", **_world())
+    with v.shared(G):
+        before = [g.type for g in find_gaps(G, today=TODAY)]
+        postures = account_postures(G)
+        postures[0]["entered"] = "changed by a caller"  # rows are the caller's to change
+        assert account_postures(G)[0]["entered"] == "maintain"
+    assert "cadence_breach" in before and "uncovered_decider" not in before
+    G.add_node("contact:d", kind="contact", id="d", account_id="G", name="D", roles=("decider",), level="director")
+    G.nodes["account:G"]["tier"] = None
+    G.nodes["account:G"]["share_of_wallet"] = 0.1
+    G.add_edge("team:t", "contact:b", key="relationship", type="relationship", strength=0.9,
+               last_interaction="2026-10-30")
+    with v.shared(G):
+        assert "contact:d" in v.contacts(G) and v.accounts_of(G)["contact:d"] == "account:G"
+        assert cadence_breaches(G, today=TODAY) == []
+        assert account_postures(G)[0]["suggested"] == "attack"
+        after = find_gaps(G, today=TODAY)
+    assert "cadence_breach" not in {g.type for g in after}
+    assert [g.contacts for g in after if g.type == "uncovered_decider"] == [("d",)]
