@@ -55,16 +55,16 @@ def stance(G: nx.MultiDiGraph, node: str) -> int | None:
 
 
 def is_coach(G: nx.MultiDiGraph, node: str) -> bool:
-    return stance(G, node) == COACH
+    return G._node[node].get("stance") == COACH  # stance(), inlined: asked of every contact
 
 
 def is_supporter(G: nx.MultiDiGraph, node: str) -> bool:
-    s = stance(G, node)
+    s = G._node[node].get("stance")
     return s is not None and s >= SUPPORT
 
 
 def is_opponent(G: nx.MultiDiGraph, node: str) -> bool:
-    return stance(G, node) == -1
+    return G._node[node].get("stance") == -1
 
 
 def has_role(G: nx.MultiDiGraph, node: str, role: BuyingRole) -> bool:
@@ -99,7 +99,8 @@ def account_of(G: nx.MultiDiGraph, node: str) -> str | None:
 
 def accounts_of(G: nx.MultiDiGraph) -> dict[str, str | None]:
     """node → :func:`account_of` it, for every node, shared within a :func:`shared` block."""
-    return _memo(G, "accounts_of", lambda: {n: account_of(G, n) for n in G})
+    return _memo(G, "accounts_of", lambda: {n: f"{NodeKind.ACCOUNT}:{d['account_id']}" if d.get("account_id") else None
+                                            for n, d in G._node.items()})  # account_of(G, n), inlined
 
 
 def related_contacts(G: nx.MultiDiGraph) -> set[str]:

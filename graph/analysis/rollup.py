@@ -14,7 +14,7 @@ from graph.analysis.coverage import coach_reach
 from graph.analysis.cadence import CadencePolicy
 from graph.analysis.gaps import SEVERITIES, Gap, find_gaps
 from graph.analysis.posture import account_postures
-from graph.subgraph import NodeKind, node_key, split_key
+from graph.subgraph import NodeKind, node_key
 
 __all__ = ["group_rollup"]
 
@@ -90,7 +90,7 @@ def _rollup(G: nx.MultiDiGraph, *, today: dt.date | None, gaps: list[Gap] | None
         if rival:
             row["competitors"] += 1
             row["rivals"][rival] = row["rivals"].get(rival, 0) + 1
-    contact_account = {split_key(c)[1]: account_of[c] for c in v.contacts(G)}
+    contact_account = {c.partition(":")[2]: account_of[c] for c in v.contacts(G)}  # split_key(c)[1]
     for gap in gaps:  # each gap counts once, where it lives: its (first) account or its last person's
         if gap.accounts:
             place = node_key(NodeKind.ACCOUNT, gap.accounts[0])
