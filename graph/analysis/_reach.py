@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
 from itertools import repeat
+from typing import Any
 
 import networkx as nx
 import numpy as np

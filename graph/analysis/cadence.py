@@ -27,8 +27,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -264,10 +264,10 @@ def _owns(G: nx.MultiDiGraph, team: str, account: str) -> bool:
 def _judged_accounts(G: nx.MultiDiGraph) -> list[tuple[str, str, list[str]]]:
     """(account, tier, its contacts and those of untiered parts below it) per tiered account
     (shared within a :func:`graph.analysis._views.shared` block: people do not move in one)."""
-    return v._memo(G, "judged accounts", lambda: _judge_accounts(G))
+    return v._memo(G, "judged accounts", lambda: _find_judged_accounts(G))
 
 
-def _judge_accounts(G: nx.MultiDiGraph) -> list[tuple[str, str, list[str]]]:
+def _find_judged_accounts(G: nx.MultiDiGraph) -> list[tuple[str, str, list[str]]]:
     nodes = G._node
     tier_of: dict[str, str | None] = {a: nodes[a].get("tier") for a in v.accounts(G)}
     judges: dict[str | None, str | None] = {}

@@ -48,7 +48,7 @@ FAMILY = {
     "division_gap": "divisions",
     "people_change": "people",
 }
-_THREE_LINES = frozenset(k.value for k in THREE_LINES)
+_THREE_LINES = frozenset(k.value for k in THREE_LINES)  # the three lines' department kinds, as stored
 #: Our strongest path to a contact must be at least this strong to count as reach.
 MIN_PATH_STRENGTH = 0.1
 
