@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
+from scipy.sparse import csr_matrix
 
 from graph.analysis import _views as v
 from graph.analysis._reach import Reach
@@ -86,3 +88,20 @@ def test_nothing_derived_outlives_the_block():
         after = find_gaps(G, today=TODAY)
     assert "cadence_breach" not in {g.type for g in after}
     assert [g.contacts for g in after if g.type == "uncovered_decider"] == [("d",)]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts())
+def test_reach_matrix_is_the_one_scipy_builds_from_the_edges(world):
+    """The matrix is assembled as CSR straight from the grouped edges: the very arrays a
+    COO → CSR conversion gives (Dijkstra relaxes edges in that order)."""
+    G = build(world)
+    nodes, edges = v.reach_edges(G)
+    index = {n: i for i, n in enumerate(nodes)}
+    expected = csr_matrix(([-math.log(min(s, 1.0)) + 1e-12 for _, _, s, _ in edges],
+                           ([index[u] for u, _, _, _ in edges], [index[w] for _, w, _, _ in edges])),
+                          shape=(len(nodes), len(nodes)))
+    reach = Reach.of(G)
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(reach.matrix, part), getattr(expected, part)), part
+    assert {(u, w): reach.strength(u, w) for u, w, _, _ in edges} == {(u, w): s for u, w, s, _ in edges}

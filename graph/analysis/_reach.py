@@ -50,13 +50,24 @@ class Reach:
     def of(cls, G: nx.MultiDiGraph, source: str = v.US, cutoff: float = float("inf"), *,
            reports_to_weight: float = v.REPORTS_TO_WEIGHT) -> Reach:
         """The reach over ``G``'s reach edges (see :func:`graph.analysis._views.reach_graph`)."""
-        nodes, matrix, index, strengths, shared = v._memo(G, ("reach matrix", reports_to_weight),
-                                                           lambda: _matrix(G, reports_to_weight))
-        return cls(nodes, matrix, source, cutoff, strengths=strengths, index=index, shared=shared)
+        nodes, matrix, index, shared = v._memo(G, ("reach matrix", reports_to_weight),
+                                                lambda: _matrix(G, reports_to_weight))
+        return cls(nodes, matrix, source, cutoff, index=index, shared=shared)
 
     def strength(self, u: str, w: str) -> float:
         """The strength of the reach edge u → w (0 when there is none)."""
-        return self._strengths.get((u, w), 0.0) if self._strengths is not None else 0.0
+        strengths = self._edge_strengths()
+        return strengths.get((u, w), 0.0) if strengths is not None else 0.0
+
+    def _edge_strengths(self) -> dict[tuple[str, str], float] | None:
+        """(u, w) → strength of each reach edge: given, or made from the shared matrix's edges
+        when first asked (only next moves ask)."""
+        if self._strengths is None and self._shared is not None and "edges" in self._shared:
+            if "strengths" not in self._shared:
+                starts, ends, strengths = self._shared["edges"]
+                self._shared["strengths"] = dict(zip(zip(starts, ends), strengths))
+            self._strengths = self._shared["strengths"]
+        return self._strengths
 
     def with_room_for(self, pairs: Iterable[tuple[str, str]]) -> Reach:
         """The same reach over a matrix that has a place for each edge ``(u, v)`` of ``pairs``
@@ -66,7 +77,7 @@ class Reach:
         same order as without them and the answers are the same."""
         if not math.isfinite(self.cutoff):
             return self
-        edges = self._strengths if self._strengths is not None else {}
+        edges = self._edge_strengths() or {}
         missing = sorted({(self.index[u], self.index[w]) for u, w in pairs if (u, w) not in edges})
         if not missing:
             return self
@@ -75,7 +86,7 @@ class Reach:
         matrix = csr_matrix((np.concatenate([coo.data, np.full(len(rows), np.inf)]),
                              (np.concatenate([coo.row, rows]), np.concatenate([coo.col, cols]))),
                             shape=self.matrix.shape)
-        return Reach(self.nodes, matrix, self.nodes[self.source], self.cutoff, strengths=self._strengths,
+        return Reach(self.nodes, matrix, self.nodes[self.source], self.cutoff, strengths=self._edge_strengths(),
                      index=self.index)
 
     def with_edges(self, edges: Iterable[tuple[str, str, float]]) -> Reach:
@@ -95,7 +106,7 @@ class Reach:
             coo = matrix.tocoo()
             matrix = csr_matrix((np.concatenate([coo.data, costs]), (np.concatenate([coo.row, rows]),
                                  np.concatenate([coo.col, cols]))), shape=matrix.shape)
-        return Reach(self.nodes, matrix, self.nodes[self.source], self.cutoff, strengths=self._strengths,
+        return Reach(self.nodes, matrix, self.nodes[self.source], self.cutoff, strengths=self._edge_strengths(),
                      index=self.index)
 
     def reached(self) -> set[str]:
@@ -199,14 +210,21 @@ class Reach:
         return {s: known[s] for s in sources}
 
 
-def _matrix(G: nx.MultiDiGraph, reports_to_weight: float) -> tuple[list[str], csr_matrix, dict, dict, dict]:
+def _matrix(G: nx.MultiDiGraph, reports_to_weight: float) -> tuple[list[str], csr_matrix, dict, dict]:
     nodes, edges = v.reach_edges(G, reports_to_weight=reports_to_weight)
     index = {n: i for i, n in enumerate(nodes)}
     starts, ends, strengths, _ = zip(*edges) if edges else ((), (), (), ())
-    n_edges = len(strengths)
+    n_edges, size = len(strengths), len(nodes)
     # C-level maps, no Python loop per edge; the same costs: -log(min(s, 1)) + _EPS
     rows = np.fromiter(map(index.__getitem__, starts), dtype=np.int64, count=n_edges)
-    cols = np.fromiter(map(index.__getitem__, ends), dtype=np.int64, count=n_edges)
-    costs = -np.fromiter(map(math.log, map(min, strengths, repeat(1.0))), dtype=float, count=n_edges) + _EPS
-    matrix = csr_matrix((costs, (rows, cols)), shape=(len(nodes), len(nodes)))
-    return nodes, matrix, index, dict(zip(zip(starts, ends), strengths)), {}
+    cols = np.fromiter(map(index.__getitem__, ends), dtype=np.int32, count=n_edges)
+    capped = np.minimum(np.fromiter(strengths, dtype=float, count=n_edges), 1.0).tolist()
+    costs = -np.fromiter(map(math.log, capped), dtype=float, count=n_edges) + _EPS
+    if n_edges and (rows[1:] < rows[:-1]).any():  # not grouped by start node: let SciPy sort them
+        matrix = csr_matrix((costs, (rows, cols)), shape=(size, size))
+    else:  # reach_edges groups them by start node, in node order, one per (u, w): CSR straight away,
+        indptr = np.zeros(size + 1, dtype=np.int32)  # columns sorted in each row as COO → CSR leaves them
+        np.cumsum(np.bincount(rows, minlength=size), out=indptr[1:])
+        matrix = csr_matrix((costs, cols, indptr), shape=(size, size))
+        matrix.sort_indices()
+    return nodes, matrix, index, {"edges": (starts, ends, strengths)}

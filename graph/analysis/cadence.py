@@ -221,13 +221,16 @@ def cadence_breaches(G: nx.MultiDiGraph, *, today: dt.date | None = None,
                                  "tier": tier, "contacts": [split_key(c)[1] for c in senior],
                                  "roles": [executive_role],
                                  "team": sorted(split_key(t)[1] for t in executives), **breach})
+        owners_by_roles: dict[tuple[str, ...], list[str]] = {}  # the same for the deciders of a level
         for d in sorted(c for c in people if c in deciders):
-            roles = policy.meets(G.nodes[d].get("level"))
+            roles = policy.meets(nodes[d].get("level"))
             if roles == (executive_role,):
                 continue  # met by our executives: the account's executive finding
-            fits = [t for t in team if G.nodes[t].get("role") in roles
-                    or (executive_role in roles and t in executives)]
-            owners = [t for t in fits if _owns(G, t, account)] or fits
+            if roles not in owners_by_roles:
+                fits = [t for t in team if nodes[t].get("role") in roles
+                        or (executive_role in roles and t in executives)]
+                owners_by_roles[roles] = [t for t in fits if _owns(G, t, account)] or fits
+            owners = owners_by_roles[roles]
             dates = [last[(t, d)] for t in owners if (t, d) in last]
             breach = _breach(max(dates) if dates else None, rule.account_manager_days, today)
             if breach:
