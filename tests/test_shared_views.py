@@ -105,3 +105,23 @@ def test_reach_matrix_is_the_one_scipy_builds_from_the_edges(world):
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(reach.matrix, part), getattr(expected, part)), part
     assert {(u, w): reach.strength(u, w) for u, w, _, _ in edges} == {(u, w): s for u, w, s, _ in edges}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts())
+def test_reach_edges_read_from_the_adjacency_are_the_carried_edges_at_their_best(world):
+    """reach_edges reads G's dicts directly: the same list as the plain definition over
+    carried_edges (best parallel edge, opponents carry nothing, grouped by start node)."""
+    G = build(world)
+    for weight in (0.5, 0.0):
+        nodes = [v.US] + [n for n, d in G.nodes(data=True) if d["kind"] in ("contact", "team")]
+        opponents = {n for n in nodes if n != v.US and G.nodes[n].get("stance") == -1
+                     and G.nodes[n]["kind"] == "contact"}
+        best: dict[tuple[str, str], tuple[float, str]] = {}
+        for u, w, s, t in v.carried_edges(G, reports_to_weight=weight):
+            if u in nodes and w in nodes and u not in opponents and best.get((u, w), (0.0,))[0] < s:
+                best[(u, w)] = (s, t)
+        grouped = sorted(best.items(), key=lambda item: nodes.index(item[0][0]))
+        expected = [(v.US, n, 1.0, "us") for n in nodes if n != v.US and G.nodes[n]["kind"] == "team"]
+        expected += [(u, w, s, t) for (u, w), (s, t) in grouped]
+        assert v.reach_edges(G, reports_to_weight=weight) == (nodes, expected)

@@ -198,21 +198,18 @@ def _reach_edges(G: nx.MultiDiGraph, reports_to_weight: float,
                 team_edges.append((US, n, 1.0, "us"))
             elif d.get("stance") == -1:
                 opponents.add(n)
-    present = set(nodes)
-    best: dict[tuple[str, str], tuple[float, str]] = {}
-
-    def offer(u: str, w: str, strength: float, edge_type: str) -> None:
-        old = best.get((u, w))
-        if old is None or old[0] < strength:
-            best[(u, w)] = (strength, edge_type)
-
+    # u → w → (the best strength, its edge type), each u's row in the order its edges came
+    # first: R.edges() lists each node's out-edges together, nodes in order
+    best: dict[str, dict[str, tuple[float, str]]] = {n: {} for n in nodes}
     relationship, influences, reports_to = EdgeType.RELATIONSHIP, EdgeType.INFLUENCES, EdgeType.REPORTS_TO
     for u, neighbours in G._succ.items():
-        if u not in present:
+        out = best.get(u)
+        if out is None:
             continue
         carries = u not in opponents
         for w, keyed in neighbours.items():
-            if w not in present:
+            back = best.get(w)
+            if back is None:
                 continue
             for d in keyed.values():
                 t = d["type"]
@@ -222,26 +219,30 @@ def _reach_edges(G: nx.MultiDiGraph, reports_to_weight: float,
                     s = d.get("weight")
                 elif t == reports_to and reports_to_weight > 0:
                     if carries:
-                        offer(u, w, reports_to_weight, t)
+                        _offer(out, w, reports_to_weight, t)
                     if w not in opponents:
-                        offer(w, u, reports_to_weight, "manages")
+                        _offer(back, u, reports_to_weight, "manages")
                     continue
                 else:
                     continue
                 s = DEFAULT_STRENGTH if s is None else float(s)
-                if carries and s > 0 and u != w:  # offer(u, w, s, t), inlined: most edges pass here
-                    old = best.get((u, w))
+                if carries and s > 0 and u != w:  # _offer(out, w, s, t), inlined: most edges pass here
+                    old = out.get(w)
                     if old is None or old[0] < s:
-                        best[(u, w)] = (s, t)
-    # R.edges() lists each node's out-edges together, nodes in order, each in insertion order
-    leaving: dict[str, list[tuple[str, str, float, str]]] = {}
-    for (u, w), (s, t) in best.items():
-        leaving.setdefault(u, []).append((u, w, s, t))
+                        out[w] = (s, t)
     edges = team_edges
     for n in nodes:
-        if n in leaving:
-            edges += leaving[n]
+        row = best[n]
+        if row:
+            edges += [(n, w, s, t) for w, (s, t) in row.items()]
     return nodes, edges
+
+
+def _offer(row: dict[str, tuple[float, str]], w: str, strength: float, edge_type: str) -> None:
+    """Keep the edge to ``w`` in ``row`` when it is stronger than the one there."""
+    old = row.get(w)
+    if old is None or old[0] < strength:
+        row[w] = (strength, edge_type)
 
 
 def reach_graph(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEIGHT,
