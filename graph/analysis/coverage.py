@@ -68,7 +68,8 @@ def _coverage(G: nx.MultiDiGraph, hops: int) -> dict[str, Any]:
     decider_nodes = sorted(deciders(G))
 
     def summary(coach_nodes: list[str], decider_list: list[str]) -> dict[str, Any]:
-        hit = sorted(d for d in decider_list if d in covered_by(coach_nodes))
+        covered = covered_by(coach_nodes)
+        hit = sorted(d for d in decider_list if d in covered)
         return {"coaches": _ids(coach_nodes), "deciders": _ids(decider_list), "covered_deciders": _ids(hit),
                 "coverage": round(len(hit) / len(decider_list), 4) if decider_list else 0.0}
 
@@ -82,15 +83,19 @@ def _coverage(G: nx.MultiDiGraph, hops: int) -> dict[str, Any]:
     by_kind = {}
     everyone = list(reach)
     kind_of, decider_set = department_kinds(G), set(decider_nodes)
+    lines: dict[str | None, list[str]] = {}
+    for c in own:
+        lines.setdefault(kind_of[c], []).append(c)
     for kind in kinds:
-        members = [c for c in own if kind_of[c] == kind]
+        members = lines.get(kind, [])
         if members or kind in (k.value for k in THREE_LINES):
             line_deciders = sorted(c for c in members if c in decider_set)
+            line_set = set(line_deciders)
             # a line's deciders count as covered when any coach reaches them, whatever
             # the coach's own line; a line without deciders has no coverage to speak of
             row = summary(everyone, line_deciders)
             row["coaches"] = _ids(sorted(c for c in members if c in reach))
-            row["covering_coaches"] = _ids(sorted(c for c in everyone if reach[c] & set(line_deciders)))
+            row["covering_coaches"] = _ids(sorted(c for c in everyone if reach[c] & line_set))
             if not line_deciders:
                 row["coverage"] = None
             by_kind[kind] = row
