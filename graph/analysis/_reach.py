@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from itertools import repeat
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -62,10 +63,10 @@ class Reach:
     def _edge_strengths(self) -> dict[tuple[str, str], float] | None:
         """(u, w) → strength of each reach edge: given, or made from the shared matrix's edges
         when first asked (only next moves ask)."""
-        if self._strengths is None and self._shared is not None and "edges" in self._shared:
+        if self._strengths is None and self._shared is not None and "rows" in self._shared:
             if "strengths" not in self._shared:
-                starts, ends, strengths = self._shared["edges"]
-                self._shared["strengths"] = dict(zip(zip(starts, ends), strengths))
+                nodes, rows = self._shared["rows"]
+                self._shared["strengths"] = {(u, w): s for u, row in zip(nodes, rows) for w, (s, _) in row.items()}
             self._strengths = self._shared["strengths"]
         return self._strengths
 
@@ -211,20 +212,19 @@ class Reach:
 
 
 def _matrix(G: nx.MultiDiGraph, reports_to_weight: float) -> tuple[list[str], csr_matrix, dict, dict]:
-    nodes, edges = v.reach_edges(G, reports_to_weight=reports_to_weight)
+    nodes, rows = v.reach_rows(G, reports_to_weight=reports_to_weight)
     index = {n: i for i, n in enumerate(nodes)}
-    starts, ends, strengths, _ = zip(*edges) if edges else ((), (), (), ())
-    n_edges, size = len(strengths), len(nodes)
-    # C-level maps, no Python loop per edge; the same costs: -log(min(s, 1)) + _EPS
-    rows = np.fromiter(map(index.__getitem__, starts), dtype=np.int64, count=n_edges)
-    cols = np.fromiter(map(index.__getitem__, ends), dtype=np.int32, count=n_edges)
-    capped = np.minimum(np.fromiter(strengths, dtype=float, count=n_edges), 1.0).tolist()
-    costs = -np.fromiter(map(math.log, capped), dtype=float, count=n_edges) + _EPS
-    if n_edges and (rows[1:] < rows[:-1]).any():  # not grouped by start node: let SciPy sort them
-        matrix = csr_matrix((costs, (rows, cols)), shape=(size, size))
-    else:  # reach_edges groups them by start node, in node order, one per (u, w): CSR straight away,
-        indptr = np.zeros(size + 1, dtype=np.int32)  # columns sorted in each row as COO → CSR leaves them
-        np.cumsum(np.bincount(rows, minlength=size), out=indptr[1:])
-        matrix = csr_matrix((costs, cols, indptr), shape=(size, size))
-        matrix.sort_indices()
-    return nodes, matrix, index, {"edges": (starts, ends, strengths)}
+    size = len(nodes)
+    # the rows are the reach edges by start node, in node order, one per (u, w): CSR straight
+    # away (C-level maps, no Python loop per edge), columns sorted in each row as a
+    # COO → CSR conversion leaves them; the costs are -log(min(s, 1)) + _EPS
+    indptr = np.zeros(size + 1, dtype=np.int32)
+    np.cumsum(np.fromiter(map(len, rows), dtype=np.int64, count=size), out=indptr[1:])
+    n_edges = int(indptr[-1])
+    cols = np.fromiter(map(index.__getitem__, chain.from_iterable(rows)), dtype=np.int32, count=n_edges)
+    strengths = np.fromiter(map(itemgetter(0), chain.from_iterable(map(dict.values, rows))), dtype=float,
+                            count=n_edges)
+    costs = -np.fromiter(map(math.log, np.minimum(strengths, 1.0).tolist()), dtype=float, count=n_edges) + _EPS
+    matrix = csr_matrix((costs, cols, indptr), shape=(size, size))
+    matrix.sort_indices()
+    return nodes, matrix, index, {"rows": (nodes, rows)}

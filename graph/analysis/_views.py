@@ -181,26 +181,41 @@ def reach_edges(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEI
     type)`` in the order :func:`reach_graph` gives them (``R.edges()``), shared within a
     :func:`shared` block. See :func:`reach_graph` for what travels where."""
     dropped = tuple(sorted(set(drop)))
-    return _memo(G, ("reach", reports_to_weight, dropped), lambda: _reach_edges(G, reports_to_weight, set(dropped)))
+
+    def listed() -> tuple[list[str], list[tuple[str, str, float, str]]]:
+        nodes, rows = reach_rows(G, reports_to_weight=reports_to_weight, drop=dropped)
+        return nodes, [(u, w, s, t) for u, row in zip(nodes, rows) for w, (s, t) in row.items()]
+    return _memo(G, ("reach", reports_to_weight, dropped), listed)
 
 
-def _reach_edges(G: nx.MultiDiGraph, reports_to_weight: float,
-                 dropped: set[str]) -> tuple[list[str], list[tuple[str, str, float, str]]]:
+def reach_rows(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEIGHT,
+               drop: Iterable[str] = ()) -> tuple[list[str], list[dict[str, tuple[float, str]]]]:
+    """:func:`reach_edges` by start node: the nodes (:data:`US` first) and, for each, its
+    out-edges as ``{w: (strength, type)}`` in the same order — what the reach matrix is
+    made of, with no tuple per edge. Shared within a :func:`shared` block: do not change them."""
+    dropped = tuple(sorted(set(drop)))
+    return _memo(G, ("reach rows", reports_to_weight, dropped),
+                 lambda: _reach_rows(G, reports_to_weight, set(dropped)))
+
+
+def _reach_rows(G: nx.MultiDiGraph, reports_to_weight: float,
+                dropped: set[str]) -> tuple[list[str], list[dict[str, tuple[float, str]]]]:
     # read straight from G's node and adjacency dicts (no NetworkX views: this is the hot
     # loop of every analysis); the same edges, in the same order, as carried_edges gives
     contact, team_kind = NodeKind.CONTACT, NodeKind.TEAM
-    nodes, team_edges, opponents = [US], [], set()
+    nodes, ours, opponents = [US], {}, set()
     for n, d in G._node.items():
         kind = d["kind"]
         if (kind == contact or kind == team_kind) and n not in dropped:
             nodes.append(n)
             if kind == team_kind:
-                team_edges.append((US, n, 1.0, "us"))
+                ours[n] = (1.0, "us")
             elif d.get("stance") == -1:
                 opponents.add(n)
     # u → w → (the best strength, its edge type), each u's row in the order its edges came
     # first: R.edges() lists each node's out-edges together, nodes in order
     best: dict[str, dict[str, tuple[float, str]]] = {n: {} for n in nodes}
+    best[US] = ours
     relationship, influences, reports_to = EdgeType.RELATIONSHIP, EdgeType.INFLUENCES, EdgeType.REPORTS_TO
     for u, neighbours in G._succ.items():
         out = best.get(u)
@@ -230,12 +245,7 @@ def _reach_edges(G: nx.MultiDiGraph, reports_to_weight: float,
                     old = out.get(w)
                     if old is None or old[0] < s:
                         out[w] = (s, t)
-    edges = team_edges
-    for n in nodes:
-        row = best[n]
-        if row:
-            edges += [(n, w, s, t) for w, (s, t) in row.items()]
-    return nodes, edges
+    return nodes, [best[n] for n in nodes]
 
 
 def _offer(row: dict[str, tuple[float, str]], w: str, strength: float, edge_type: str) -> None:
