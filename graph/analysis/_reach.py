@@ -39,13 +39,28 @@ class Reach:
         self.source, self.cutoff = self.index[source], cutoff
         self.matrix = matrix
         self._strengths = strengths
-        self.dist, self._pred = dijkstra(self.matrix, indices=self.source, limit=cutoff, return_predecessors=True)
+        self._solved: tuple[np.ndarray, np.ndarray] | None = None  # (dist, pred), when first asked
         self._without: dict[str, np.ndarray] = {}
         # what is derived from the matrix alone (the in-edges; per hops, what each source
         # reaches within them): shared by the Reaches over the account's matrix (Reach.of)
         # within a shared() block; None for a matrix of this Reach's own
         self._shared = shared
         self._near: dict[Any, dict[str, set[str]]] = {}  # ("near", hops) → source → within them, when not shared
+
+    @property
+    def dist(self) -> np.ndarray:
+        """Cost of the strongest path from the source to each node (inf beyond the cutoff)."""
+        return self._solve()[0]
+
+    @property
+    def _pred(self) -> np.ndarray:
+        return self._solve()[1]
+
+    def _solve(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dijkstra from the source, run when first needed (coach reach asks only :meth:`within`)."""
+        if self._solved is None:
+            self._solved = dijkstra(self.matrix, indices=self.source, limit=self.cutoff, return_predecessors=True)
+        return self._solved
 
     @classmethod
     def of(cls, G: nx.MultiDiGraph, source: str = v.US, cutoff: float = float("inf"), *,
@@ -121,10 +136,10 @@ class Reach:
         i = self.index.get(node)
         if i is None or not np.isfinite(self.dist[i]):
             return []
-        out = []
+        out, pred = [], self._pred
         while i >= 0:
             out.append(self.nodes[i])
-            i = self._pred[i]
+            i = pred[i]
         return out[::-1]
 
     def _mask_without(self, node: str) -> np.ndarray:
