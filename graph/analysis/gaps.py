@@ -178,6 +178,7 @@ class GapFinder:
         # who is in the account and who decides: taken from ``like`` when only edges or
         # stances changed since it was made
         self.own = like.own if like else set(v.contacts(G))
+        self.own_sorted = like.own_sorted if like else sorted(self.own)
         self.deciders = like.deciders if like else sorted(v.deciders(G))
         self._deciding = set(self.deciders)  # for "is c a decider"
         self.reach = reach or Reach.of(G, v.US, -math.log(min_path_strength), reports_to_weight=reports_to_weight)
@@ -351,12 +352,13 @@ class GapFinder:
             last = e.get("last_interaction")
             if not last or c not in self.own:
                 continue
-            limit = self.executive_stale_days if v.is_executive(G, c) else self.stale_days
+            executive = v.is_executive(G, c)
+            limit = self.executive_stale_days if executive else self.stale_days
             days = (self.today - dt.date.fromisoformat(str(last)[:10])).days
             if days <= limit:
                 continue
             key_person = c in self._deciding or v.is_coach(G, c)
-            severity = "high" if key_person else "medium" if v.is_executive(G, c) else "low"
+            severity = "high" if key_person else "medium" if executive else "low"
             self.add("stale_relationship", severity, [c],
                      f"{self.name(t)} last spoke with {self.name(c)} {days} days ago (limit {limit})", team=[t])
 
@@ -364,7 +366,7 @@ class GapFinder:
         G = self.G
         ours = set(v.our_executives(G))
         peered = {c for t, c, _ in v.relationships(G) if t in ours}
-        for c in sorted(self.own):
+        for c in self.own_sorted:
             if v.is_executive(G, c) and c not in peered:
                 severity = "high" if c in self._deciding else "medium"
                 self.add("no_executive_peer", severity, [c],
@@ -372,7 +374,7 @@ class GapFinder:
 
     def unknown_stances(self) -> None:
         G = self.G
-        for c in sorted(self.own):
+        for c in self.own_sorted:
             if v.stance(G, c) is not None:
                 continue
             if c in self._deciding:
