@@ -47,16 +47,20 @@ def rival_ties(G: nx.MultiDiGraph, decider: str, *, reports_to_weight: float = v
     """``(contact, rival, strength)`` of every tie into ``decider`` from someone leaning to
     a rival: influence edges (not rival-kind) and reporting lines either way."""
     ties = []
-    for u, _, e in G.in_edges(decider, data=True):
-        if e["type"] == EdgeType.INFLUENCES and e.get("influence_kind") != InfluenceKind.RIVAL.value:
+    # G's adjacency read directly, in in_edges / out_edges order
+    incoming = [(u, e) for u, keyed in G._pred[decider].items() for e in keyed.values()]
+    rival_kind = InfluenceKind.RIVAL.value
+    for u, e in incoming:
+        if e["type"] == EdgeType.INFLUENCES and e.get("influence_kind") != rival_kind:
             weight = e.get("weight")
             ties.append((u, v.DEFAULT_STRENGTH if weight is None else float(weight)))
     if reports_to_weight > 0:
-        ties += [(u, reports_to_weight) for u, _, e in G.in_edges(decider, data=True) if e["type"] == EdgeType.REPORTS_TO]
-        ties += [(w, reports_to_weight) for _, w, e in G.out_edges(decider, data=True) if e["type"] == EdgeType.REPORTS_TO]
+        ties += [(u, reports_to_weight) for u, e in incoming if e["type"] == EdgeType.REPORTS_TO]
+        ties += [(w, reports_to_weight) for w, keyed in G._succ[decider].items() for e in keyed.values()
+                 if e["type"] == EdgeType.REPORTS_TO]
     out = []
     for u, strength in ties:
-        rival = leans_to(G, u) if G.nodes[u]["kind"] == NodeKind.CONTACT and u != decider else None
+        rival = leans_to(G, u) if G._node[u]["kind"] == NodeKind.CONTACT and u != decider else None
         if rival:
             out.append((u, rival, strength))
     return out
