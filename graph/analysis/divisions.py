@@ -53,10 +53,17 @@ def division_ties(G: nx.MultiDiGraph) -> dict[str, dict[str, list[tuple[str, dic
     for t, c, d in v.relationships(G):
         unit = units[t]
         if unit and c in own:
-            ties.setdefault(c, {}).setdefault(unit, []).append((t, d))
+            by_unit = ties.get(c)
+            if by_unit is None:
+                ties[c] = {unit: [(t, d)]}
+            elif unit in by_unit:
+                by_unit[unit].append((t, d))
+            else:
+                by_unit[unit] = [(t, d)]
     for by_unit in ties.values():
         for rows in by_unit.values():
-            rows.sort(key=lambda td: (-tie_strength(td[1]), td[0]))
+            if len(rows) > 1:  # most contacts have one tie per division: nothing to sort
+                rows.sort(key=lambda td: (-tie_strength(td[1]), td[0]))
     return ties
 
 

@@ -221,12 +221,16 @@ class GapFinder:
             self._cuts[node] = [c for c in suspects if self.reach.cuts(c, node)]
         return self._cuts[node]
 
+    def reached_own(self) -> list[str]:
+        """The account's contacts we reach, sorted."""
+        return [c for c in self.own_sorted if c in self.reachable]
+
     def threads(self, reached: list[str]) -> list[str]:
         """Contacts all of our reach into the account goes through."""
         if self._threads is None:
             base = self.grown_from
             if base is not None and base.reachable & self.own:
-                shared = set(base.threads(sorted(c for c in base.own if c in base.reachable)))
+                shared = set(base._threads if base._threads is not None else base.threads(base.reached_own()))
             else:
                 shared = set()
                 for i, c in enumerate(reached):
@@ -333,7 +337,7 @@ class GapFinder:
                      f" ({len(people)} people{', incl. a decider' if has_decider else ''})", accounts=[account])
 
     def single_threaded(self) -> None:
-        reached = sorted(c for c in self.own if c in self.reachable)
+        reached = self.reached_own()
         account = self.G.nodes[self.root]["name"]
         if self.own and not reached:
             self.add("single_threaded", "high", [], f"our team reaches no one in {account}: not even one thread",
