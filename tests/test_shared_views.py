@@ -125,3 +125,26 @@ def test_reach_edges_read_from_the_adjacency_are_the_carried_edges_at_their_best
         expected = [(v.US, n, 1.0, "us") for n in nodes if n != v.US and G.nodes[n]["kind"] == "team"]
         expected += [(u, w, s, t) for (u, w), (s, t) in grouped]
         assert v.reach_edges(G, reports_to_weight=weight) == (nodes, expected)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts())
+def test_reach_graph_is_the_digraph_networkx_builds_from_the_reach_edges(world):
+    """paths searches the reach graph, filled dict by dict: the same DiGraph as
+    add_nodes_from / add_edges_from make from the reach edges — nodes, successors and
+    predecessors in the same order, with the same data."""
+    import networkx as nx
+
+    G = build(world)
+    nodes, edges = v.reach_edges(G)
+    expected = nx.DiGraph()
+    expected.add_nodes_from(nodes)
+    expected.add_edges_from((u, w, {"strength": s, "type": t, "cost": -math.log(min(s, 1.0))})
+                            for u, w, s, t in edges)
+    R = v.reach_graph(G)
+    assert list(R.nodes(data=True)) == list(expected.nodes(data=True))
+    assert list(R.edges(data=True)) == list(expected.edges(data=True))
+    assert [list(R.pred[n].items()) for n in R] == [list(expected.pred[n].items()) for n in expected]
+    assert all(R.succ[u][w] is R.pred[w][u] for u, w in R.edges)
+    R.remove_edges_from(list(R.out_edges(v.US)))  # as paths from one team member does
+    assert not R.succ[v.US] and all(v.US not in R.pred[n] for n in R)

@@ -267,10 +267,17 @@ def reach_graph(G: nx.MultiDiGraph, *, reports_to_weight: float = REPORTS_TO_WEI
     the strongest. The node :data:`US` links to every team member at cost 0. Nodes in
     ``drop`` are left out (to ask "what if we lose them").
     """
-    nodes, edges = reach_edges(G, reports_to_weight=reports_to_weight, drop=drop)
+    nodes, rows = reach_rows(G, reports_to_weight=reports_to_weight, drop=drop)
+    # the DiGraph's own dicts filled as add_nodes_from / add_edges_from would fill them
+    # (one edge per pair: the rows hold the best), without their per-edge cost
     R = nx.DiGraph()
-    R.add_nodes_from(nodes)
-    R.add_edges_from((u, w, {"strength": s, "type": t, "cost": -math.log(min(s, 1.0))}) for u, w, s, t in edges)
+    R._node.update((n, {}) for n in nodes)
+    succ, pred = R._succ, R._pred
+    pred.update((n, {}) for n in nodes)
+    for u, row in zip(nodes, rows):
+        out = succ[u] = {}
+        for w, (s, t) in row.items():
+            out[w] = pred[w][u] = {"strength": s, "type": t, "cost": -math.log(min(s, 1.0))}
     return R
 
 
