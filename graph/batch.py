@@ -45,6 +45,9 @@ class Batch:
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     provided: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: every blank cell is None already (validation makes it so): writers need not look
+    #: for NaN in each column
+    blanks_are_none: bool = False
 
     def columns_provided(self, table: str) -> tuple[str, ...]:
         """The columns of ``table`` to write on update (the key columns included)."""
@@ -90,6 +93,25 @@ class Batch:
                     values[blank] = None
                 out.append(values.tolist())
             yield out
+
+    def column_arrays(self, table: str) -> list[Any]:
+        """The whole table as one numpy array of objects per column (the table's column
+        order, blanks as None): the frame's own arrays, copied only where a NaN is replaced."""
+        frame = self.tables.get(table)
+        if frame is None or frame.empty:
+            return []
+        import pandas as pd
+
+        out = []
+        for column in TABLES[table].columns:
+            values = frame[column].to_numpy(dtype=object)
+            if not self.blanks_are_none:
+                blank = pd.isna(values)
+                if blank.any():
+                    values = values.copy()
+                    values[blank] = None
+            out.append(values)
+        return out
 
     def count(self, table: str) -> int:
         frame = self.tables.get(table)

@@ -4,13 +4,14 @@ Speed for large imports comes from four habits, each measured by
 ``bench/interactions_bench.py`` and ``bench/import_bench.py``:
 
 * many rows to one ``INSERT … ON CONFLICT`` statement, and only the columns that carry a
-  value in the chunk;
+  value somewhere in the table;
 * a bulk load (more rows than the table holds, at least :data:`_BULK_ROWS`) drops the
   table's secondary indexes inside its transaction and builds them again at the end: one
   sort instead of millions of random inserts once an index outgrows the page cache;
 * the participant index holds only interactions filed away from a contact's account
   (see :class:`_Participants`);
-* values are handled a column at a time, not a Python call per value.
+* values are handled a column at a time, not a Python call per value: a chunk's parameters
+  are laid out in one numpy array of objects, reshaped to a row per statement.
 
 (Writing on a second thread while Python prepared the next chunk was tried and measured:
 no gain, the two threads wait on each other for the interpreter lock between statements.)
@@ -21,8 +22,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from functools import lru_cache
-from itertools import chain, compress, repeat
-from operator import itemgetter, ne
+from itertools import compress, repeat
+from operator import is_not, itemgetter, ne
 from typing import Any
 
 from graph.batch import Batch
@@ -59,19 +60,24 @@ def write_batch(db: sqlite3.Connection, batch: Batch, *, now: str, progress: Pro
         rebuild = _set_aside_indexes(db, sql_table) if count >= _BULK_ROWS and count > (last_rowid or 0) else []
         changed = 0
         names = TABLES[table].columns
-        for columns in batch.column_chunks(table, CHUNK):
+        arrays = batch.column_arrays(table)
+        present = tuple(i for i, values in enumerate(arrays) if _any_value(values))
+        lists_needed = table in ("team", "interactions") or (table == "contacts" and last_rowid is not None)
+        for start in range(0, count, CHUNK):
+            part = [values[start:start + CHUNK] for values in arrays]
+            columns = [values.tolist() for values in part] if lists_needed else None
             moved = _moved_contacts(db, columns) if table == "contacts" and last_rowid is not None \
                 and "account_id" in provided else []
-            values = _sql_columns(table, columns)
-            for statement, params in _upsert_params(db, table, provided, values, now):
+            for statement, params in _upsert_params(db, table, provided, part, present, now):
                 changed += db.executemany(statement, params).rowcount
             if table == "team" and "accounts" in provided:
-                _write_team_accounts(db, values[names.index("id")], values[names.index("accounts")])
+                _write_team_accounts(db, columns[names.index("id")],
+                                     _joined(columns[names.index("accounts")]))
             if moved:
                 _reindex_moved_contacts(db, moved)
             if participants:
                 participants.write(columns[names.index("id")], participants.rows(columns))
-            done += len(columns[0])
+            done += len(part[0])
             if progress:
                 progress(done, total)
         if rebuild:
@@ -112,25 +118,36 @@ def _set_aside_indexes(db: sqlite3.Connection, sql_table: str) -> list[str]:
     return [sql for _, sql in found]
 
 
-def _upsert_params(db: sqlite3.Connection, table: str, provided: tuple[str, ...], columns: list[list[Any]],
-                   now: str) -> list[tuple[str, list[list[Any]]]]:
-    """(statement, parameter lists) upserting a chunk of rows, many to a statement. Columns
-    that are blank throughout the chunk are left out: a row inserted without them holds
-    NULL, as it would with them, and ``excluded`` reads NULL for them on update."""
+def _any_value(values: Any) -> bool:
+    """Whether a column (blanks as None) holds any value; stops at the first one."""
+    return any(map(is_not, values, repeat(None)))
+
+
+def _upsert_params(db: sqlite3.Connection, table: str, provided: tuple[str, ...], part: list[Any],
+                   present: tuple[int, ...], now: str) -> list[tuple[str, list[list[Any]]]]:
+    """(statement, parameter lists) upserting a chunk of rows (one array per column), many
+    rows to a statement. Only the ``present`` columns are written (those with a value
+    somewhere in the table): a row inserted without the others holds NULL, as it would
+    with them, and ``excluded`` reads NULL for them on update. The parameters are laid out
+    in one array of objects, a row of it per statement, without a Python step per value."""
+    import numpy as np  # here, not at the top: opening a store to read needs no numpy
+
     names = TABLES[table].columns
-    present = tuple(n for n, values in zip(names, columns) if any(v is not None for v in values))
-    values = [columns[names.index(n)] for n in present]
-    flat = list(chain.from_iterable(zip(*values, repeat(now))))
-    per_statement = min(_ROWS_PER_STATEMENT, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // (len(present) + 1))
-    width = (len(present) + 1) * per_statement
-    whole = len(flat) // width * width
+    lists = _list_positions(table)
+    rows, width = len(part[0]), len(present) + 1
+    block = np.empty((rows, width), dtype=object)
+    for j, i in enumerate(present):
+        block[:, j] = _joined(part[i].tolist()) if i in lists else part[i]
+    block[:, -1] = now
+    per_statement = min(_ROWS_PER_STATEMENT, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    whole = rows // per_statement * per_statement
+    columns = tuple(names[i] for i in present)
     out = []
     if whole:
-        out.append((_upsert_statement(table, provided, present, per_statement),
-                    [flat[i:i + width] for i in range(0, whole, width)]))
-    if whole < len(flat):
-        rest = (len(flat) - whole) // (len(present) + 1)
-        out.append((_upsert_statement(table, provided, present, rest), [flat[whole:]]))
+        out.append((_upsert_statement(table, provided, columns, per_statement),
+                    block[:whole].reshape(-1, per_statement * width).tolist()))
+    if whole < rows:
+        out.append((_upsert_statement(table, provided, columns, rows - whole), [block[whole:].ravel().tolist()]))
     return out
 
 
@@ -153,14 +170,9 @@ def _upsert_statement(table: str, provided: tuple[str, ...], present: tuple[str,
                      f"WHERE ({old}) IS NOT ({new})")
 
 
-def _sql_columns(table: str, columns: list[list[Any]]) -> list[list[Any]]:
-    """A chunk of batch columns as SQLite values: list columns joined with ';'."""
-    lists = _list_positions(table)
-    if lists:
-        columns = list(columns)
-        for i in lists:
-            columns[i] = [None if v is None else ";".join(v) for v in columns[i]]
-    return columns
+def _joined(values: list[Any]) -> list[str | None]:
+    """A list column's values as SQLite keeps them: ids joined with ';'."""
+    return [None if v is None else ";".join(v) for v in values]
 
 
 @lru_cache(maxsize=None)

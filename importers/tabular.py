@@ -319,20 +319,20 @@ def _check_csv_shape(data: bytes, label: str) -> None:
 
 
 def _read_csv(source: io.IOBase, label: str, *, encoding: str | None = None) -> pd.DataFrame:
-    """The file's cells as text, read a chunk at a time; equal cells share one string.
+    """The file's cells as text, read a chunk at a time (pandas's reader gives equal cells
+    of a chunk one string; validation then gives each distinct value of a column one).
 
     Cells stay plain Python strings in object columns whether or not pyarrow is
     installed: pandas 3 would otherwise keep text as its ``str`` dtype, backed by Arrow
     when pyarrow is importable, and every step after reading would convert it back
     (a third slower and twice the memory at a million rows)."""
-    pools = _Pools()
     try:
         reader = pd.read_csv(source, dtype=object, keep_default_na=False, na_filter=False, skip_blank_lines=True,
                              engine="c", encoding=encoding, chunksize=_CSV_CHUNK)
         parts = []
         for part in reader:
             check_cancelled()
-            parts.append(pools.share(part))
+            parts.append(part)
     except pd.errors.EmptyDataError:
         raise ImportRejected([ImportProblem(label, None, None, "the file is empty")]) from None
     except (pd.errors.ParserError, csv.Error) as err:
@@ -341,31 +341,6 @@ def _read_csv(source: io.IOBase, label: str, *, encoding: str | None = None) -> 
 
 
 _CSV_CHUNK = 500_000
-
-
-class _Pools:
-    """One string object per distinct value of a column (a date, a type, an account id
-    repeated over millions of rows would otherwise each be a string of its own: 4 GB of
-    them for a 10-million-row file). Columns whose values are nearly all distinct (ids)
-    are left as they are."""
-
-    def __init__(self) -> None:
-        self.pools: dict[str, dict[str, str]] = {}
-        self.distinct: set[str] = set()
-
-    def share(self, frame: pd.DataFrame) -> pd.DataFrame:
-        for i, column in enumerate(frame.columns):
-            if column in self.distinct:
-                continue
-            codes, uniques = pd.factorize(frame.iloc[:, i].to_numpy(dtype=object))
-            if len(uniques) > 0.9 * len(frame) and len(frame) > 1000:
-                self.distinct.add(column)
-                continue
-            pool = self.pools.setdefault(column, {})
-            shared = np.empty(len(uniques), dtype=object)
-            shared[:] = [pool.setdefault(u, u) for u in uniques]
-            frame.isetitem(i, pd.Series(shared[codes], index=frame.index, dtype=object))
-        return frame
 
 
 def _blank_as_none(values: pd.Series) -> pd.Series:

@@ -88,24 +88,27 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
     tables = _fold_participants(list(tables), store, participants)
     frames = _combine(tables, report)
     report.raise_if_any()
-    distinct: dict[tuple[str, str], list] = {}  # (table, column) → its distinct parsed values
+    parsed: dict[str, dict[str, _Column]] = {}  # table → column → its codes and distinct values
     for table, frame in frames.items():
-        frames[table] = _parse(table, frame, report, distinct)
+        parsed[table] = {}
+        frames[table] = _parse(table, frame, report, parsed[table])
         check_text_columns(table, frames[table],
-                           lambda mask, column, message, f=frames[table]: report.add_rows(f, mask, column, message))
+                           lambda mask, column, message, f=frames[table]: report.add_rows(f, mask, column, message),
+                           {c: p.distinct() for c, p in parsed[table].items()})
     for table, frame in frames.items():
-        frames[table] = _deduplicate(table, frame, report)
+        frames[table] = _deduplicate(table, frame, report, parsed[table])
+    known = _KnownIds(frames, parsed)
     for table, frame in frames.items():
         check_cancelled()
-        _check_references(table, frame, frames, store, report, distinct)
-        _check_cycles(table, frame, store, report)
-    _check_departments(frames, store, report)
+        _check_references(table, frame, parsed[table], known, store, report)
+        _check_cycles(table, frame, parsed[table], store, report)
+    _check_departments(frames, parsed.get("contacts", {}), store, report)
     room = max(0, MAX_PROBLEMS - len(report.problems))
     report.problems += participants.problems[:room]
     report.more += participants.more + max(0, len(participants.problems) - room)
     report.raise_if_any()
     return Batch({t: f[list(TABLES[t].columns)].reset_index(drop=True) for t, f in frames.items()},
-                 provided={t: _provided(t, tables) for t in frames})
+                 provided={t: _provided(t, tables) for t in frames}, blanks_are_none=True)
 
 
 def _fold_participants(tables: list[RawTable], store: GraphStore | None, report: _Report) -> list[RawTable]:
@@ -225,55 +228,47 @@ def _row_numbers(rows: Sequence[int]) -> np.ndarray:
     return np.asarray(rows, dtype=np.int64)
 
 
-def _parse(table: str, frame: pd.DataFrame, report: _Report, distinct: dict[tuple[str, str], list]
-           ) -> pd.DataFrame:
+def _parse(table: str, frame: pd.DataFrame, report: _Report, columns: dict[str, _Column]) -> pd.DataFrame:
+    """Parse every column of ``table`` (each distinct value once), fill derived columns and
+    defaults, report missing required values and rules across columns. ``columns`` gets
+    each parsed column's codes and distinct values for the checks that follow."""
     spec = TABLES[table]
     model = spec.model
     for column, parser in model.parsers.items():
         check_cancelled()
-        values = frame[column]
-        if parser is parse_text and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-            frame[column] = _trimmed(values)  # text read as text: trimmed all at once
-            continue
-        # each distinct value parsed once, then put back by position
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-        parsed = np.empty(len(uniques) + 1, dtype=object)  # the last slot: blank cells
-        bad: dict[int, str] = {}
-        read = _id_list if parser is parse_id_list else lambda raw: storage_value(parser(raw))  # noqa: B023
-        for i, raw in enumerate([*uniques, None]):
-            try:
-                parsed[i] = read(raw)
-            except (ValueError, TypeError) as err:
-                bad[i] = str(err)
-                parsed[i] = None
+        parsed, bad = _parse_column(frame[column].to_numpy(dtype=object), parser)
         if bad:
-            at = np.flatnonzero(np.isin(codes, list(bad)))
-            for index, code in zip(frame.index[at], codes[at]):
-                report.add(frame.at[index, _FILE], int(frame.at[index, _ROW]), column, bad[int(code)])
-        frame[column] = pd.Series(parsed[codes], index=frame.index, dtype=object)
-        if column not in {c for c, _, _ in model.derived}:
-            distinct[(table, column)] = [p for i, p in enumerate(parsed[:-1]) if i not in bad]
+            at = np.flatnonzero(np.isin(parsed.codes, list(bad)))
+            for file, row, code in zip(frame[_FILE].to_numpy()[at], frame[_ROW].to_numpy()[at], parsed.codes[at]):
+                report.add(file, int(row), column, bad[int(code)])
+        columns[column] = parsed
     for column, source, derive in model.derived:  # derived once per distinct source value
-        cells = frame[column].to_numpy(dtype=object)
-        blank = pd.isna(cells)
-        if blank.any():
-            codes, uniques = pd.factorize(frame[source].to_numpy(dtype=object)[blank], use_na_sentinel=True)
-            derived = np.empty(len(uniques) + 1, dtype=object)
-            derived[:] = [storage_value(derive(v)) for v in [*uniques, None]]
-            cells = cells.copy()
-            cells[blank] = derived[codes]
-            frame[column] = pd.Series(cells, index=frame.index, dtype=object)
+        target = columns.get(column) or _column_of(frame[column].to_numpy(dtype=object))
+        blank = target.blank_rows()
+        if blank is not None:
+            origin = columns.get(source) or _column_of(frame[source].to_numpy(dtype=object))
+            if origin.codes is None:
+                origin = _column_of(origin.values)
+            derived = np.empty(len(origin.values), dtype=object)
+            derived[:] = [storage_value(derive(v)) for v in origin.values.tolist()]
+            cells = derived[origin.codes] if blank.all() else np.where(blank, derived[origin.codes], target.cells())
+            target = _column_of(cells)
+        columns[column] = target
     for column, info in model.model_fields.items():
-        if not info.is_required() and info.default is not None:
-            cells = frame[column].to_numpy(dtype=object)
-            blank = pd.isna(cells)
-            if blank.any():
-                default = np.empty(len(cells), dtype=object)
-                default.fill(storage_value(info.default))  # one object, even a tuple, in every blank
-                frame[column] = pd.Series(np.where(blank, default, cells), index=frame.index, dtype=object)
+        if not info.is_required() and info.default is not None and column in columns:
+            parsed = columns[column]
+            blank = parsed.blank_positions()
+            if len(blank):
+                values = parsed.values.copy()
+                default = storage_value(info.default)
+                for position in blank.tolist():
+                    values[position] = default  # one object, even a tuple, in every blank
+                columns[column] = _Column(parsed.codes, values, False, parsed.bad)
+    for column, parsed in columns.items():
+        frame[column] = pd.Series(parsed.cells(), index=frame.index, dtype=object)
     for column in spec.required:
-        blank = frame[column].isna()
-        if blank.any():
+        blank = columns[column].blank_rows() if column in columns else frame[column].isna().to_numpy()
+        if blank is not None and blank.any():
             report.add_rows(frame, blank, column, f"missing value for required {column!r}")
     for column, rule in model.checks:  # rules across columns (a plan's start before its due)
         for index, row in zip(frame.index, frame[list(spec.columns)].to_dict("records")):
@@ -287,7 +282,6 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-_SPACE = re.compile(r"\s")
 _ID_SEPARATOR = re.compile(r"[;,、，；|\s]")
 
 
@@ -298,37 +292,121 @@ def _id_list(raw: object) -> tuple[str, ...]:
     return storage_value(parse_id_list(raw))
 
 
-def _trimmed(values: pd.Series) -> pd.Series:
-    """Text values trimmed, blanks as None. Nearly always nothing needs trimming, which one
-    search over the joined values tells at a fraction of the cost of trimming each."""
-    cells = values.to_numpy(dtype=object)
-    blank = pd.isna(cells)
+class _Column:
+    """One column's parsed cells, found once while parsing and read by every later check
+    (text rules, keys, references, cycles), so that no check hashes a million cells again.
+
+    A column of few distinct values is kept as ``codes`` into its distinct parsed
+    ``values`` (``values[codes]`` is the column); one whose values are nearly all distinct
+    (ids, names, e-mail addresses) as its cells, ``codes`` None: hashing them all to find
+    the few repeats would cost more than every check on them. ``exact``: no two positions
+    of ``values`` are equal. ``bad``: positions whose raw value did not parse.
+    """
+
+    __slots__ = ("codes", "values", "exact", "bad")
+
+    def __init__(self, codes: np.ndarray | None, values: np.ndarray, exact: bool, bad: set[int]) -> None:
+        self.codes, self.values, self.exact, self.bad = codes, values, exact, bad
+
+    def cells(self) -> np.ndarray:
+        return self.values if self.codes is None else self.values[self.codes]
+
+    def blank_positions(self) -> np.ndarray:
+        return np.flatnonzero(pd.isna(self.values))
+
+    def blank_rows(self) -> np.ndarray | None:
+        """A mask of the rows without a value, or None when every row has one."""
+        blank = self.blank_positions()
+        if not len(blank):
+            return None
+        mask = pd.isna(self.values) if self.codes is None else np.isin(self.codes, blank)
+        return mask if mask.any() else None
+
+    def distinct(self) -> np.ndarray:
+        """The values that parsed, blanks left out: each once, or for a column kept as its
+        cells, as often as they occur."""
+        keep = ~pd.isna(self.values)
+        if self.bad:
+            keep[list(self.bad)] = False
+        values = self.values[keep]
+        return values if self.exact or self.codes is None else pd.unique(pd.Series(values, dtype=object)).astype(object)
+
+    def drop(self, keep: np.ndarray) -> None:
+        if self.codes is None:
+            self.values = self.values[keep]
+        else:
+            self.codes = self.codes[keep]
+
+
+#: a column whose first cells are nearly all distinct is kept as its cells (see _Column)
+_SAMPLE, _MOSTLY_DISTINCT = 10_000, 0.9
+
+
+def _parse_column(values: np.ndarray, parser) -> tuple[_Column, dict[int, str]]:
+    """Parse each distinct raw value once (each cell of a text column of nearly all
+    distinct values); returns the column and the positions that failed with their messages."""
+    text = parser is parse_text
+    if text and len(values) > _SAMPLE and len(pd.unique(values[:_SAMPLE])) > _MOSTLY_DISTINCT * _SAMPLE \
+            and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        blank = pd.isna(values)
+        if blank.any():
+            cells, _ = _trimmed(values[~blank])
+            values = np.full(len(values), None, dtype=object)
+            values[~blank] = cells
+            return _Column(None, values, False, set()), {}
+        cells, _ = _trimmed(values)
+        return _Column(None, cells, False, set()), {}
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    blank = codes < 0
     if blank.any():
-        cells = cells.copy()
-        cells[blank] = None
-    joined = "\x00".join(cells[~blank].tolist())
-    # a blank value shows as "" alone, a separator at either end or two in a row
-    if joined and not _SPACE.search(joined) and "\x00\x00" not in joined \
-            and not joined.startswith("\x00") and not joined.endswith("\x00"):
-        return pd.Series(cells, index=values.index, dtype=object)
-    stripped = _objects(pd.Series(cells, index=values.index, dtype=object).str.strip())
-    return stripped.where(stripped != "", None)
+        codes[blank] = len(uniques)  # the last slot: blank cells
+    bad: dict[int, str] = {}
+    if text and pd.api.types.infer_dtype(uniques, skipna=False) in ("string", "empty"):
+        parsed, exact = _trimmed(uniques)  # text read as text: trimmed all at once
+        parsed = np.append(parsed, None)
+    else:
+        exact = False
+        parsed = np.empty(len(uniques) + 1, dtype=object)
+        read = _id_list if parser is parse_id_list else lambda raw: storage_value(parser(raw))
+        for i, raw in enumerate([*uniques, None]):
+            try:
+                parsed[i] = read(raw)
+            except (ValueError, TypeError) as err:
+                bad[i] = str(err)
+                parsed[i] = None
+    return _Column(codes, parsed, exact, set(bad)), bad
 
 
-def _objects(values: pd.Series) -> pd.Series:
-    """Values as Python objects with None (not NaN) for blanks."""
-    values = values.astype(object)
-    blank = values.isna()
-    return values.where(~blank, None) if blank.any() else values
+def _column_of(cells: np.ndarray) -> _Column:
+    """A column of parsed cells (a derived one) as codes into its distinct values."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    blank = codes < 0
+    if blank.any():
+        codes[blank] = len(uniques)
+    return _Column(codes, np.append(uniques.astype(object), None), True, set())
 
 
-def _deduplicate(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
+def _trimmed(texts: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Text values trimmed, blank ones as None; and whether none changed (nearly always:
+    ``str.strip`` then returns each value itself, and one comparison of the lists tells)."""
+    values = texts.tolist()
+    stripped = [v.strip() for v in values]
+    if stripped == values and "" not in stripped:
+        return texts, True
+    out = np.empty(len(stripped), dtype=object)
+    out[:] = [v or None for v in stripped]
+    return out, False
+
+
+def _deduplicate(table: str, frame: pd.DataFrame, report: _Report, parsed: dict[str, _Column]) -> pd.DataFrame:
     key = list(TABLES[table].key)
     columns = list(TABLES[table].columns)
-    if _unique_keys(frame, key):  # the usual case
+    if _unique_keys(frame, key, parsed):  # the usual case
         return frame
-    same = frame.duplicated(subset=columns, keep="first")  # exact repeats are harmless
+    same = frame.duplicated(subset=columns, keep="first").to_numpy()  # exact repeats are harmless
     frame = frame[~same]
+    for column in parsed.values():
+        column.drop(~same)
     conflicting = frame[frame.duplicated(subset=key, keep=False)]
     for _, group in conflicting.groupby(key, sort=False, dropna=False):
         first = group.iloc[0]
@@ -341,34 +419,57 @@ def _deduplicate(table: str, frame: pd.DataFrame, report: _Report) -> pd.DataFra
     return frame
 
 
-def _unique_keys(frame: pd.DataFrame, key: list[str]) -> bool:
-    """Whether no two rows share a key, told on integer codes: each key column factorised,
-    the codes combined column by column (blanks are a value of their own)."""
+def _unique_keys(frame: pd.DataFrame, key: list[str], parsed: dict[str, _Column]) -> bool:
+    """Whether no two rows share a key, told on integer codes: each key column's codes (from
+    parsing when it merged no values, else factorised), combined column by column (blanks
+    are a value of their own)."""
+    if len(key) == 1 and not (key[0] in parsed and parsed[key[0]].exact):
+        return pd.Index(frame[key[0]].to_numpy(dtype=object), dtype=object).is_unique
     combined = np.zeros(len(frame), dtype=np.int64)
     for column in key:
-        codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object), use_na_sentinel=False)
-        combined = combined * (len(uniques) + 1) + codes
+        known = parsed.get(column)
+        if known is not None and known.exact:
+            codes, size = known.codes, len(known.values)
+        else:
+            codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object), use_na_sentinel=False)
+            size = len(uniques)
+        combined = combined * (size + 1) + codes
         combined = pd.factorize(combined)[0].astype(np.int64)  # small again before the next column
     return len(combined) == 0 or int(combined.max()) + 1 == len(combined)
 
 
-def _check_references(table: str, frame: pd.DataFrame, frames: dict[str, pd.DataFrame],
-                      store: GraphStore | None, report: _Report, distinct: dict[tuple[str, str], list]) -> None:
+class _KnownIds:
+    """The ids each table of the import holds, as a set made once for all the references to it."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], parsed: dict[str, dict[str, _Column]]) -> None:
+        self.frames, self.parsed, self.sets = frames, parsed, {}
+
+    def of(self, table: str) -> set:
+        if table not in self.sets:
+            ids = self.parsed.get(table, {}).get("id")
+            if ids is not None:
+                self.sets[table] = set(ids.distinct().tolist())
+            else:
+                frame = self.frames.get(table)
+                self.sets[table] = set() if frame is None else set(frame["id"].dropna().tolist())
+        return self.sets[table]
+
+
+def _check_references(table: str, frame: pd.DataFrame, parsed: dict[str, _Column], known: _KnownIds,
+                      store: GraphStore | None, report: _Report) -> None:
     for column, target in TABLES[table].references.items():
         values = frame[column]
         # the distinct values, as parsing found them (rows dropped since were exact repeats)
-        cells = distinct.get((table, column))
-        # (a Series first: numpy would make a list of equal-length tuples two-dimensional)
-        cells = pd.unique(values.dropna().to_numpy(dtype=object)) if cells is None else \
-            pd.Series(cells, dtype=object).to_numpy()
-        cells = cells[~pd.isna(cells)]
+        cells = parsed[column].distinct() if column in parsed else \
+            pd.unique(values.dropna().to_numpy(dtype=object))
         is_list = len(cells) > 0 and isinstance(cells[0], tuple)
         if is_list:
             cells = pd.unique(np.fromiter(chain.from_iterable(cells), dtype=object))
         if not len(cells):
             continue
-        known = frames[target]["id"].to_numpy(dtype=object) if target in frames else np.empty(0, dtype=object)
-        unknown = set(cells[~pd.Series(cells, dtype=object).isin(known).to_numpy()])
+        ids = known.of(target)
+        cells = cells.tolist()
+        unknown = set() if ids.issuperset(cells) else set(cells) - ids
         if unknown and store is not None:
             unknown -= store.existing_ids(target, unknown)
         if not unknown:
@@ -384,14 +485,16 @@ def _check_references(table: str, frame: pd.DataFrame, frames: dict[str, pd.Data
                                 f"unknown {_noun(target)} {value!r}: not in this import nor in the store")
 
 
-def _check_departments(frames: dict[str, pd.DataFrame], store: GraphStore | None, report: _Report) -> None:
+def _check_departments(frames: dict[str, pd.DataFrame], parsed: dict[str, _Column], store: GraphStore | None,
+                       report: _Report) -> None:
     """A contact's department must belong to the contact's own account (a department of
     another account would put the person into that account's org chart)."""
     contacts = frames.get("contacts")
     if contacts is None or not len(contacts):
         return
-    placed = contacts[contacts["department_id"].notna()]
-    if not len(placed):
+    department = parsed.get("department_id") or _column_of(contacts["department_id"].to_numpy(dtype=object))
+    named = department.distinct()
+    if not len(named):
         return
     owner = pd.Series(dtype=object)
     if "departments" in frames:
@@ -400,18 +503,19 @@ def _check_departments(frames: dict[str, pd.DataFrame], store: GraphStore | None
                           index=departments["id"].to_numpy(dtype=object), dtype=object)
     if store is not None:
         stored = {}
-        for department_id in set(pd.unique(placed["department_id"].to_numpy(dtype=object))) - set(owner.index):
+        for department_id in set(named.tolist()) - set(owner.index):
             record = store.get("departments", department_id)
             if record is not None:
                 stored[department_id] = record.account_id
         if stored:
             owner = pd.concat([owner, pd.Series(stored, dtype=object)])
-    found = placed["department_id"].map(owner).to_numpy(dtype=object)
-    accounts = placed["account_id"].to_numpy(dtype=object)
+    # each distinct department's account, then put back by position
+    found = owner.reindex(pd.Index(department.values, dtype=object)).to_numpy(dtype=object)[department.codes]
+    accounts = contacts["account_id"].to_numpy(dtype=object)
     wrong = ~pd.isna(found) & (found != accounts)
     for file, row, department_id, account_id, owner_id in zip(
-            placed[_FILE].to_numpy()[wrong], placed[_ROW].to_numpy()[wrong],
-            placed["department_id"].to_numpy()[wrong], accounts[wrong], found[wrong]):
+            contacts[_FILE].to_numpy()[wrong], contacts[_ROW].to_numpy()[wrong],
+            contacts["department_id"].to_numpy()[wrong], accounts[wrong], found[wrong]):
         report.add(file, int(row), "department_id",
                    f"department {department_id!r} belongs to account {owner_id!r}, not to the contact's "
                    f"account {account_id!r}")
@@ -421,24 +525,45 @@ def _noun(table: str) -> str:
     return {"team": "team member", "opportunities": "opportunity"}.get(table, table.rstrip("s"))
 
 
-def _check_cycles(table: str, frame: pd.DataFrame, store: GraphStore | None, report: _Report) -> None:
+def _check_cycles(table: str, frame: pd.DataFrame, parsed: dict[str, _Column], store: GraphStore | None,
+                  report: _Report) -> None:
     column = TABLES[table].hierarchy
     if column is None:
         return
     ids = frame["id"].to_numpy(dtype=object)
     parents = frame[column].to_numpy(dtype=object)
-    parent = dict(zip(ids, parents))
+    index = pd.Index(ids, dtype=object)
+    unique = index.is_unique
+    if not unique:
+        last = ~index.duplicated(keep="last")  # a repeated id: its last row, as a dict keeps it
+        ids, parents = ids[last], parents[last]
+        index = pd.Index(ids, dtype=object)
+    above = parsed.get(column)
+    if unique and above is not None and above.codes is not None:  # each distinct parent looked up once
+        at = index.get_indexer(pd.Index(above.values, dtype=object))
+        at[above.blank_positions()] = -1
+        up = at[above.codes]
+    else:
+        up = np.where(pd.isna(parents), -1, index.get_indexer(pd.Index(parents, dtype=object)))
+    records = len(ids)
     # follow chains that leave the import into the store, one level at a time
-    if store is not None:
-        outside = ~pd.isna(parents) & ~pd.Series(parents, dtype=object).isin(ids).to_numpy()
+    outside = (up < 0) & ~pd.isna(parents)
+    if store is not None and outside.any():
+        stored: dict = {}
         frontier = set(pd.unique(parents[outside]))
         while frontier:
-            stored = store.parents(table, frontier)
-            parent.update({k: v for k, v in stored.items() if k not in parent})
-            frontier = {p for p in stored.values() if p is not None and p not in parent}
-    starts = _may_loop(parent, ids)
+            found = store.parents(table, frontier)
+            stored.update({k: v for k, v in found.items() if k not in stored and k not in index})
+            frontier = {p for p in found.values() if p is not None and p not in stored and p not in index}
+        if stored:
+            ids = np.concatenate([ids, np.fromiter(stored.keys(), dtype=object, count=len(stored))])
+            parents = np.concatenate([parents, np.fromiter(stored.values(), dtype=object, count=len(stored))])
+            index = pd.Index(ids, dtype=object)
+            up = np.where(pd.isna(parents), -1, index.get_indexer(pd.Index(parents, dtype=object)))
+    starts = ids[:records][_may_loop(up)[:records]]
     if not len(starts):
         return
+    parent = dict(zip(ids, parents))
     state: dict[str, int] = {}  # 1 = on the current walk, 2 = known to end at a root
     in_cycle: dict[str, list[str]] = {}
     for start in starts:
@@ -464,18 +589,15 @@ def _check_cycles(table: str, frame: pd.DataFrame, store: GraphStore | None, rep
         report.add(file, int(row), column, f"{word} cycle: {path}")
 
 
-def _may_loop(parent: dict, ids: np.ndarray) -> np.ndarray:
-    """The ids (in order) whose chain of parents never reaches a root: those in a cycle
-    and those below one. Found on arrays by pointer doubling (each round follows twice
-    as many links), so that a million rows with no cycle cost a few array passes."""
-    keys = pd.Index(list(parent), dtype=object)
-    sentinel = len(keys)  # "no parent": a root, or a parent outside the import and the store
-    above = np.fromiter(parent.values(), dtype=object, count=len(parent))
-    up = keys.get_indexer(pd.Index(above, dtype=object))
-    up = np.append(np.where((up < 0) | pd.isna(above), sentinel, up), sentinel)
+def _may_loop(up: np.ndarray) -> np.ndarray:
+    """A mask of the records (by position; ``up`` gives each one's parent, -1 for none)
+    whose chain of parents never reaches a root: those in a cycle and those below one.
+    Found by pointer doubling (each round follows twice as many links), so that a million
+    rows with no cycle cost a few array passes."""
+    sentinel = len(up)  # "no parent": a root, or a parent outside the import and the store
+    chain_up = np.append(np.where(up < 0, sentinel, up), sentinel)
     for _ in range(max(1, int(sentinel).bit_length() + 1)):
-        if (up == sentinel).all():
-            return ids[:0]
-        up = up[up]
-    looping = up[keys.get_indexer(pd.Index(ids, dtype=object))] != sentinel
-    return ids[looping]
+        if (chain_up == sentinel).all():
+            return np.zeros(len(up), dtype=bool)
+        chain_up = chain_up[chain_up]
+    return chain_up[:-1] != sentinel
