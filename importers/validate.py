@@ -208,7 +208,7 @@ def _combine(tables: list[RawTable], report: _Report) -> dict[str, pd.DataFrame]
         if missing or raw.frame.empty:
             continue
         frame = raw.frame.copy(deep=False)  # columns are replaced, never changed in place
-        frame[_FILE] = pd.Series(np.full(len(frame), raw.file, dtype=object), index=frame.index, dtype=object)
+        frame[_FILE] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), categories=[raw.file])
         frame[_ROW] = _row_numbers(raw.rows)
         parts[raw.table].append(frame)
     combined = {}
@@ -303,37 +303,45 @@ class _Column:
     of ``values`` are equal. ``bad``: positions whose raw value did not parse.
     """
 
-    __slots__ = ("codes", "values", "exact", "bad")
+    __slots__ = ("codes", "values", "exact", "bad", "_blank")
 
-    def __init__(self, codes: np.ndarray | None, values: np.ndarray, exact: bool, bad: set[int]) -> None:
+    def __init__(self, codes: np.ndarray | None, values: np.ndarray, exact: bool, bad: set[int],
+                 blank: np.ndarray | None = None) -> None:
         self.codes, self.values, self.exact, self.bad = codes, values, exact, bad
+        self._blank = blank  # pd.isna(values), once known
 
     def cells(self) -> np.ndarray:
         return self.values if self.codes is None else self.values[self.codes]
 
+    def blank_values(self) -> np.ndarray:
+        if self._blank is None:
+            self._blank = pd.isna(self.values)
+        return self._blank
+
     def blank_positions(self) -> np.ndarray:
-        return np.flatnonzero(pd.isna(self.values))
+        return np.flatnonzero(self.blank_values())
 
     def blank_rows(self) -> np.ndarray | None:
         """A mask of the rows without a value, or None when every row has one."""
-        blank = self.blank_positions()
-        if not len(blank):
+        blank = self.blank_values()
+        if not blank.any():
             return None
-        mask = pd.isna(self.values) if self.codes is None else np.isin(self.codes, blank)
+        mask = blank if self.codes is None else np.isin(self.codes, np.flatnonzero(blank))
         return mask if mask.any() else None
 
     def distinct(self) -> np.ndarray:
         """The values that parsed, blanks left out: each once, or for a column kept as its
         cells, as often as they occur."""
-        keep = ~pd.isna(self.values)
+        keep = ~self.blank_values()
         if self.bad:
             keep[list(self.bad)] = False
-        values = self.values[keep]
+        values = self.values if keep.all() else self.values[keep]
         return values if self.exact or self.codes is None else pd.unique(pd.Series(values, dtype=object)).astype(object)
 
     def drop(self, keep: np.ndarray) -> None:
         if self.codes is None:
             self.values = self.values[keep]
+            self._blank = None
         else:
             self.codes = self.codes[keep]
 
@@ -350,12 +358,12 @@ def _parse_column(values: np.ndarray, parser) -> tuple[_Column, dict[int, str]]:
             and pd.api.types.infer_dtype(values, skipna=True) == "string":
         blank = pd.isna(values)
         if blank.any():
-            cells, _ = _trimmed(values[~blank])
+            cells, exact = _trimmed(values[~blank])
             values = np.full(len(values), None, dtype=object)
             values[~blank] = cells
-            return _Column(None, values, False, set()), {}
-        cells, _ = _trimmed(values)
-        return _Column(None, cells, False, set()), {}
+            return _Column(None, values, False, set(), None if not exact else blank), {}
+        cells, exact = _trimmed(values)
+        return _Column(None, cells, False, set(), blank if exact else None), {}
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     blank = codes < 0
     if blank.any():
@@ -420,20 +428,31 @@ def _deduplicate(table: str, frame: pd.DataFrame, report: _Report, parsed: dict[
 
 
 def _unique_keys(frame: pd.DataFrame, key: list[str], parsed: dict[str, _Column]) -> bool:
-    """Whether no two rows share a key, told on integer codes: each key column's codes (from
-    parsing when it merged no values, else factorised), combined column by column (blanks
-    are a value of their own)."""
+    """Whether no two rows share a key (blanks are a value of their own).
+
+    One key column: told by a pandas index. Several: each column as integers (its codes
+    from parsing, or a 64-bit hash of each text cell of a column kept as cells), mixed into
+    one 64-bit number per row: equal keys give equal numbers, so when the numbers are all
+    distinct so are the keys. Otherwise (a repeat, or rarely two keys mixing to one
+    number) the columns are factorised and combined exactly."""
     if len(key) == 1 and not (key[0] in parsed and parsed[key[0]].exact):
         return pd.Index(frame[key[0]].to_numpy(dtype=object), dtype=object).is_unique
-    combined = np.zeros(len(frame), dtype=np.int64)
+    mixed = np.zeros(len(frame), dtype=np.uint64)
     for column in key:
         known = parsed.get(column)
         if known is not None and known.exact:
-            codes, size = known.codes, len(known.values)
+            part = known.codes.astype(np.uint64)
+        elif known is not None and known.codes is None:  # text cells, blanks None
+            part = pd.util.hash_array(known.values, categorize=False)
         else:
-            codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object), use_na_sentinel=False)
-            size = len(uniques)
-        combined = combined * (size + 1) + codes
+            part = pd.factorize(frame[column].to_numpy(dtype=object), use_na_sentinel=False)[0].astype(np.uint64)
+        mixed = mixed * np.uint64(0x100000001B3) ^ part
+    if pd.Index(mixed).is_unique:
+        return True
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for column in key:
+        codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object), use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes
         combined = pd.factorize(combined)[0].astype(np.int64)  # small again before the next column
     return len(combined) == 0 or int(combined.max()) + 1 == len(combined)
 
@@ -541,13 +560,13 @@ def _check_cycles(table: str, frame: pd.DataFrame, parsed: dict[str, _Column], s
     above = parsed.get(column)
     if unique and above is not None and above.codes is not None:  # each distinct parent looked up once
         at = index.get_indexer(pd.Index(above.values, dtype=object))
-        at[above.blank_positions()] = -1
+        at[above.blank_positions()] = -2  # no parent
         up = at[above.codes]
     else:
-        up = np.where(pd.isna(parents), -1, index.get_indexer(pd.Index(parents, dtype=object)))
+        up = np.where(pd.isna(parents), -2, index.get_indexer(pd.Index(parents, dtype=object)))
     records = len(ids)
     # follow chains that leave the import into the store, one level at a time
-    outside = (up < 0) & ~pd.isna(parents)
+    outside = up == -1  # a parent neither blank nor in the import
     if store is not None and outside.any():
         stored: dict = {}
         frontier = set(pd.unique(parents[outside]))
@@ -559,7 +578,7 @@ def _check_cycles(table: str, frame: pd.DataFrame, parsed: dict[str, _Column], s
             ids = np.concatenate([ids, np.fromiter(stored.keys(), dtype=object, count=len(stored))])
             parents = np.concatenate([parents, np.fromiter(stored.values(), dtype=object, count=len(stored))])
             index = pd.Index(ids, dtype=object)
-            up = np.where(pd.isna(parents), -1, index.get_indexer(pd.Index(parents, dtype=object)))
+            up = np.where(pd.isna(parents), -2, index.get_indexer(pd.Index(parents, dtype=object)))
     starts = ids[:records][_may_loop(up)[:records]]
     if not len(starts):
         return
@@ -590,7 +609,7 @@ def _check_cycles(table: str, frame: pd.DataFrame, parsed: dict[str, _Column], s
 
 
 def _may_loop(up: np.ndarray) -> np.ndarray:
-    """A mask of the records (by position; ``up`` gives each one's parent, -1 for none)
+    """A mask of the records (by position; ``up`` gives each one's parent, negative for none)
     whose chain of parents never reaches a root: those in a cycle and those below one.
     Found by pointer doubling (each round follows twice as many links), so that a million
     rows with no cycle cost a few array passes."""
