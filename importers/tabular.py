@@ -269,14 +269,16 @@ def read_csv_table(path: Path, table: str, *, file: str | None = None) -> RawTab
     text: str | None = None
     try:
         source = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
-        frame = _read_csv(io.BytesIO(source), label, encoding="utf-8")
+        parts = _read_csv(io.BytesIO(source), label, encoding="utf-8")
     except UnicodeDecodeError:  # UTF-16, GB18030/GBK or another encoding: decoded first
         _refuse_mixed_encodings(data, label)
         text = read_csv_text(path)
-        frame = _read_csv(io.StringIO(text), label)
-    positions, headers, ignored = _map_headers(table, label, list(frame.columns))
-    data_frame = pd.DataFrame({column: _blank_as_none(frame.iloc[:, i]) for column, i in positions.items()})
-    del frame
+        parts = _read_csv(io.StringIO(text), label)
+    positions, headers, ignored = _map_headers(table, label, list(parts[0].columns))
+    # one array per column, blanks None; copy=False: the frame keeps them as they are
+    data_frame = pd.DataFrame({column: _blank_as_none([part.iloc[:, i] for part in parts])
+                               for column, i in positions.items()}, copy=False)
+    del parts
     # pandas skips blank lines, so recover each record's line number when there were any
     rows = _csv_row_numbers(text, len(data_frame)) if text is not None else \
         _csv_row_numbers_utf8(data, len(data_frame))
@@ -318,9 +320,10 @@ def _check_csv_shape(data: bytes, label: str) -> None:
     check_shape(label, columns=len(columns), cells=len(columns) * max(data.count(b"\n"), 1))
 
 
-def _read_csv(source: io.IOBase, label: str, *, encoding: str | None = None) -> pd.DataFrame:
+def _read_csv(source: io.IOBase, label: str, *, encoding: str | None = None) -> list[pd.DataFrame]:
     """The file's cells as text, read a chunk at a time (pandas's reader gives equal cells
-    of a chunk one string; validation then gives each distinct value of a column one).
+    of a chunk one string; validation then gives each distinct value of a column one):
+    the frames of the chunks, which :func:`_blank_as_none` joins column by column.
 
     Cells stay plain Python strings in object columns whether or not pyarrow is
     installed: pandas 3 would otherwise keep text as its ``str`` dtype, backed by Arrow
@@ -337,23 +340,25 @@ def _read_csv(source: io.IOBase, label: str, *, encoding: str | None = None) -> 
         raise ImportRejected([ImportProblem(label, None, None, "the file is empty")]) from None
     except (pd.errors.ParserError, csv.Error) as err:
         raise ImportRejected([ImportProblem(label, None, None, f"not a readable CSV file: {err}")]) from err
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return parts
 
 
 _CSV_CHUNK = 500_000
 
 
-def _blank_as_none(values: pd.Series) -> pd.Series:
-    cells = values.to_numpy(dtype=object)
-    blank = cells == ""
-    if blank.any():
-        cells = cells.copy()
-        cells[blank] = None
-    return pd.Series(cells, dtype=object)
+def _blank_as_none(parts: list[pd.Series]) -> pd.Series:
+    """One column of a file read in chunks, as one array with None for blank cells."""
+    cells = np.concatenate([part.to_numpy(dtype=object) for part in parts]) if len(parts) > 1 else \
+        parts[0].to_numpy(dtype=object).copy()
+    cells[cells == ""] = None
+    return pd.Series(cells, dtype=object, copy=False)
 
 
 def _csv_row_numbers_utf8(data: bytes, count: int) -> Sequence[int]:
     """:func:`_csv_row_numbers` on the raw bytes of a UTF-8 file, decoded only when needed."""
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines == count + 1:  # the header and a line per record: no blank line, no value over two lines
+        return range(2, count + 2)
     if b"\n\n" not in data and b"\r\n\r\n" not in data and b'"' not in data:
         return range(2, count + 2)
     return _csv_row_numbers(data.decode("utf-8-sig"), count)
