@@ -264,8 +264,10 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report, columns: dict[str, 
                 for position in blank.tolist():
                     values[position] = default  # one object, even a tuple, in every blank
                 columns[column] = _Column(parsed.codes, values, False, parsed.bad)
-    for column, parsed in columns.items():
-        frame[column] = pd.Series(parsed.cells(), index=frame.index, dtype=object)
+    # a new frame holding the parsed arrays as they are (setting each column would copy it)
+    frame = pd.DataFrame({**{c: frame[c] for c in frame.columns if c not in columns},
+                          **{c: pd.Series(p.cells(), index=frame.index, dtype=object, copy=False)
+                             for c, p in columns.items()}}, index=frame.index, copy=False)
     for column in spec.required:
         blank = columns[column].blank_rows() if column in columns else frame[column].isna().to_numpy()
         if blank is not None and blank.any():
