@@ -531,7 +531,9 @@ def _check_departments(frames: dict[str, pd.DataFrame], parsed: dict[str, _Colum
         if stored:
             owner = pd.concat([owner, pd.Series(stored, dtype=object)])
     # each distinct department's account, then put back by position
-    found = owner.reindex(pd.Index(department.values, dtype=object)).to_numpy(dtype=object)[department.codes]
+    found = owner.reindex(pd.Index(department.values, dtype=object)).to_numpy(dtype=object)
+    if department.codes is not None:
+        found = found[department.codes]
     accounts = contacts["account_id"].to_numpy(dtype=object)
     wrong = ~pd.isna(found) & (found != accounts)
     for file, row, department_id, account_id, owner_id in zip(
