@@ -15,7 +15,6 @@ what it checked still holds when the batch is written.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain
@@ -29,6 +28,7 @@ from graph.model import TABLES
 from graph.store import GraphStore
 from graph.model import parse_id_list
 from graph.vocabulary import parse_text
+from importers.columns import ParsedColumn, column_of, parse_column
 from importers.limits import check_cancelled
 from importers.tabular import PARTICIPANTS, RawTable
 from importers.text_rules import check_text_columns
@@ -88,7 +88,7 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
     tables = _fold_participants(list(tables), store, participants)
     frames = _combine(tables, report)
     report.raise_if_any()
-    parsed: dict[str, dict[str, _Column]] = {}  # table → column → its codes and distinct values
+    parsed: dict[str, dict[str, ParsedColumn]] = {}  # table → column → its codes and distinct values
     for table, frame in frames.items():
         parsed[table] = {}
         frames[table] = _parse(table, frame, report, parsed[table])
@@ -228,7 +228,7 @@ def _row_numbers(rows: Sequence[int]) -> np.ndarray:
     return np.asarray(rows, dtype=np.int64)
 
 
-def _parse(table: str, frame: pd.DataFrame, report: _Report, columns: dict[str, _Column]) -> pd.DataFrame:
+def _parse(table: str, frame: pd.DataFrame, report: _Report, columns: dict[str, ParsedColumn]) -> pd.DataFrame:
     """Parse every column of ``table`` (each distinct value once), fill derived columns and
     defaults, report missing required values and rules across columns. ``columns`` gets
     each parsed column's codes and distinct values for the checks that follow."""
@@ -236,23 +236,23 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report, columns: dict[str, 
     model = spec.model
     for column, parser in model.parsers.items():
         check_cancelled()
-        parsed, bad = _parse_column(frame[column].to_numpy(dtype=object), parser)
+        parsed, bad = parse_column(frame[column].to_numpy(dtype=object), parser)
         if bad:
             at = np.flatnonzero(np.isin(parsed.codes, list(bad)))
             for file, row, code in zip(frame[_FILE].to_numpy()[at], frame[_ROW].to_numpy()[at], parsed.codes[at]):
                 report.add(file, int(row), column, bad[int(code)])
         columns[column] = parsed
     for column, source, derive in model.derived:  # derived once per distinct source value
-        target = columns.get(column) or _column_of(frame[column].to_numpy(dtype=object))
+        target = columns.get(column) or column_of(frame[column].to_numpy(dtype=object))
         blank = target.blank_rows()
         if blank is not None:
-            origin = columns.get(source) or _column_of(frame[source].to_numpy(dtype=object))
+            origin = columns.get(source) or column_of(frame[source].to_numpy(dtype=object))
             if origin.codes is None:
-                origin = _column_of(origin.values)
+                origin = column_of(origin.values)
             derived = np.empty(len(origin.values), dtype=object)
             derived[:] = [storage_value(derive(v)) for v in origin.values.tolist()]
             cells = derived[origin.codes] if blank.all() else np.where(blank, derived[origin.codes], target.cells())
-            target = _column_of(cells)
+            target = column_of(cells)
         columns[column] = target
     for column, info in model.model_fields.items():
         if not info.is_required() and info.default is not None and column in columns:
@@ -263,7 +263,7 @@ def _parse(table: str, frame: pd.DataFrame, report: _Report, columns: dict[str, 
                 default = storage_value(info.default)
                 for position in blank.tolist():
                     values[position] = default  # one object, even a tuple, in every blank
-                columns[column] = _Column(parsed.codes, values, False, parsed.bad)
+                columns[column] = ParsedColumn(parsed.codes, values, False, parsed.bad)
     # a new frame holding the parsed arrays as they are (setting each column would copy it)
     frame = pd.DataFrame({**{c: frame[c] for c in frame.columns if c not in columns},
                           **{c: pd.Series(p.cells(), index=frame.index, dtype=object, copy=False)
@@ -284,131 +284,7 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-_ID_SEPARATOR = re.compile(r"[;,、，；|\s]")
-
-
-def _id_list(raw: object) -> tuple[str, ...]:
-    """:func:`parse_id_list` in storage form, at once for the usual cell: one plain id."""
-    if type(raw) is str and raw and not _ID_SEPARATOR.search(raw):
-        return (raw,)
-    return storage_value(parse_id_list(raw))
-
-
-class _Column:
-    """One column's parsed cells, found once while parsing and read by every later check
-    (text rules, keys, references, cycles), so that no check hashes a million cells again.
-
-    A column of few distinct values is kept as ``codes`` into its distinct parsed
-    ``values`` (``values[codes]`` is the column); one whose values are nearly all distinct
-    (ids, names, e-mail addresses) as its cells, ``codes`` None: hashing them all to find
-    the few repeats would cost more than every check on them. ``exact``: no two positions
-    of ``values`` are equal. ``bad``: positions whose raw value did not parse.
-    """
-
-    __slots__ = ("codes", "values", "exact", "bad", "_blank")
-
-    def __init__(self, codes: np.ndarray | None, values: np.ndarray, exact: bool, bad: set[int],
-                 blank: np.ndarray | None = None) -> None:
-        self.codes, self.values, self.exact, self.bad = codes, values, exact, bad
-        self._blank = blank  # pd.isna(values), once known
-
-    def cells(self) -> np.ndarray:
-        return self.values if self.codes is None else self.values[self.codes]
-
-    def blank_values(self) -> np.ndarray:
-        if self._blank is None:
-            self._blank = pd.isna(self.values)
-        return self._blank
-
-    def blank_positions(self) -> np.ndarray:
-        return np.flatnonzero(self.blank_values())
-
-    def blank_rows(self) -> np.ndarray | None:
-        """A mask of the rows without a value, or None when every row has one."""
-        blank = self.blank_values()
-        if not blank.any():
-            return None
-        mask = blank if self.codes is None else np.isin(self.codes, np.flatnonzero(blank))
-        return mask if mask.any() else None
-
-    def distinct(self) -> np.ndarray:
-        """The values that parsed, blanks left out: each once, or for a column kept as its
-        cells, as often as they occur."""
-        keep = ~self.blank_values()
-        if self.bad:
-            keep[list(self.bad)] = False
-        values = self.values if keep.all() else self.values[keep]
-        return values if self.exact or self.codes is None else pd.unique(pd.Series(values, dtype=object)).astype(object)
-
-    def drop(self, keep: np.ndarray) -> None:
-        if self.codes is None:
-            self.values = self.values[keep]
-            self._blank = None
-        else:
-            self.codes = self.codes[keep]
-
-
-#: a column whose first cells are nearly all distinct is kept as its cells (see _Column)
-_SAMPLE, _MOSTLY_DISTINCT = 10_000, 0.9
-
-
-def _parse_column(values: np.ndarray, parser) -> tuple[_Column, dict[int, str]]:
-    """Parse each distinct raw value once (each cell of a text column of nearly all
-    distinct values); returns the column and the positions that failed with their messages."""
-    text = parser is parse_text
-    if text and len(values) > _SAMPLE and len(pd.unique(values[:_SAMPLE])) > _MOSTLY_DISTINCT * _SAMPLE \
-            and pd.api.types.infer_dtype(values, skipna=True) == "string":
-        blank = pd.isna(values)
-        if blank.any():
-            cells, exact = _trimmed(values[~blank])
-            values = np.full(len(values), None, dtype=object)
-            values[~blank] = cells
-            return _Column(None, values, False, set(), None if not exact else blank), {}
-        cells, exact = _trimmed(values)
-        return _Column(None, cells, False, set(), blank if exact else None), {}
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    blank = codes < 0
-    if blank.any():
-        codes[blank] = len(uniques)  # the last slot: blank cells
-    bad: dict[int, str] = {}
-    if text and pd.api.types.infer_dtype(uniques, skipna=False) in ("string", "empty"):
-        parsed, exact = _trimmed(uniques)  # text read as text: trimmed all at once
-        parsed = np.append(parsed, None)
-    else:
-        exact = False
-        parsed = np.empty(len(uniques) + 1, dtype=object)
-        read = _id_list if parser is parse_id_list else lambda raw: storage_value(parser(raw))
-        for i, raw in enumerate([*uniques, None]):
-            try:
-                parsed[i] = read(raw)
-            except (ValueError, TypeError) as err:
-                bad[i] = str(err)
-                parsed[i] = None
-    return _Column(codes, parsed, exact, set(bad)), bad
-
-
-def _column_of(cells: np.ndarray) -> _Column:
-    """A column of parsed cells (a derived one) as codes into its distinct values."""
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    blank = codes < 0
-    if blank.any():
-        codes[blank] = len(uniques)
-    return _Column(codes, np.append(uniques.astype(object), None), True, set())
-
-
-def _trimmed(texts: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Text values trimmed, blank ones as None; and whether none changed (nearly always:
-    ``str.strip`` then returns each value itself, and one comparison of the lists tells)."""
-    values = texts.tolist()
-    stripped = [v.strip() for v in values]
-    if stripped == values and "" not in stripped:
-        return texts, True
-    out = np.empty(len(stripped), dtype=object)
-    out[:] = [v or None for v in stripped]
-    return out, False
-
-
-def _deduplicate(table: str, frame: pd.DataFrame, report: _Report, parsed: dict[str, _Column]) -> pd.DataFrame:
+def _deduplicate(table: str, frame: pd.DataFrame, report: _Report, parsed: dict[str, ParsedColumn]) -> pd.DataFrame:
     key = list(TABLES[table].key)
     columns = list(TABLES[table].columns)
     if _unique_keys(frame, key, parsed):  # the usual case
@@ -429,7 +305,7 @@ def _deduplicate(table: str, frame: pd.DataFrame, report: _Report, parsed: dict[
     return frame
 
 
-def _unique_keys(frame: pd.DataFrame, key: list[str], parsed: dict[str, _Column]) -> bool:
+def _unique_keys(frame: pd.DataFrame, key: list[str], parsed: dict[str, ParsedColumn]) -> bool:
     """Whether no two rows share a key (blanks are a value of their own).
 
     One key column: told by a pandas index. Several: each column as integers (its codes
@@ -462,7 +338,7 @@ def _unique_keys(frame: pd.DataFrame, key: list[str], parsed: dict[str, _Column]
 class _KnownIds:
     """The ids each table of the import holds, as a set made once for all the references to it."""
 
-    def __init__(self, frames: dict[str, pd.DataFrame], parsed: dict[str, dict[str, _Column]]) -> None:
+    def __init__(self, frames: dict[str, pd.DataFrame], parsed: dict[str, dict[str, ParsedColumn]]) -> None:
         self.frames, self.parsed, self.sets = frames, parsed, {}
 
     def of(self, table: str) -> set:
@@ -476,7 +352,7 @@ class _KnownIds:
         return self.sets[table]
 
 
-def _check_references(table: str, frame: pd.DataFrame, parsed: dict[str, _Column], known: _KnownIds,
+def _check_references(table: str, frame: pd.DataFrame, parsed: dict[str, ParsedColumn], known: _KnownIds,
                       store: GraphStore | None, report: _Report) -> None:
     for column, target in TABLES[table].references.items():
         values = frame[column]
@@ -506,14 +382,14 @@ def _check_references(table: str, frame: pd.DataFrame, parsed: dict[str, _Column
                                 f"unknown {_noun(target)} {value!r}: not in this import nor in the store")
 
 
-def _check_departments(frames: dict[str, pd.DataFrame], parsed: dict[str, _Column], store: GraphStore | None,
+def _check_departments(frames: dict[str, pd.DataFrame], parsed: dict[str, ParsedColumn], store: GraphStore | None,
                        report: _Report) -> None:
     """A contact's department must belong to the contact's own account (a department of
     another account would put the person into that account's org chart)."""
     contacts = frames.get("contacts")
     if contacts is None or not len(contacts):
         return
-    department = parsed.get("department_id") or _column_of(contacts["department_id"].to_numpy(dtype=object))
+    department = parsed.get("department_id") or column_of(contacts["department_id"].to_numpy(dtype=object))
     named = department.distinct()
     if not len(named):
         return
@@ -548,7 +424,7 @@ def _noun(table: str) -> str:
     return {"team": "team member", "opportunities": "opportunity"}.get(table, table.rstrip("s"))
 
 
-def _check_cycles(table: str, frame: pd.DataFrame, parsed: dict[str, _Column], store: GraphStore | None,
+def _check_cycles(table: str, frame: pd.DataFrame, parsed: dict[str, ParsedColumn], store: GraphStore | None,
                   report: _Report) -> None:
     column = TABLES[table].hierarchy
     if column is None:

@@ -1,6 +1,6 @@
 """Columns past the sampling threshold of validation (more than 10,000 rows, nearly every
 value distinct) are checked as their cells rather than as codes into distinct values
-(importers/validate.py, ``_Column``): the same problems, with file, row and column, and the
+(``importers.columns.ParsedColumn``): the same problems, with file, row and column, and the
 same stored values as a small import gives."""
 
 from __future__ import annotations
