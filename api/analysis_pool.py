@@ -65,12 +65,13 @@ def gaps_body(store: GraphStore, question: GapsQuestion, cadence_policy: Any) ->
 
 
 #: Columns of the gap report as CSV / XLSX.
-GAP_COLUMNS = ("severity", "type", "explanation", "contacts", "accounts", "team", "opportunity", "key")
+GAP_COLUMNS = ("severity", "type", "explanation", "contacts", "accounts", "team", "opportunity", "key", "cause")
 
 
 def gap_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """One row per gap; ``cause`` (the finding it follows from) lets a spreadsheet group them."""
     return [[g["severity"], g["type"], g["explanation"], "; ".join(g["contacts"]), "; ".join(g["accounts"]),
-             "; ".join(g["team"]), g["opportunity"], g["key"]] for g in report["gaps"]]
+             "; ".join(g["team"]), g["opportunity"], g["key"], g["cause"]] for g in report["gaps"]]
 
 
 class AnalysisPool:

@@ -68,6 +68,9 @@ def test_gap_report_as_csv_and_xlsx_is_neutralised(api):
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["severity", "type", "explanation"]
+    # each gap's cause, as in the JSON, so that a spreadsheet groups gaps by root cause
+    causes = [g["cause"] for g in api.get("/accounts/G1/gaps").json()["gaps"]]
+    assert rows[0][-1] == "cause" and [r[-1] for r in rows[1:]] == causes and all(causes)
     cells = [cell for row in rows[1:] for cell in row]
     assert any("HYPERLINK" in c for c in cells) and not any(c.startswith(("=", "+", "-", "@")) for c in cells)
     workbook = load_workbook(io.BytesIO(api.get("/accounts/G1/gaps?format=xlsx").content))
