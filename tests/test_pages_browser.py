@@ -20,7 +20,7 @@ from importers import import_paths
 from powermap.commands.maps import CHROMIUM_FLAGS, chromium, export_size
 from test_maps_browser import _free_port, _serve, attribute, browse
 from viz.maps import group_map, influence_map, org_map
-from viz.page import map_page
+from viz.page import _inline, _sha, map_page
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="Chromium is not installed (./dev test installs it)")
 
@@ -114,6 +114,24 @@ def test_export_mode_fits_every_person_inside_and_hides_the_controls(demo_db, ac
         assert 'class="legend"' in dom
     plain = _export_dom(map_page(org_map(G), inline=True), (1600, 1000), tmp_path)
     assert attribute(plain, "data-export-ready") is None  # the ordinary page keeps its controls
+
+
+def test_export_mode_is_ready_when_its_script_runs_after_the_first_drawing(demo_db, tmp_path):
+    """The parser may yield between the page's scripts and let vis-network draw before export.js
+    runs (seen once in CI on the group map): export mode must not wait for a drawing that has
+    already happened."""
+    with EmbeddedStore(demo_db) as store:
+        data = group_map(store.account_subgraph("A-JN"))
+    size = (1600, export_size(data.network.nodes, 1600))
+    page = map_page(data, inline=True, export_size=size)
+    script = _inline("export.js")
+    late = ('window.powermapMap.network.once("afterDrawing", function () { setTimeout(function () {'
+            + script + '}, 50); });')
+    assert page.count(script) == 1 and page.count(_sha(script)) == 1
+    page = page.replace(script, late).replace(_sha(script), _sha(late))
+    dom = _export_dom(page, size, tmp_path)
+    assert attribute(dom, "data-export-ready") == "1"
+    assert attribute(dom, "data-export-inside") == str(len(data.network.nodes))
 
 
 _BORDER = (218, 220, 224)  # the page's own rules (#dadce0): under the title, left of the legend

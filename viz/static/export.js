@@ -32,6 +32,9 @@
     network.moveTo({ scale: network.getScale() * 0.94, animation: false });  // a margin for the labels
     check();
   }
+  // The parser may let vis-network draw before this script runs, so do not wait for "the first"
+  // drawing: ask for one now (redraw draws at once) and finish after it.
   network.once("afterDrawing", function () { fit(); body.setAttribute("data-export-ready", "1"); });
   network.on("resize", fit);
+  network.redraw();
 })();
