@@ -25,7 +25,7 @@ from graph.batch import Batch
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
 from graph.store import GraphStore
-from importers import ImportReport, keep_stored_only, stoppable, tables_from_frames
+from importers import ImportReport, keep_stored_only, rows_in, stoppable, tables_from_frames
 from importers.tabular import RawTable, canonical_column
 from importers.validate import validate
 
@@ -54,7 +54,7 @@ class Writes:
         Raises ImportRejected (nothing written) with every problem.
         """
         view = View(self.store, principal)
-        with self._lock, nullcontext() if dry_run else self.store.exclusive_writes():
+        with self._lock, nullcontext() if dry_run else self.store.exclusive_writes(rows=rows_in(tables)):
             tables, dropped = keep_stored_only(tables, self.store)
             warnings = [*warnings, *dropped]
             withhold_personal(tables, view)

@@ -1,9 +1,13 @@
 """The embedded store: one SQLite file, no server, ACID.
 
-An import is one SQLite transaction in WAL mode with ``synchronous=FULL``: a process
-killed mid-import leaves the file exactly as it was before. Upserts only touch rows
-whose values change, so re-importing the same data changes nothing (and keeps each
-row's ``updated_at``, which incremental sync reads).
+An import is one SQLite transaction with ``synchronous=FULL``: a process killed
+mid-import leaves the file exactly as it was before. The store runs in WAL mode (readers
+never wait for a writer); a bulk load — a write of more rows than the store holds, at
+least :data:`~graph.embedded_write.BULK_ROWS` — is written once straight into the file
+under a rollback journal instead of into the WAL and then copied into the file, when no
+other connection has the store open (see :meth:`EmbeddedStore._bulk_load`). Upserts only
+touch rows whose values change, so re-importing the same data changes nothing (and keeps
+each row's ``updated_at``, which incremental sync reads).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.batch import Batch
-from graph.embedded_write import LIST_COLUMNS, SQL_TABLE, write_batch
+from graph.embedded_write import BULK_ROWS, LIST_COLUMNS, SQL_TABLE, write_batch
 from graph.exceptions import PowermapError, SnapshotNotFound, StoreUnavailable, sqlite_failure
 from graph.model import TABLES, Record
 from graph.store import GraphStore, Progress, WriteResult
@@ -153,6 +157,9 @@ class EmbeddedStore(GraphStore):
             if version != SCHEMA_VERSION:  # a write: opening a current store changes nothing others see
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as err:
+            if getattr(err, "sqlite_errorcode", 0) & 0xFF in (5, 6):  # busy, locked
+                raise StoreUnavailable(f"cannot open store {self.path}: another process holds it alone (a large first "
+                                       "import loading it); try again when that ends") from err
             raise StoreUnavailable(f"cannot open store {self.path}: {err}") from err
         self._lock = threading.RLock()
         self._depth = 0  # open transactions of this connection (see _transaction)
@@ -195,17 +202,56 @@ class EmbeddedStore(GraphStore):
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")  # rewrites the header page: a real commit
 
     @contextmanager
-    def exclusive_writes(self) -> Iterator[None]:
+    def exclusive_writes(self, *, rows: int = 0) -> Iterator[None]:
         """The block runs in one IMMEDIATE transaction: its reads see the latest data and
         its writes commit together at its end (or not at all when it raises). Other
-        threads of this process wait for the block to end (they share its connection)."""
-        with self._transaction():
+        threads of this process wait for the block to end (they share its connection).
+        ``rows``: how many records the block will write, when known (a bulk load is written
+        straight into the file, see :meth:`_bulk_load`)."""
+        with self._lock, self._bulk_load(rows), self._transaction():
             yield
+
+    @contextmanager
+    def _bulk_load(self, rows: int) -> Iterator[None]:
+        """Around a transaction writing ``rows`` records: when they are at least
+        :data:`BULK_ROWS` and more than the store holds (a first import), and no other
+        connection has the store open, the store runs under a rollback journal until the
+        transaction ends. Its pages are then written once, into the file, instead of into
+        the WAL and again into the file at the checkpoint (measured 0.9 s of 6.6 s for a
+        million contacts); the journal keeps the transaction atomic and durable. Another
+        process that opens the store meanwhile waits for the import (or gives up after the
+        busy timeout) instead of reading the store as it was. Otherwise nothing changes."""
+        if rows < BULK_ROWS or self._depth or self.path == ":memory:" or self._rows_held() >= rows \
+                or not self._journal_mode("delete", wait=False):
+            yield
+            return
+        try:
+            yield
+        finally:  # back to WAL; should another process hold the store now, whoever opens it next does it
+            self._journal_mode("wal", wait=True)
+
+    def _rows_held(self) -> int:
+        """About how many rows the store holds (each table's largest rowid: no scan)."""
+        sql = " + ".join(f"coalesce((SELECT max(rowid) FROM {t}), 0)" for t in SQL_TABLE.values())
+        return self._db.execute(f"SELECT {sql}").fetchone()[0]
+
+    def _journal_mode(self, mode: str, *, wait: bool) -> bool:
+        """Switch the journal mode; False when another connection holds the store open (it
+        would not be switched then), at once when not ``wait``ing."""
+        timeout = self._db.execute("PRAGMA busy_timeout").fetchone()[0]
+        if not wait:
+            self._db.execute("PRAGMA busy_timeout=0")
+        try:
+            return self._db.execute(f"PRAGMA journal_mode={mode}").fetchone()[0] == mode
+        except sqlite3.OperationalError:  # locked: another connection reads or writes the store
+            return False
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout={timeout}")
 
     # ----- writes -----------------------------------------------------------------------
     def write(self, batch: Batch, *, progress: Progress | None = None) -> WriteResult:
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        with self._transaction() as db:
+        with self._lock, self._bulk_load(len(batch)), self._transaction() as db:
             return write_batch(db, batch, now=now, progress=progress)
 
     def delete(self, table: str, key: str | tuple[str, ...]) -> bool:

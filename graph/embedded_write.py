@@ -5,7 +5,7 @@ Speed for large imports comes from four habits, each measured by
 
 * many rows to one ``INSERT … ON CONFLICT`` statement, and only the columns that carry a
   value somewhere in the table;
-* a bulk load (more rows than the table holds, at least :data:`_BULK_ROWS`) drops the
+* a bulk load (more rows than the table holds, at least :data:`BULK_ROWS`) drops the
   table's secondary indexes inside its transaction and builds them again at the end: one
   sort instead of millions of random inserts once an index outgrows the page cache;
 * the participant index holds only interactions filed away from a contact's account
@@ -30,7 +30,7 @@ from graph.batch import Batch
 from graph.model import TABLES
 from graph.store import Progress, WriteResult
 
-__all__ = ["write_batch", "SQL_TABLE", "LIST_COLUMNS", "CHUNK"]
+__all__ = ["write_batch", "SQL_TABLE", "LIST_COLUMNS", "CHUNK", "BULK_ROWS"]
 
 CHUNK = 50_000
 # storage table per model table; list columns are kept as ';'-joined text
@@ -57,7 +57,7 @@ def write_batch(db: sqlite3.Connection, batch: Batch, *, now: str, progress: Pro
         last_rowid = db.execute(f"SELECT max(rowid) FROM {sql_table}").fetchone()[0]
         provided = batch.columns_provided(table)
         participants = _Participants(db, fresh=last_rowid is None, rows=count) if table == "interactions" else None
-        rebuild = _set_aside_indexes(db, sql_table) if count >= _BULK_ROWS and count > (last_rowid or 0) else []
+        rebuild = _set_aside_indexes(db, sql_table) if count >= BULK_ROWS and count > (last_rowid or 0) else []
         changed = 0
         names = TABLES[table].columns
         arrays = batch.column_arrays(table)
@@ -92,7 +92,7 @@ def write_batch(db: sqlite3.Connection, batch: Batch, *, now: str, progress: Pro
 #: rows to one statement (fewer when SQLite allows fewer variables)
 _ROWS_PER_STATEMENT = 500
 #: a write of at least this many rows, more than a table holds, rebuilds its indexes after
-_BULK_ROWS = 100_000
+BULK_ROWS = 100_000
 
 
 def _build_indexes(db: sqlite3.Connection, statements: list[str]) -> None:
@@ -129,25 +129,30 @@ def _upsert_params(db: sqlite3.Connection, table: str, provided: tuple[str, ...]
     rows to a statement. Only the ``present`` columns are written (those with a value
     somewhere in the table): a row inserted without the others holds NULL, as it would
     with them, and ``excluded`` reads NULL for them on update. The parameters are laid out
-    in one array of objects, a row of it per statement, without a Python step per value."""
+    in one array of objects, a row of it per statement, without a Python step per value;
+    the statement's first parameter is ``now``, the ``updated_at`` of all its rows (bound
+    once, not once a row)."""
     import numpy as np  # here, not at the top: opening a store to read needs no numpy
 
     names = TABLES[table].columns
     lists = _list_positions(table)
-    rows, width = len(part[0]), len(present) + 1
-    block = np.empty((rows, width), dtype=object)
+    rows, width = len(part[0]), len(present)
+    per_statement = min(_ROWS_PER_STATEMENT, (db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1) // width)
+    statements = -(-rows // per_statement)
+    block = np.empty((statements * per_statement, width), dtype=object)
     for j, i in enumerate(present):
-        block[:, j] = _joined(part[i].tolist()) if i in lists else part[i]
-    block[:, -1] = now
-    per_statement = min(_ROWS_PER_STATEMENT, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
-    whole = rows // per_statement * per_statement
+        block[:rows, j] = _joined(part[i].tolist()) if i in lists else part[i]
+    laid = np.empty((statements, 1 + per_statement * width), dtype=object)
+    laid[:, 0] = now
+    laid[:, 1:] = block.reshape(statements, per_statement * width)
+    whole = rows // per_statement
     columns = tuple(names[i] for i in present)
     out = []
     if whole:
-        out.append((_upsert_statement(table, provided, columns, per_statement),
-                    block[:whole].reshape(-1, per_statement * width).tolist()))
-    if whole < rows:
-        out.append((_upsert_statement(table, provided, columns, rows - whole), [block[whole:].ravel().tolist()]))
+        out.append((_upsert_statement(table, provided, columns, per_statement), laid[:whole].tolist()))
+    if whole < statements:
+        last = rows - whole * per_statement
+        out.append((_upsert_statement(table, provided, columns, last), [laid[whole, :1 + last * width].tolist()]))
     return out
 
 
@@ -159,8 +164,10 @@ def _upsert_statement(table: str, provided: tuple[str, ...], present: tuple[str,
     columns = [*present, "updated_at"]
     values = [c for c in provided if c not in spec.key]
     sql_table = SQL_TABLE[table]
-    row = f"({', '.join('?' * len(columns))})"
-    insert = f"INSERT INTO {sql_table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)} "
+    width = len(present)
+    # ?1 is updated_at, shared by every row; row r's values are ?(2 + r·width) onwards
+    tuples = (f"({''.join(f'?{2 + r * width + j}, ' for j in range(width))}?1)" for r in range(rows))
+    insert = f"INSERT INTO {sql_table} ({', '.join(columns)}) VALUES {', '.join(tuples)} "
     if not values:
         return insert + f"ON CONFLICT ({', '.join(spec.key)}) DO NOTHING"
     set_clause = ", ".join(f"{c} = excluded.{c}" for c in [*values, "updated_at"])

@@ -238,10 +238,11 @@ class Neo4jStore(GraphStore):
         return self._write(work)
 
     @contextmanager
-    def exclusive_writes(self) -> Iterator[None]:
+    def exclusive_writes(self, *, rows: int = 0) -> Iterator[None]:
         """A transaction of its own holds the write lock node for the block; the block's
         reads see every committed write (no other writer can commit meanwhile) and its
-        writes run in transactions of their own, which skip the lock this thread holds."""
+        writes run in transactions of their own, which skip the lock this thread holds.
+        (``rows`` is a hint this store needs not.)"""
         if getattr(self._held, "lock", False):
             yield
             return

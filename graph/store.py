@@ -67,10 +67,12 @@ class GraphStore(ABC):
         """Upsert every record of ``batch`` in one transaction: all or nothing."""
 
     @abstractmethod
-    def exclusive_writes(self) -> AbstractContextManager[None]:
+    def exclusive_writes(self, *, rows: int = 0) -> AbstractContextManager[None]:
         """Hold the store's write lock for a block: until it ends, no other writer — another
         thread, another process, another server on the same database — writes, and the
-        writes and deletes this thread makes inside it take part in it.
+        writes and deletes this thread makes inside it take part in it. ``rows``: how many
+        records the block will write, when known (a store may load a large first import
+        its own faster way).
 
         Validation that reads stored records (references, reporting cycles closed through
         the store) runs inside, with the write that follows, so that what it checked still

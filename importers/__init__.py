@@ -36,7 +36,7 @@ from importers.validate import validate
 from importers.workbook import read_workbook_paths
 
 __all__ = ["ImportReport", "Format", "read_paths", "import_paths", "import_frames", "import_tables",
-           "tables_from_frames", "stoppable", "keep_stored_only"]
+           "tables_from_frames", "stoppable", "keep_stored_only", "rows_in"]
 
 Format = Literal["auto", "workbook", "salesforce", "email-log"]
 
@@ -96,7 +96,7 @@ def import_tables(tables: list[RawTable], store: GraphStore, *, dry_run: bool = 
     A real import validates and writes holding the store's write lock
     (:meth:`~graph.store.GraphStore.exclusive_writes`), so that two imports each valid
     alone cannot together store what neither may (a reporting cycle across both)."""
-    with nullcontext() if dry_run else store.exclusive_writes():
+    with nullcontext() if dry_run else store.exclusive_writes(rows=rows_in(tables)):
         tables, dropped = keep_stored_only(tables, store)
         tables, matched = resolve_email_logs(tables, store)
         matched = [*dropped, *matched]
@@ -105,6 +105,11 @@ def import_tables(tables: list[RawTable], store: GraphStore, *, dry_run: bool = 
         if not dry_run:
             report.result = store.write(batch, progress=stoppable(progress))
     return report
+
+
+def rows_in(tables: Sequence[RawTable]) -> int:
+    """How many rows the tables hold (the store's hint for a bulk load)."""
+    return sum(len(t.frame) for t in tables)
 
 
 def keep_stored_only(tables: list[RawTable], store: GraphStore) -> tuple[list[RawTable], list[str]]:

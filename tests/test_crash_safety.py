@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from builders import write_csv
 from graph.embedded import EmbeddedStore
 from importers import import_paths
@@ -27,7 +29,10 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def test_sigkill_mid_import_leaves_the_store_unchanged(tmp_path):
+@pytest.mark.parametrize("journal", ["rollback", "wal"])
+def test_sigkill_mid_import_leaves_the_store_unchanged(tmp_path, journal):
+    """A first import this large is loaded under a rollback journal; with another process
+    holding the store open (a reader here), in the WAL as every other write."""
     db = tmp_path / "crash.db"
     write_csv(tmp_path / "accounts.csv", [["id", "name"], ["A", "Acme"]])
     write_csv(tmp_path / "seed.csv", [["id", "account_id", "name"], ["keep", "A", "kept contact"]])
@@ -40,6 +45,9 @@ def test_sigkill_mid_import_leaves_the_store_unchanged(tmp_path):
     big.parent.mkdir()
     write_csv(big, [["id", "account_id", "name", "stance"]] + [[f"c{i}", "A", f"person {i}", "1"]
                                                               for i in range(150_000)] + [["keep", "A", "renamed", "3"]])
+    reader = EmbeddedStore(db) if journal == "wal" else None
+    if reader:
+        assert reader.counts() == before
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(big)], stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     try:
@@ -50,6 +58,9 @@ def test_sigkill_mid_import_leaves_the_store_unchanged(tmp_path):
     finally:
         if child.poll() is None:
             child.kill()
+        if reader:
+            reader.close()
+    assert (tmp_path / "crash.db-journal").exists() == (journal == "rollback")  # the half-written import
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # a write this large sets the indexes aside until its end: the crash brought them back

@@ -18,7 +18,7 @@ from test_crash_safety import indexes_of
 def test_a_bulk_write_builds_the_indexes_again_and_they_are_used(tmp_path, monkeypatch):
     import graph.embedded_write
 
-    monkeypatch.setattr(graph.embedded_write, "_BULK_ROWS", 5)
+    monkeypatch.setattr(graph.embedded_write, "BULK_ROWS", 5)
     db = tmp_path / "bulk.db"
     write_csv(tmp_path / "accounts.csv", [["id", "name"], ["A", "Acme"], ["B", "Beta"]])
     write_csv(tmp_path / "contacts.csv", [["id", "account_id", "name"]] + [[f"c{i}", "AB"[i % 2], f"p{i}"]
@@ -53,7 +53,7 @@ def test_only_interactions_filed_away_from_a_contacts_account_are_indexed(tmp_pa
 def test_a_bulk_write_that_fails_midway_writes_nothing_and_keeps_its_indexes(tmp_path, monkeypatch, where):
     import graph.embedded_write
 
-    monkeypatch.setattr(graph.embedded_write, "_BULK_ROWS", 5)
+    monkeypatch.setattr(graph.embedded_write, "BULK_ROWS", 5)
     monkeypatch.setattr(graph.embedded_write, "CHUNK", 4)
     calls = []
     if where == "sqlite":  # SQLite refuses a statement of the third chunk
@@ -81,3 +81,108 @@ def test_a_bulk_write_that_fails_midway_writes_nothing_and_keeps_its_indexes(tmp
             assert raw.execute("SELECT type, name, sql FROM sqlite_master").fetchall() == schema
         store.write(Batch.from_records(people[:2]))  # the store is usable afterwards
         assert store.counts()["team_members"] == 2
+
+
+def _people(count: int) -> Batch:
+    return Batch.from_records([Account(id="A", name="Acme")] +
+                              [Contact(id=f"c{i:04d}", account_id="A", name=f"p{i}", stance=i % 4) for i in range(count)])
+
+
+def _journal(path) -> str:
+    with sqlite3.connect(path) as raw:
+        return raw.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_a_first_bulk_load_is_written_straight_into_the_file_and_the_store_returns_to_wal(tmp_path, monkeypatch):
+    import graph.embedded
+
+    monkeypatch.setattr(graph.embedded, "BULK_ROWS", 100)
+    db = tmp_path / "bulk.db"
+    seen = []
+    with EmbeddedStore(db) as store:
+        store.write(_people(20), progress=lambda *_: seen.append(("small", _journal_of(store))))
+        # 1,234 rows into a store of 21: under a rollback journal, no WAL file while it writes
+        store.write(_people(1_234), progress=lambda *_: seen.append(
+            ("bulk", _journal_of(store), (tmp_path / "bulk.db-wal").exists())))
+        # 1,235 rows again into a store holding as many: the WAL, as every other write
+        store.write(_people(1_234), progress=lambda *_: seen.append(("update", _journal_of(store))))
+        assert store.counts()["contacts"] == 1_234
+        assert store.get("contacts", "c1233").stance == 1233 % 4
+    assert list(dict.fromkeys(seen)) == [("small", "wal"), ("bulk", "delete", False), ("update", "wal")]
+    assert _journal(db) == "wal"
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert not (tmp_path / "bulk.db-journal").exists()
+
+
+def _journal_of(store: EmbeddedStore) -> str:
+    return store._db.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_a_bulk_load_while_another_process_has_the_store_open_keeps_the_wal_and_its_readers(tmp_path, monkeypatch):
+    import graph.embedded
+
+    monkeypatch.setattr(graph.embedded, "BULK_ROWS", 100)
+    db = tmp_path / "shared.db"
+    with EmbeddedStore(db) as store, EmbeddedStore(db) as reader:
+        assert reader.counts()["contacts"] == 0
+        during = []
+        store.write(_people(500), progress=lambda *_: during.append((_journal_of(store), reader.counts()["contacts"])))
+        assert during and set(during) == {("wal", 0)}  # the reader never waited, and saw the store as it was
+        assert reader.counts()["contacts"] == 500
+
+
+def test_a_bulk_load_that_fails_writes_nothing_and_the_store_returns_to_wal(tmp_path, monkeypatch):
+    import graph.embedded
+
+    monkeypatch.setattr(graph.embedded, "BULK_ROWS", 100)
+
+    def stop(done, total):
+        raise RuntimeError("stopped")
+
+    db = tmp_path / "failed.db"
+    with EmbeddedStore(db) as store:
+        with pytest.raises(RuntimeError):
+            store.write(_people(300), progress=stop)
+        assert _journal_of(store) == "wal" and store.counts()["contacts"] == 0
+        store.write(_people(300))
+        assert store.counts()["contacts"] == 300
+    assert _journal(db) == "wal"
+
+
+def test_a_process_opening_the_store_during_a_bulk_load_is_told_why_it_cannot(tmp_path, monkeypatch):
+    import graph.embedded
+    from graph.exceptions import StoreUnavailable
+
+    monkeypatch.setattr(graph.embedded, "BULK_ROWS", 100)
+    db = tmp_path / "busy.db"
+    refused = []
+
+    def open_another(done, total):
+        with pytest.raises(StoreUnavailable) as err:
+            EmbeddedStore(db)
+        refused.append(str(err.value))
+
+    with EmbeddedStore(db) as store:
+        store.write(_people(300), progress=open_another)
+    assert refused and "holds it alone (a large first import loading it); try again when that ends" in refused[0]
+    with EmbeddedStore(db) as store:  # and once it ended, it opens
+        assert store.counts()["contacts"] == 300
+
+
+def test_a_write_of_many_statements_stamps_every_row_once(tmp_path):
+    """Rows are upserted hundreds to a statement (the last statement holds the rest), every
+    row stamped with the write's time; an unchanged row keeps its stamp."""
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        store.write(_people(1_234))
+        rows = store._db.execute("SELECT id, name, stance, updated_at FROM contact ORDER BY rowid").fetchall()
+        assert [r[:3] for r in rows] == [(f"c{i:04d}", f"p{i}", i % 4) for i in range(1_234)]
+        first = {r[3] for r in rows}
+        assert len(first) == 1
+        store._db.execute("UPDATE contact SET updated_at = 'before'")
+        changed = Batch.from_records([Account(id="A", name="Acme")] + [
+            Contact(id=f"c{i:04d}", account_id="A", name=f"p{i}" if i % 7 else "renamed", stance=i % 4)
+            for i in range(1_234)])
+        assert store.write(changed).updated == {"contacts": len(range(0, 1_234, 7)), "accounts": 0}
+        stamps = dict(store._db.execute("SELECT id, updated_at FROM contact"))
+        assert {i for i, s in stamps.items() if s != "before"} == {f"c{i:04d}" for i in range(0, 1_234, 7)}
