@@ -449,6 +449,9 @@ def _delete() -> dict[str, tuple[Statement, ...]]:
         "team": (d("team.interactions", _leave_interactions("team_ids", f"MATCH (gone:{T} {{id: $id}})")),
                  # their plan actions stay, without an owner: the plan report flags them (needs_owner)
                  d("team.plans", f"MATCH (p:{P}) WHERE p.owner_id = $id SET p.owner_id = null, p.updated_at = $now"),
+                 # and their deals: owned by nobody (an export then re-imports: no unknown owner)
+                 d("team.opportunities", f"MATCH (o:{O}) WHERE o.owner_id = $id "
+                                         "SET o.owner_id = null, o.updated_at = $now"),
                  d("team.node", f"MATCH (n:{T} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),
         "interactions": (
             d("interactions.node", f"MATCH (n:{I} {{id: $id}}) DETACH DELETE n RETURN count(*) AS deleted"),),

@@ -294,6 +294,9 @@ class EmbeddedStore(GraphStore):
                 # their plan actions stay, without an owner: the plan report flags them (needs_owner)
                 db.execute("UPDATE plan_action SET owner_id = NULL, updated_at = ? WHERE owner_id = ?",
                            (_now(), values[0]))
+                # and their deals: owned by nobody (an export then re-imports: no unknown owner)
+                db.execute("UPDATE opportunity SET owner_id = NULL, updated_at = ? WHERE owner_id = ?",
+                           (_now(), values[0]))
                 db.execute("DELETE FROM relationship WHERE team_id = ?", values)
                 db.execute("DELETE FROM team_account WHERE team_id = ?", values)
             elif table == "opportunities":

@@ -324,6 +324,22 @@ def test_deleting_people_takes_them_out_of_interactions_and_an_account_takes_its
     assert any_store.get("interactions", "I1") is None
 
 
+def test_a_deleted_team_member_leaves_their_deals_without_an_owner_and_the_export_re_imports(any_store, tmp_path):
+    from importers import import_paths
+    from importers.workbook_writer import account_workbook
+
+    any_store.write(Batch.from_records([*world(), Opportunity(id="O2", account_id="S", name="Valves", owner_id="am")]))
+    assert any_store.get("opportunities", "O2").owner_id == "am"
+    before = next(r["updated_at"] for r in any_store.list_records("opportunities") if r["id"] == "O2")
+    later = stamp_after_this_second()
+    assert any_store.delete("team", "am") is True
+    row = next(r for r in any_store.list_records("opportunities") if r["id"] == "O2")
+    assert row["owner_id"] is None and row["updated_at"] >= later > before
+    (tmp_path / "S.xlsx").write_bytes(account_workbook(any_store, "S", "en"))
+    report = import_paths([tmp_path / "S.xlsx"], any_store)  # no "unknown team member" for the deal's owner
+    assert not report.result.changed and any_store.get("opportunities", "O2").owner_id is None
+
+
 def stamp_after_this_second() -> str:
     """The current time as the stores stamp ``updated_at`` (whole seconds, UTC), once the clock
     has moved to a second no earlier write can share (waits at most one second)."""
