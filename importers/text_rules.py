@@ -59,6 +59,37 @@ def _email_problem(value: str) -> str | None:
     return None if _EMAIL.fullmatch(value) else f"{value!r} is not an e-mail address (name@example.com)"
 
 
+_NOT_IN_ADDRESS = np.zeros(256, dtype=bool)
+_NOT_IN_ADDRESS[list(b"<>\"'(),;:[]\\")] = True
+
+
+def _plain_addresses(joined: str, count: int) -> bool:
+    """Whether ``joined`` (``count`` printable values joined by single spaces) is plain
+    ASCII addresses, each ``local@domain.tld``: true only when :data:`_EMAILS_JOINED`
+    matches it too, found by a few array passes instead of the regex (a third of its time
+    on a million addresses). False says nothing: the regex decides.
+
+    With printable ASCII the only white space is the separator; then ``count - 1`` spaces
+    mean no value holds one, and per value: exactly one ``@`` (the ``@`` and the spaces
+    alternate), something before it, and a last dot with something on both sides of it
+    after the ``@``."""
+    if not joined.isascii():
+        return False
+    text = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    ats, spaces = np.flatnonzero(text == ord("@")), np.flatnonzero(text == ord(" "))
+    if len(ats) != count or len(spaces) != count - 1 or _NOT_IN_ADDRESS[text].any():
+        return False
+    if not ((ats[:-1] < spaces).all() and (spaces < ats[1:]).all()):
+        return False  # a value with no @ or with two
+    starts, ends = np.append(0, spaces + 1), np.append(spaces, len(text))
+    dots = np.flatnonzero(text == ord("."))
+    last = np.searchsorted(dots, ends) - 1  # each value's last dot (if it has one: its own, after its @)
+    if (last < 0).any():
+        return False
+    last_dot = dots[last]
+    return bool((ats > starts).all() and (last_dot >= ats + 2).all() and (last_dot <= ends - 2).all())
+
+
 def check_text_columns(table: str, frame: pd.DataFrame, report: Callable[[pd.Series, str, str], None],
                        distinct_values: Mapping[str, np.ndarray] | None = None) -> None:
     """Check the parsed text columns of ``table``; ``report(mask, column, message)`` is
@@ -98,8 +129,9 @@ def check_text_columns(table: str, frame: pd.DataFrame, report: Callable[[pd.Ser
                                     and unicodedata.is_normalized("NFKC", joined)
                                     and not _CYRILLIC_GREEK.search(joined)):
             continue  # plain ASCII (the usual id) needs no look at its characters
-        if rule is _email_problem and _EMAILS_JOINED.fullmatch(joined):
-            continue  # every address well formed: one match over the column
+        if rule is _email_problem and (printable and _plain_addresses(joined, len(distinct))
+                                       or _EMAILS_JOINED.fullmatch(joined)):
+            continue  # every address well formed: one pass over the column
         distinct = pd.unique(distinct)
         for value in distinct:
             problem = rule(value)

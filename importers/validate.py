@@ -321,7 +321,10 @@ def _unique_keys(frame: pd.DataFrame, key: list[str], parsed: dict[str, ParsedCo
         if known is not None and known.exact:
             part = known.codes.astype(np.uint64)
         elif known is not None and known.codes is None:  # text cells, blanks None
-            part = pd.util.hash_array(known.values, categorize=False)
+            # Python's own hash: faster than pandas's hash_array, and each string keeps it
+            # for the reference checks' set lookups that follow
+            part = np.fromiter(map(hash, known.values.tolist()), dtype=np.int64,
+                               count=len(known.values)).view(np.uint64)
         else:
             part = pd.factorize(frame[column].to_numpy(dtype=object), use_na_sentinel=False)[0].astype(np.uint64)
         mixed = mixed * np.uint64(0x100000001B3) ^ part

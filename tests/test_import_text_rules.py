@@ -46,3 +46,47 @@ def test_names_have_a_length_limit_and_emails_must_be_addresses(run, tmp_path):
     assert "accounts.csv, row 2, column 'name': 5,000 characters, more than the 200 allowed" in err
     assert "contacts.csv, row 2, column 'email': 'javascript:alert(1)' is not an e-mail address" in err
     assert "row 3" not in err
+
+
+# Addresses the fast column check must leave to the regex (each breaks one of its conditions)
+# and ones it accepts: whatever it says, the column's verdict is the regex's.
+_ADDRESSES = ["ok@example.cn", "a.b@c.d.e", "x@.a.cn", "@example.cn", "a@example", "a@.cn", "a@example.",
+              "a@@example.cn", "a@b@example.cn", "a b@example.cn", "a@exa mple.cn", "a<b@example.cn",
+              "a@example.c]n", "a\\b@example.cn", "a;b@example.cn", "王@example.cn", "a@example.cn.",
+              "a@b..cn", "a..b@c.d", "a@b.c", "a@b.c ", "a@b.c\u00a0"]
+
+
+def test_a_column_of_addresses_passes_the_fast_check_only_when_the_regex_agrees():
+    from importers.text_rules import _EMAILS_JOINED, _plain_addresses
+
+    for bad in _ADDRESSES:
+        column = ["first@example.cn", bad, "last@example.cn"]
+        joined = " ".join(column)
+        assert not _plain_addresses(joined, len(column)) or _EMAILS_JOINED.fullmatch(joined), bad
+        assert _plain_addresses(joined, len(column)) == (bad in {"ok@example.cn", "a.b@c.d.e", "x@.a.cn",
+                                                                   "a@b..cn", "a..b@c.d", "a@b.c"}), bad
+    assert _plain_addresses(" ".join(["ok@example.cn"] * 3), 3)
+    assert _plain_addresses("a@b.c", 1) and not _plain_addresses("a@b.c x@y.z", 1)
+
+
+def test_every_malformed_address_in_a_large_column_is_named_with_its_row(tmp_path):
+    from importers import import_paths
+    from graph.embedded import EmbeddedStore
+    from graph.exceptions import ImportRejected
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    good = [[f"C{i}", "A", f"n{i}", f"c{i}@example.cn"] for i in range(20_000)]
+    bad = {5: "a@example", 7_000: "@example.cn", 15_000: "a@b@example.cn", 19_999: "x@.cn"}
+    for at, address in bad.items():
+        good[at][3] = address
+    write_csv(folder / "accounts.csv", [["id", "name"], ["A", "a"]])
+    write_csv(folder / "contacts.csv", [["id", "account_id", "name", "email"], *good])
+    try:
+        import_paths([folder], EmbeddedStore(":memory:"))
+    except ImportRejected as rejected:
+        found = {(p.row, p.column, p.message) for p in rejected.problems}
+    else:
+        raise AssertionError("malformed addresses were accepted")
+    assert found == {(at + 2, "email", f"{address!r} is not an e-mail address (name@example.com)")
+                     for at, address in bad.items()}
