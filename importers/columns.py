@@ -16,6 +16,9 @@ from graph.vocabulary import parse_text
 
 __all__ = ["ParsedColumn", "parse_column", "column_of"]
 
+#: text values joined by single spaces, and whether that is printable (``str.isprintable``)
+Joined = tuple[str, bool]
+
 _ID_SEPARATOR = re.compile(r"[;,、，；|\s]")
 
 
@@ -37,12 +40,15 @@ class ParsedColumn:
     of ``values`` are equal. ``bad``: positions whose raw value did not parse.
     """
 
-    __slots__ = ("codes", "values", "exact", "bad", "_blank")
+    __slots__ = ("codes", "values", "exact", "bad", "_blank", "joined")
 
     def __init__(self, codes: np.ndarray | None, values: np.ndarray, exact: bool, bad: set[int],
-                 blank: np.ndarray | None = None) -> None:
+                 blank: np.ndarray | None = None, joined: Joined | None = None) -> None:
         self.codes, self.values, self.exact, self.bad = codes, values, exact, bad
         self._blank = blank  # pd.isna(values), once known
+        #: text read as text: :meth:`distinct` joined by spaces and whether that is printable,
+        #: found while trimming and kept for the text rules (which would join them again)
+        self.joined = joined
 
     def cells(self) -> np.ndarray:
         return self.values if self.codes is None else self.values[self.codes]
@@ -73,6 +79,7 @@ class ParsedColumn:
         return values if self.exact or self.codes is None else pd.unique(pd.Series(values, dtype=object)).astype(object)
 
     def drop(self, keep: np.ndarray) -> None:
+        self.joined = None
         if self.codes is None:
             self.values = self.values[keep]
             self._blank = None
@@ -92,19 +99,20 @@ def parse_column(values: np.ndarray, parser) -> tuple[ParsedColumn, dict[int, st
             and pd.api.types.infer_dtype(values, skipna=True) == "string":
         blank = pd.isna(values)
         if blank.any():
-            cells, exact = _trimmed(values[~blank])
+            cells, exact, joined = _trimmed(values[~blank])
             values = np.full(len(values), None, dtype=object)
             values[~blank] = cells
-            return ParsedColumn(None, values, False, set(), None if not exact else blank), {}
-        cells, exact = _trimmed(values)
-        return ParsedColumn(None, cells, False, set(), blank if exact else None), {}
+            return ParsedColumn(None, values, False, set(), None if not exact else blank, joined), {}
+        cells, exact, joined = _trimmed(values)
+        return ParsedColumn(None, cells, False, set(), blank if exact else None, joined), {}
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     blank = codes < 0
     if blank.any():
         codes[blank] = len(uniques)  # the last slot: blank cells
     bad: dict[int, str] = {}
+    joined = None
     if text and pd.api.types.infer_dtype(uniques, skipna=False) in ("string", "empty"):
-        parsed, exact = _trimmed(uniques)  # text read as text: trimmed all at once
+        parsed, exact, joined = _trimmed(uniques)  # text read as text: trimmed all at once
         parsed = np.append(parsed, None)
     else:
         exact = False
@@ -116,7 +124,7 @@ def parse_column(values: np.ndarray, parser) -> tuple[ParsedColumn, dict[int, st
             except (ValueError, TypeError) as err:
                 bad[i] = str(err)
                 parsed[i] = None
-    return ParsedColumn(codes, parsed, exact, set(bad)), bad
+    return ParsedColumn(codes, parsed, exact, set(bad), joined=joined), bad
 
 
 def column_of(cells: np.ndarray) -> ParsedColumn:
@@ -128,13 +136,22 @@ def column_of(cells: np.ndarray) -> ParsedColumn:
     return ParsedColumn(codes, np.append(uniques.astype(object), None), True, set())
 
 
-def _trimmed(texts: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Text values trimmed, blank ones as None; and whether none changed (nearly always:
-    ``str.strip`` then returns each value itself, and one comparison of the lists tells)."""
+def _trimmed(texts: np.ndarray) -> tuple[np.ndarray, bool, Joined | None]:
+    """Text values trimmed, blank ones as None; whether none changed (nearly always); and
+    when none did, the values joined by spaces and whether that is printable.
+
+    The joined text usually tells alone: printable text holds no white space but the
+    space itself, so a value with white space at an end, or an empty one, shows as two
+    spaces together or a space at an end. Otherwise each value is stripped (``str.strip``
+    returns an unchanged value itself, and one comparison of the lists tells)."""
+    joined = " ".join(texts)
+    printable = joined.isprintable()
+    if printable and joined and "  " not in joined and joined[0] != " " and joined[-1] != " ":
+        return texts, True, (joined, printable)
     values = texts.tolist()
     stripped = [v.strip() for v in values]
     if stripped == values and "" not in stripped:
-        return texts, True
+        return texts, True, (joined, printable)
     out = np.empty(len(stripped), dtype=object)
     out[:] = [v or None for v in stripped]
-    return out, False
+    return out, False, None

@@ -90,11 +90,18 @@ def _plain_addresses(joined: str, count: int) -> bool:
     return bool((ats > starts).all() and (last_dot >= ats + 2).all() and (last_dot <= ends - 2).all())
 
 
+def _joined(distinct: np.ndarray) -> tuple[str, bool]:
+    joined = " ".join(distinct)
+    return joined, joined.isprintable()
+
+
 def check_text_columns(table: str, frame: pd.DataFrame, report: Callable[[pd.Series, str, str], None],
-                       distinct_values: Mapping[str, np.ndarray] | None = None) -> None:
+                       distinct_values: Mapping[str, np.ndarray] | None = None,
+                       joined_values: Mapping[str, tuple[str, bool]] | None = None) -> None:
     """Check the parsed text columns of ``table``; ``report(mask, column, message)`` is
     called for the rows of each problem. ``distinct_values``: a column's distinct values
-    when the caller knows them already (blanks left out)."""
+    when the caller knows them already (blanks left out); ``joined_values``: those joined
+    by single spaces, and whether that is printable, when the caller has them."""
     spec = TABLES[table]
     ids = set(spec.key) | set(spec.references)
     for column in spec.columns:
@@ -105,8 +112,8 @@ def check_text_columns(table: str, frame: pd.DataFrame, report: Callable[[pd.Ser
             pd.unique(values.dropna().to_numpy(dtype=object))
         if not len(distinct) or not isinstance(distinct[0], str):
             continue  # not text (numbers, dates, lists of ids)
-        joined = " ".join(distinct)
-        printable = joined.isprintable()  # then no control, surrogate, invisible or direction character
+        joined, printable = joined_values[column] if joined_values and column in joined_values else \
+            _joined(distinct)  # printable: then no control, surrogate, invisible or direction character
         if not printable and FORBIDDEN_CHARACTERS.search(joined):
             distinct = pd.unique(distinct)
             bad = [v for v in distinct if FORBIDDEN_CHARACTERS.search(v)]

@@ -94,7 +94,10 @@ def validate(tables: Iterable[RawTable], store: GraphStore | None = None) -> Bat
         frames[table] = _parse(table, frame, report, parsed[table])
         check_text_columns(table, frames[table],
                            lambda mask, column, message, f=frames[table]: report.add_rows(f, mask, column, message),
-                           {c: p.distinct() for c, p in parsed[table].items()})
+                           {c: p.distinct() for c, p in parsed[table].items()},
+                           {c: p.joined for c, p in parsed[table].items() if p.joined is not None})
+        for column in parsed[table].values():
+            column.joined = None  # tens of megabytes for a million e-mail addresses: not kept
     for table, frame in frames.items():
         frames[table] = _deduplicate(table, frame, report, parsed[table])
     known = _KnownIds(frames, parsed)

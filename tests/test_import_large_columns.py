@@ -87,3 +87,19 @@ def test_exact_repeats_of_large_tables_are_harmless(tmp_path):
     batch = validate(tables_from_frames(frames))
     assert batch.count("influence") == N
     assert batch.count("contacts") == N
+
+
+def test_white_space_at_either_end_is_trimmed_and_inside_kept_in_large_and_small_columns():
+    # names: a large column checked as its cells; titles: few distinct values, checked as codes
+    frames = _people()
+    contacts = frames["contacts"]
+    contacts["title"] = "经理"
+    contacts["competitor"] = ""  # every cell empty: no value at all
+    for row, name, title in [(1, "人1\u3000", " 经理"), (2, "甲  乙", "经理\xa0"), (3, "\t人3", "甲  乙"),
+                             (4, "人4\n", "   "), (6, "人6 ", "")]:
+        contacts.loc[row, "name"], contacts.loc[row, "title"] = name, title
+    stored = validate(tables_from_frames(frames)).tables["contacts"].set_index("id")
+    assert [stored.at[f"C{i:05d}", "name"] for i in (1, 2, 3, 4, 6)] == ["人1", "甲  乙", "人3", "人4", "人6"]
+    assert [stored.at[f"C{i:05d}", "title"] for i in (1, 2, 3, 4, 6)] == ["经理", "经理", "甲  乙", None, None]
+    assert stored.at["C00005", "name"] == "人5" and stored.at["C00005", "title"] == "经理"
+    assert stored["competitor"].isna().all() and stored["competitor"].map(type).eq(type(None)).all()
