@@ -95,9 +95,11 @@ def parse_column(values: np.ndarray, parser) -> tuple[ParsedColumn, dict[int, st
     """Parse each distinct raw value once (each cell of a text column of nearly all
     distinct values); returns the column and the positions that failed with their messages."""
     text = parser is parse_text
-    if text and len(values) > _SAMPLE and len(pd.unique(values[:_SAMPLE])) > _MOSTLY_DISTINCT * _SAMPLE \
-            and pd.api.types.infer_dtype(values, skipna=True) == "string":
-        blank = pd.isna(values)
+    mostly_distinct = text and len(values) > _SAMPLE and len(pd.unique(values[:_SAMPLE])) > _MOSTLY_DISTINCT * _SAMPLE
+    # every cell text (then none is blank: no pd.isna pass), or every one not blank
+    all_text = mostly_distinct and pd.api.types.infer_dtype(values, skipna=False) == "string"
+    if all_text or mostly_distinct and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        blank = np.zeros(len(values), dtype=bool) if all_text else pd.isna(values)
         if blank.any():
             cells, exact, joined = _trimmed(values[~blank])
             values = np.full(len(values), None, dtype=object)
