@@ -96,7 +96,7 @@ def parse_column(values: np.ndarray, parser) -> tuple[ParsedColumn, dict[int, st
     distinct values); returns the column and the positions that failed with their messages."""
     text = parser is parse_text
     mostly_distinct = text and len(values) > _SAMPLE and len(pd.unique(values[:_SAMPLE])) > _MOSTLY_DISTINCT * _SAMPLE
-    # every cell text (then none is blank: no pd.isna pass), or every one not blank
+    # every cell text: no blank, so no pd.isna pass (infer_dtype not skipping nulls tells)
     all_text = mostly_distinct and pd.api.types.infer_dtype(values, skipna=False) == "string"
     if all_text or mostly_distinct and pd.api.types.infer_dtype(values, skipna=True) == "string":
         blank = np.zeros(len(values), dtype=bool) if all_text else pd.isna(values)
