@@ -107,10 +107,13 @@ def parse_column(values: np.ndarray, parser) -> tuple[ParsedColumn, dict[int, st
             return ParsedColumn(None, values, False, set(), None if not exact else blank, joined), {}
         cells, exact, joined = _trimmed(values)
         return ParsedColumn(None, cells, False, set(), blank if exact else None, joined), {}
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    blank = codes < 0
-    if blank.any():
-        codes[blank] = len(uniques)  # the last slot: blank cells
+    if _no_value(values):  # a column the file does not have: nothing to factorise
+        codes, uniques = np.zeros(len(values), dtype=np.intp), np.empty(0, dtype=object)
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        blank = codes < 0
+        if blank.any():
+            codes[blank] = len(uniques)  # the last slot: blank cells
     bad: dict[int, str] = {}
     joined = None
     if text and pd.api.types.infer_dtype(uniques, skipna=False) in ("string", "empty"):
@@ -127,6 +130,16 @@ def parse_column(values: np.ndarray, parser) -> tuple[ParsedColumn, dict[int, st
                 bad[i] = str(err)
                 parsed[i] = None
     return ParsedColumn(codes, parsed, exact, set(bad), joined=joined), bad
+
+
+def _no_value(values: np.ndarray) -> bool:
+    """Whether every cell is blank (None, NaN …); a look at three cells first (None or a
+    float NaN) spares the pass over a column that has values."""
+    def blank(cell: object) -> bool:
+        return cell is None or isinstance(cell, float) and cell != cell
+
+    return len(values) > 0 and all(blank(values[i]) for i in (0, len(values) // 2, -1)) \
+        and bool(pd.isna(values).all())
 
 
 def column_of(cells: np.ndarray) -> ParsedColumn:

@@ -103,3 +103,15 @@ def test_white_space_at_either_end_is_trimmed_and_inside_kept_in_large_and_small
     assert [stored.at[f"C{i:05d}", "title"] for i in (1, 2, 3, 4, 6)] == ["经理", "经理", "甲  乙", None, None]
     assert stored.at["C00005", "name"] == "人5" and stored.at["C00005", "title"] == "经理"
     assert stored["competitor"].isna().all() and stored["competitor"].map(type).eq(type(None)).all()
+
+
+def test_a_column_without_any_value_is_blank_or_its_default_in_every_row():
+    # absent from the source (influence weight) or present with every cell blank (kind,
+    # competitor): no value is parsed, defaults fill in as for any blank cell
+    frames = _people()
+    frames["influence"] = frames["influence"].drop(columns=["kind"]).assign(weight=float("nan"))
+    frames["contacts"]["competitor"] = None
+    batch = validate(tables_from_frames(frames))
+    influence, contacts = batch.tables["influence"], batch.tables["contacts"]
+    assert influence["kind"].eq("other").all() and influence["weight"].map(type).eq(type(None)).all()
+    assert contacts["competitor"].map(type).eq(type(None)).all() and contacts["last_contact"].isna().all()
