@@ -211,7 +211,10 @@ def _combine(tables: list[RawTable], report: _Report) -> dict[str, pd.DataFrame]
         if missing or raw.frame.empty:
             continue
         frame = raw.frame.copy(deep=False)  # columns are replaced, never changed in place
-        frame[_FILE] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), categories=[raw.file])
+        # the file's name as an object category: with pyarrow installed an inferred one is Arrow
+        # text, and every to_numpy() of the column made a million strings (190 MB at 1M contacts)
+        frame[_FILE] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                                 categories=pd.Index([raw.file], dtype=object))
         frame[_ROW] = _row_numbers(raw.rows)
         parts[raw.table].append(frame)
     combined = {}
