@@ -17,6 +17,10 @@ raw copy. The raw copy needs pyarrow: ``--raw-python`` names an interpreter that
 when the one running the bench has not (the import then runs without pyarrow, as it
 would for a user who never installed it). ``pandas`` keeps strings as Arrow when pyarrow
 is importable, so run the bench from both kinds of environment to compare.
+
+Into the fresh store the import is a bulk load, written straight into the file under a
+rollback journal; ``--store-open-elsewhere`` keeps the store open in the bench's own
+process meanwhile (as a running server would), so that the import goes through the WAL.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -161,6 +166,15 @@ def _child(python: str, code: str, *args: str, root: Path = ROOT) -> dict:
     return json.loads(result.stdout)
 
 
+def _reader(db: Path) -> sqlite3.Connection:
+    """A connection that has read the (new, empty) store and stays open: another process
+    holding the store open."""
+    reader = sqlite3.connect(db)
+    reader.execute("PRAGMA journal_mode=WAL")
+    reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return reader
+
+
 def _fresh(db: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -176,6 +190,9 @@ def main() -> None:
     parser.add_argument("--no-raw", action="store_true", help="skip the raw-copy baseline")
     parser.add_argument("--code", type=Path, default=ROOT,
                         help="the powermap checkout whose importer is timed (another worktree: a before figure)")
+    parser.add_argument("--store-open-elsewhere", action="store_true",
+                        help="keep the fresh store open in this process during the import, as a running "
+                             "`powermap serve` would: the import then goes through the WAL, not the bulk load")
     parser.add_argument("--data", type=Path, help="reuse this folder of CSV files (from --keep) instead of generating")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -188,8 +205,11 @@ def main() -> None:
             files = generate(data, args.contacts)
             print(f"generated in {time.perf_counter() - t:.1f} s: {files}", file=sys.stderr, flush=True)
         db = _fresh(folder / "bench.db")
+        reader = _reader(db) if args.store_open_elsewhere else None
         print("importing …", file=sys.stderr, flush=True)
         figures = _child(sys.executable, CHILD, str(db), str(data), root=args.code.resolve())
+        if reader:
+            reader.close()
         edges = figures["counts"]["reports_to"] + figures["counts"]["influences"] + figures["counts"]["relationships"]
         print(f"contacts: {figures['counts']['contacts']:,}   edges (reports-to + influence + relationships): "
               f"{edges:,}   rows imported: {figures['rows']:,}")
