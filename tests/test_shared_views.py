@@ -90,6 +90,25 @@ def test_nothing_derived_outlives_the_block():
     assert [g.contacts for g in after if g.type == "uncovered_decider"] == [("d",)]
 
 
+def test_a_copy_made_inside_a_block_reads_nothing_cached_for_the_original():
+    """G.copy() and subgraph views carry G's graph dict: changed, the copy is analysed as it is,
+    inside the block and after it."""
+    G = build_account_graph("G", **_world())
+    with v.shared(G):
+        before = sorted(g.type for g in find_gaps(G, today=TODAY))
+        H = G.copy()
+        H.add_node("contact:d", kind="contact", id="d", account_id="G", name="D", roles=("decider",),
+                   level="director")
+        view = H.subgraph([n for n in H if n != "contact:c"])
+        inside = find_gaps(H, today=TODAY)
+        inside_view = sorted(g.type for g in find_gaps(view, today=TODAY))
+        assert "contact:d" in v.contacts(H) and "contact:d" not in v.contacts(G)
+        assert sorted(g.type for g in find_gaps(G, today=TODAY)) == before
+    assert [g.contacts for g in inside if g.type == "uncovered_decider"] == [("d",)]
+    assert [g.contacts for g in find_gaps(H, today=TODAY) if g.type == "uncovered_decider"] == [("d",)]
+    assert inside_view == sorted(g.type for g in find_gaps(view, today=TODAY))
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(accounts())
 def test_reach_matrix_is_the_one_scipy_builds_from_the_edges(world):

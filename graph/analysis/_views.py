@@ -45,7 +45,7 @@ def _nodes(G: nx.MultiDiGraph, kind: str, internal: bool = False) -> list[str]:
     within a :func:`shared` block (no analysis adds or removes nodes in one)."""
     def listed() -> list[str]:
         return [n for n, d in G._node.items() if d["kind"] == kind and not (internal and d.get("external"))]
-    if _SHARED not in G.graph:
+    if _cache(G) is None:
         return listed()
     return list(_memo(G, ("nodes", kind, internal), listed))  # a copy: callers may change theirs
 
@@ -110,7 +110,7 @@ def related_contacts(G: nx.MultiDiGraph) -> set[str]:
 
 
 def department_kind(G: nx.MultiDiGraph, contact: str) -> str | None:
-    kinds = G.graph.get(_SHARED, {}).get("department_kinds")
+    kinds = (_cache(G) or {}).get("department_kinds")
     if kinds is not None and contact in kinds:
         return kinds[contact]
     return _department_kind(G, contact)
@@ -156,18 +156,27 @@ def shared(G: nx.MultiDiGraph) -> Iterator[None]:
     the outermost block ends, so ``G`` may be changed between two analyses. Inside a
     block ``G`` must not change except where an analysis restores it and passes its own
     reach (next moves trying candidates)."""
-    if _SHARED in G.graph:
+    if _cache(G) is not None:
         yield
         return
-    G.graph[_SHARED] = {}
+    G.graph[_SHARED] = (id(G), {})
     try:
         yield
     finally:
         G.graph.pop(_SHARED, None)
 
 
+def _cache(G: nx.MultiDiGraph) -> dict | None:
+    """The open block's cache of ``G``, or None. The entry in ``G.graph`` names the graph
+    that opened the block: a copy of ``G`` made inside it (``G.copy()``, a subgraph view,
+    ``nx.DiGraph(G)``) carries the entry in its own graph dict but is not that graph, so
+    it reads nothing cached for ``G``."""
+    entry = G.graph.get(_SHARED)
+    return entry[1] if entry is not None and entry[0] == id(G) else None
+
+
 def _memo(G: nx.MultiDiGraph, key: Hashable, build: Callable[[], Any]) -> Any:
-    cache = G.graph.get(_SHARED)
+    cache = _cache(G)
     if cache is None:
         return build()
     if key not in cache:
