@@ -163,6 +163,7 @@ class EmbeddedStore(GraphStore):
             raise StoreUnavailable(f"cannot open store {self.path}: {err}") from err
         self._lock = threading.RLock()
         self._depth = 0  # open transactions of this connection (see _transaction)
+        self._wal = True  # False while a bulk load's return to WAL waits for another connection
 
     # ----- transactions ---------------------------------------------------------------
     @contextmanager
@@ -171,6 +172,8 @@ class EmbeddedStore(GraphStore):
         :meth:`exclusive_writes` a savepoint of its transaction instead."""
         with self._lock, self._failures():
             nested = self._depth > 0
+            if not nested and not self._wal:
+                self._wal = self._journal_mode("wal", wait=False)
             self._db.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
             self._depth += 1
             try:
@@ -227,8 +230,8 @@ class EmbeddedStore(GraphStore):
             return
         try:
             yield
-        finally:  # back to WAL; should another process hold the store now, whoever opens it next does it
-            self._journal_mode("wal", wait=True)
+        finally:  # back to WAL; should another connection hold the store now, the next write tries again
+            self._wal = self._journal_mode("wal", wait=True)
 
     def _rows_held(self) -> int:
         """About how many rows the store holds (each table's largest rowid: no scan)."""

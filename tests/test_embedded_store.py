@@ -186,3 +186,33 @@ def test_a_write_of_many_statements_stamps_every_row_once(tmp_path):
         assert store.write(changed).updated == {"contacts": len(range(0, 1_234, 7)), "accounts": 0}
         stamps = dict(store._db.execute("SELECT id, updated_at FROM contact"))
         assert {i for i, s in stamps.items() if s != "before"} == {f"c{i:04d}" for i in range(0, 1_234, 7)}
+
+
+def test_a_bulk_load_that_cannot_return_to_wal_at_once_does_at_the_next_write(tmp_path, monkeypatch):
+    """Another program (not powermap, which cannot open the store during the load) starts
+    reading the store as the load commits: the store stays under the rollback journal until
+    its next write."""
+    import graph.embedded
+
+    monkeypatch.setattr(graph.embedded, "BULK_ROWS", 100)
+    db = tmp_path / "held.db"
+    other = sqlite3.connect(db, isolation_level=None)
+    switch, held = EmbeddedStore._journal_mode, []
+
+    def other_reads_first(store, mode, *, wait):
+        if mode == "wal" and not held:
+            held.append(True)
+            other.execute("BEGIN")
+            other.execute("SELECT count(*) FROM contact").fetchone()  # a read held until COMMIT
+        return switch(store, mode, wait=wait)
+
+    monkeypatch.setattr(EmbeddedStore, "_journal_mode", other_reads_first)
+    with EmbeddedStore(db) as store:
+        store._db.execute("PRAGMA busy_timeout=50")
+        store.write(_people(300))
+        assert _journal_of(store) == "delete"  # the other program's read kept it there
+        other.execute("COMMIT")
+        store.write(_people(1))
+        assert _journal_of(store) == "wal" and store.counts()["contacts"] == 300
+    other.close()
+    assert _journal(db) == "wal"
