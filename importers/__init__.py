@@ -28,7 +28,7 @@ import pandas as pd
 from graph.exceptions import ImportProblem, ImportRejected
 from graph.model import TABLES
 from graph.store import GraphStore, Progress, WriteResult
-from importers.limits import check_cancelled
+from importers.limits import check_cancelled, stage
 from importers.email_log import looks_like_email_log, read_email_log, resolve_email_logs
 from importers.salesforce import looks_like_salesforce, read_salesforce
 from importers.tabular import PARTICIPANTS, RawTable, canonical_column, table_for_name
@@ -69,8 +69,10 @@ def read_paths(paths: Sequence[str | Path], format: Format = "auto") -> tuple[li
         email_log = format == "email-log" or (format == "auto" and path.suffix.lower() == ".csv"
                                               and table_for_name(path.name) is None and looks_like_email_log(path))
         if email_log:
+            stage(f"reading {path.name}")
             tables.append(read_email_log(path))
         elif salesforce:
+            stage(f"reading the Salesforce export {path.name}")
             if not path.is_dir():
                 raise ImportRejected([ImportProblem(str(path), None, None,
                                                     "a Salesforce export is a folder of CSV files")])
@@ -100,9 +102,11 @@ def import_tables(tables: list[RawTable], store: GraphStore, *, dry_run: bool = 
         tables, dropped = keep_stored_only(tables, store)
         tables, matched = resolve_email_logs(tables, store)
         matched = [*dropped, *matched]
+        stage(f"checking {rows_in(tables):,} rows")
         batch = validate(tables, store)
         report = ImportReport(rows=batch.counts(), warnings=[*(warnings or []), *matched], dry_run=dry_run)
         if not dry_run:
+            stage(f"writing {len(batch):,} rows")
             report.result = store.write(batch, progress=stoppable(progress))
     return report
 

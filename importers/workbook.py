@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graph.exceptions import ImportProblem, ImportRejected
+from importers.limits import stage
 from importers.sheet_format import INSTRUCTIONS_SHEETS
 from importers.tabular import RawTable, read_csv_table, read_workbook, table_for_name
 
@@ -25,6 +26,7 @@ def read_workbook_paths(paths: list[Path]) -> tuple[list[RawTable], list[str]]:
             files = [path]
         for file in files:
             suffix = file.suffix.lower()
+            stage(f"reading {file.name}")
             if suffix == ".xlsx":
                 found, skipped = read_workbook(file)
                 tables += found

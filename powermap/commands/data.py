@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, \
+    TimeRemainingColumn
 from rich.table import Table
 from rich.tree import Tree
 
@@ -39,7 +40,8 @@ def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, deadline
     (contacts.csv, 联系人.csv …), folders of them, or a Salesforce export folder.
     Everything is validated first and written in one transaction: on any problem
     nothing is written and every problem is listed with file, row and column (exit
-    code 3). Re-importing the same files changes nothing.
+    code 3). Re-importing the same files changes nothing. On a terminal it shows
+    the file it reads, the rows it checks and the write's progress.
 
     \b
     Examples:
@@ -48,10 +50,11 @@ def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, deadline
       powermap import message-trace.csv --format email-log
     """
     from importers import import_paths
-    from importers.limits import Cancellation, cancellable
+    from importers.limits import Cancellation, cancellable, watching
 
     with open_cli_store() as store:
-        with _progress() as (progress, callback), cancellable(Cancellation(deadline=deadline)):
+        with _progress() as (progress, callback, stage), cancellable(Cancellation(deadline=deadline)), \
+                watching(stage):
             try:
                 report = import_paths(list(paths), store, format=format, dry_run=dry_run, progress=callback)
             except ImportRejected as rejected:
@@ -78,25 +81,43 @@ def import_command(paths: tuple[Path, ...], format: str, dry_run: bool, deadline
 
 
 class _progress:
-    """A progress bar on stderr while a large write runs (silent for small ones)."""
+    """On a terminal's stderr, what the import does now — the file it reads, the rows it
+    checks — and a progress bar while a large write runs; gone when the import ends."""
 
-    def __enter__(self) -> tuple[Progress, Any]:
-        self.bar = Progress(TextColumn("writing"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=err, transient=True)
+    def __enter__(self) -> tuple[Progress, Any, Any]:
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), _Counted(MofNCompleteColumn()),
+                            _Counted(TimeRemainingColumn()), console=err, transient=True)
         self.task = None
+
+        def stage(text: str) -> None:
+            if self.task is None:
+                self.bar.start()
+                self.task = self.bar.add_task(text, total=None)
+            self.bar.update(self.task, description=text, total=None, completed=0)
+            self.bar.refresh()  # every stage shown, however short (a few a run)
 
         def callback(done: int, total: int) -> None:
             if total < 50_000:
                 return
             if self.task is None:
-                self.bar.start()
-                self.task = self.bar.add_task("write", total=total)
-            self.bar.update(self.task, completed=done)
+                stage("writing")
+            self.bar.update(self.task, description="writing", total=total, completed=done)
 
-        return self.bar, callback
+        return self.bar, callback, stage
 
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()
+
+
+class _Counted(ProgressColumn):
+    """A column shown only while there is a count (the write), blank while a stage runs."""
+
+    def __init__(self, column: ProgressColumn) -> None:
+        super().__init__()
+        self.column = column
+
+    def render(self, task: Task) -> Any:
+        return self.column.render(task) if task.total is not None else ""
 
 
 # ----- reading ---------------------------------------------------------------------------
