@@ -228,6 +228,7 @@ class EmbeddedStore(GraphStore):
                 or not self._journal_mode("delete", wait=False):
             yield
             return
+        self._wal = True  # no return to WAL pending from an earlier load: this one's end does it
         try:
             yield
         finally:  # back to WAL; should another connection hold the store now, the next write tries again
