@@ -14,6 +14,7 @@ import pytest
 from graph.analysis.change import diff, take_snapshot
 from graph.analysis.people import people_changes
 from graph.analysis.reports import coverage_report, gaps_report, outcome_report
+from graph.analysis.review import review_report
 from graph.embedded import EmbeddedStore
 from importers import import_frames
 from neo4j_support import BOTH_STORES
@@ -162,6 +163,37 @@ def test_a_decider_who_moves_is_a_people_change_since_the_latest_snapshot(store)
     assert not [g for g in gaps_report(store, "G", today=DAY)["gaps"] if g["type"] == "people_change"]
 
 
+def _people_change_counts(change, account):
+    return next(a["gaps"] for a in change["accounts"] if a["id"] == account)["by_type"].get("people_change")
+
+
+@BOTH_STORES
+def test_the_review_counts_the_people_change_findings_it_lists(store):
+    import_frames(world(), store)
+    take_snapshot(store, "2026Q3")
+    import_frames({"contacts": pd.DataFrame([{"id": "D1", "account_id": "H", "name": "周总", "title": "副总裁"}])},
+                  store)
+    review = review_report(store, "G", quarter="2026Q4", today=DAY)  # takes 2026Q4, compares with 2026Q3
+    assert [g["contacts"] for g in review["people_change"]] == [["D1"]]
+    assert review["since_previous"]["gaps"]["by_type"]["people_change"] == {"old": 0, "new": 1}
+    assert _people_change_counts(diff(store, "2026Q3", "2026Q4"), "G") == {"old": 0, "new": 1}
+
+
+@BOTH_STORES
+def test_diff_judges_each_side_s_people_change_against_the_snapshot_before_it(store):
+    import_frames(world(), store)
+    take_snapshot(store, "Q2")
+    import_frames({"contacts": pd.DataFrame([{"id": "D1", "account_id": "H", "name": "周总", "title": "副总裁"}])},
+                  store)
+    take_snapshot(store, "Q3")  # D1 moved in Q3: a finding at Q3, judged against Q2
+    assert _people_change_counts(diff(store, "Q2", "Q3"), "G") == {"old": 0, "new": 1}
+    since_q3 = diff(store, "Q3")  # nothing moved since Q3: the finding is gone
+    assert _people_change_counts(since_q3, "G") == {"old": 1, "new": 0}
+    figures = next(a["gaps"] for a in since_q3["accounts"] if a["id"] == "G")
+    assert figures["change"] == figures["new"] - figures["old"]
+    assert figures["change"] == sum(t["new"] - t["old"] for t in figures["by_type"].values())
+
+
 @BOTH_STORES
 def test_a_coach_who_leaves_matters_and_a_decider_of_a_closed_deal_does_not(store):
     import_frames(world(), store)
@@ -245,6 +277,7 @@ def test_the_demo_has_a_decider_who_moved_since_2026q3(run, tmp_path):
     assert [m["id"] for m in review["since_previous"]["moves"]] == ["C0083"]
     assert [g["contacts"] for g in review["people_change"]] == [["C0083"]]
     assert review["summary"]["people_moved"] == 1 and review["summary"]["people_change_findings"] == 1
+    assert review["since_previous"]["gaps"]["by_type"]["people_change"] == {"old": 0, "new": 1}  # not "+0"
     account = review["account"]
     assert (account["posture"], account["suggested_posture"], account["posture_mismatch"]) == ("defend", "attack", True)
     again = json.loads(run("review", "A-G1", "--quarter", "2026Q4", "--as-of", "2026-11-01", "--json")[1])

@@ -97,7 +97,10 @@ def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
         in the brief form of earlier versions), ``names`` (id → name of the accounts,
         departments and managers the moves name), ``new_relationships``,
         ``lost_relationships`` and ``accounts``: per top-level account present in either,
-        ``coverage`` and ``gaps`` as ``{"old", "new", "change"}`` with gaps by type.
+        ``coverage`` and ``gaps`` as ``{"old", "new", "change"}`` with gaps by type —
+        ``people_change`` included, each side judged against the snapshot before it:
+        ``new``'s moves against ``old`` (the moves listed here), ``old``'s against the
+        snapshot taken last before ``old`` (none: its marked departures only).
     """
     from graph.embedded import EmbeddedStore  # a throw-away in-memory store per side
 
@@ -128,16 +131,32 @@ def diff(store: GraphStore, old: str, new: str = CURRENT) -> dict[str, Any]:
     result["new_relationships"] = [{"team_id": t, "contact_id": c} for t, c in sorted(rel_after - rel_before)]
     result["lost_relationships"] = [{"team_id": t, "contact_id": c} for t, c in sorted(rel_before - rel_after)]
     figures = {}
-    for side, batch, day in (("old", old_batch, old_day), ("new", new_batch, new_day)):
+    # people_change is judged against a baseline snapshot: NEW's against OLD (the moves
+    # this diff lists), OLD's against the snapshot taken last before OLD (what the gap
+    # report said then); the scratch store holds that one snapshot only
+    sides = (("old", old_batch, old_day, _snapshot_before(store, old)), ("new", new_batch, new_day, old))
+    for side, batch, day, since in sides:
         with EmbeddedStore(":memory:") as scratch:
             scratch.write(batch)
+            if since is not None and since != CURRENT:
+                scratch.save_snapshot(since, store.load_snapshot(since))
             for account in scratch.list_accounts():
                 if account["parent_id"] is None:
-                    G = scratch.account_subgraph(account["id"])
+                    G = scratch.account_subgraph(account["id"], people_since=since)
                     figures.setdefault(account["id"], {"id": account["id"], "name": account["name"]})[side] = {
                         "coverage": coach_coverage(G)["coverage"], "gaps": gap_counts(find_gaps(G, today=day))}
     result["accounts"] = [_change(f) for _, f in sorted(figures.items())]
     return result
+
+
+def _snapshot_before(store: GraphStore, label: str) -> str | None:
+    """The snapshot taken last before ``label`` (for ``current``: the latest one), in the
+    order the gap report reads "latest" in (created_at, then label); None when none is."""
+    order = [(s["created_at"], s["label"]) for s in store.list_snapshots()]
+    if label != CURRENT:
+        mine = [key for key in order if key[1] == label]
+        order = [key for key in order if mine and key < mine[0]]
+    return max(order)[1] if order else None
 
 
 def _rows(batch: Batch, table: str) -> dict:
