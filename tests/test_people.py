@@ -167,12 +167,16 @@ def _people_change_counts(change, account):
     return next(a["gaps"] for a in change["accounts"] if a["id"] == account)["by_type"].get("people_change")
 
 
+def move_d1_to_hefei(store):
+    import_frames({"contacts": pd.DataFrame([{"id": "D1", "account_id": "H", "name": "周总", "title": "副总裁"}])},
+                  store)
+
+
 @BOTH_STORES
 def test_the_review_counts_the_people_change_findings_it_lists(store):
     import_frames(world(), store)
     take_snapshot(store, "2026Q3")
-    import_frames({"contacts": pd.DataFrame([{"id": "D1", "account_id": "H", "name": "周总", "title": "副总裁"}])},
-                  store)
+    move_d1_to_hefei(store)
     review = review_report(store, "G", quarter="2026Q4", today=DAY)  # takes 2026Q4, compares with 2026Q3
     assert [g["contacts"] for g in review["people_change"]] == [["D1"]]
     assert review["since_previous"]["gaps"]["by_type"]["people_change"] == {"old": 0, "new": 1}
@@ -183,8 +187,7 @@ def test_the_review_counts_the_people_change_findings_it_lists(store):
 def test_diff_judges_each_side_s_people_change_against_the_snapshot_before_it(store):
     import_frames(world(), store)
     take_snapshot(store, "Q2")
-    import_frames({"contacts": pd.DataFrame([{"id": "D1", "account_id": "H", "name": "周总", "title": "副总裁"}])},
-                  store)
+    move_d1_to_hefei(store)
     take_snapshot(store, "Q3")  # D1 moved in Q3: a finding at Q3, judged against Q2
     assert _people_change_counts(diff(store, "Q2", "Q3"), "G") == {"old": 0, "new": 1}
     since_q3 = diff(store, "Q3")  # nothing moved since Q3: the finding is gone
