@@ -17,7 +17,7 @@ from conftest import REPO
 from graph.analysis.findings import gap_findings
 from graph.embedded import EmbeddedStore
 from importers import import_paths
-from powermap.commands.maps import CHROMIUM_FLAGS, chromium, export_size
+from powermap.commands.maps import CHROMIUM_FLAGS, chromium, export_size, org_chart_height
 from test_maps_browser import _free_port, _serve, attribute, browse
 from viz.maps import group_map, influence_map, org_map
 from viz.page import _inline, _sha, map_page
@@ -147,14 +147,70 @@ def _blank_edges(image) -> bool:
     return all(c == (255, 255, 255) for strip in strips for _, c in strip.getcolors(maxcolors=1 << 16))
 
 
+def _chart_fill(image) -> tuple[float, float]:
+    """How much of the chart area (below the title bar's rule, left of the legend column's) the
+    drawing spans: its non-white pixels' box, as fractions of the area's width and height."""
+    from PIL import Image, ImageChops
+
+    rgb = image.convert("RGB")
+    w, h = rgb.size
+    legend = next(x for x in range(w - 1, 0, -1) if rgb.getpixel((x, h - 1)) == _BORDER)
+    top = next(y for y in range(h) if rgb.getpixel((5, y)) == _BORDER) + 1
+    area = rgb.crop((0, top, legend, h))
+    left, upper, right, lower = ImageChops.difference(area, Image.new("RGB", area.size, (255, 255, 255))).getbbox()
+    return (right - left) / area.width, (lower - upper) / area.height
+
+
+def _org_chart_size(demo_db, account: str, tmp_path) -> tuple[int, int]:
+    """The picture size `powermap map ACCOUNT -o x.png` should choose: a first export pass at the
+    first guess's height, measured by cards.js."""
+    with EmbeddedStore(demo_db) as store:
+        data = org_map(store.account_subgraph(account))
+    guess = (1600, export_size(data.network.nodes, 1600))
+    return 1600, org_chart_height(_export_dom(map_page(data, inline=True, export_size=guess), guess, tmp_path))
+
+
+@pytest.mark.parametrize("account", ["A-HF", "A-JN"])
+def test_org_chart_picture_takes_the_charts_shape_and_the_chart_fills_it(demo_db, account, tmp_path):
+    """The card org chart's picture was sized from its number of cards and the chart scaled into
+    it, never enlarged: A-HF's filled 59 % of the chart area's width and 71 % of its height, A-JN's
+    68 % and 65 %. Now the picture takes the chart's measured shape and the chart fills it (within
+    its margins), every card inside, no controls; with a --height twice what the chart needs, the
+    chart is laid out narrower and enlarged (up to 2×: a small account's cards stay readable)
+    until it fills the picture again (before: at most 1×, under half the height drawn)."""
+    from PIL import Image
+
+    from powermap.cli import main
+
+    assert main(["--db", str(demo_db), "map", account, "-o", str(tmp_path / "org.png")]) == 0
+    picture = Image.open(tmp_path / "org.png")
+    size = _org_chart_size(demo_db, account, tmp_path)
+    assert picture.size == size and _blank_edges(picture)
+    fill_w, fill_h = _chart_fill(picture)
+    assert fill_w >= 0.9 and fill_h >= 0.9, (picture.size, fill_w, fill_h)
+    with EmbeddedStore(demo_db) as store:
+        data = org_map(store.account_subgraph(account))
+    dom = _export_dom(map_page(data, inline=True, export_size=size), size, tmp_path)
+    assert attribute(dom, "data-export-inside") == attribute(dom, "data-export-nodes") == str(len(data.network.nodes))
+    assert attribute(dom, "data-controls") == "0" and 'class="legend"' in dom
+
+    tall = size[1] * 2
+    assert main(["--db", str(demo_db), "map", account, "-o", str(tmp_path / "tall.png"), "--height", str(tall)]) == 0
+    picture = Image.open(tmp_path / "tall.png")
+    assert picture.size == (1600, tall) and _blank_edges(picture)
+    fill_w, fill_h = _chart_fill(picture)  # before: ~95 % of the width, under half the height
+    assert fill_w >= 0.9 and fill_h >= 0.9, (picture.size, fill_w, fill_h)  # laid out narrower, enlarged
+    dom = _export_dom(map_page(data, inline=True, export_size=(1600, tall)), (1600, tall), tmp_path)
+    assert float(attribute(dom, "data-export-scale")) > 1
+    assert attribute(dom, "data-export-inside") == str(len(data.network.nodes))
+
+
 def test_powermap_map_writes_slide_pictures_png_svg_and_pdf(demo_db, tmp_path):
     from PIL import Image
 
     from powermap.cli import main
 
-    with EmbeddedStore(demo_db) as store:
-        nodes = org_map(store.account_subgraph("A-JN")).network.nodes
-    expected = (1600, export_size(nodes, 1600))
+    expected = _org_chart_size(demo_db, "A-JN", tmp_path)
     db = str(demo_db)
     assert main(["--db", db, "map", "A-JN", "-o", str(tmp_path / "jn.png")]) == 0
     picture = Image.open(tmp_path / "jn.png")

@@ -5,6 +5,7 @@ Chromium in the page's export mode: the whole chart fitted, its legend, no contr
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import subprocess
 import tempfile
@@ -17,7 +18,7 @@ from powermap.cli import app, cadence_policy, err, open_cli_store
 from viz import maps
 from viz.page import map_page
 
-__all__ = ["map_command", "chromium", "CHROMIUM_FLAGS", "export_size"]
+__all__ = ["map_command", "chromium", "CHROMIUM_FLAGS", "export_size", "org_chart_height"]
 
 #: How powermap runs Chromium: headless, and never reaching out to the network by itself.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -42,12 +43,15 @@ def chromium() -> str | None:
 @click.option("--width", type=click.IntRange(400, 8000), default=1600, show_default=True,
               help="Picture width in pixels (PDF: the page width).")
 @click.option("--height", type=click.IntRange(300, 8000),
-              help="Picture height [default: what the chart's shape needs at --width].")
+              help="Picture height [default: what the chart's shape needs at --width; for the org "
+                   "chart, measured by Chromium in a first pass]. A given height fits the chart into "
+                   "it (scaled down, or up to 2× for a small chart), e.g. --height 900 for a 16:9 slide.")
 def map_command(account: str, kind: str, output: Path, lang: str, pii: bool, width: int, height: int | None) -> None:
     """Write the map of ACCOUNT to a file: an .html that works offline, with no
     external reference, to send by e-mail; or, to put in a slide, a .png, .svg or .pdf
     of the whole chart with its legend and without the page's controls (search box,
-    filter menus, links), sized to the chart's shape, rendered with headless Chromium.
+    filter menus, links), sized to the chart's shape and filled by it, rendered with
+    headless Chromium (the org chart in two passes: one measures its shape at --width).
     The .svg holds the same picture as the .png (a raster image in an SVG file).
 
     \b
@@ -75,16 +79,17 @@ def map_command(account: str, kind: str, output: Path, lang: str, pii: bool, wid
         raise PowermapError(f"a {suffix[1:].upper()} needs Chromium (Debian: apt-get install chromium); "
                             "write .html instead")
     size = (width, height or export_size(data.network.nodes, width))
-    page = map_page(data, inline=True, export_size=size)
     with tempfile.TemporaryDirectory() as tmp:
-        html = Path(tmp) / "map.html"
-        html.write_text(page, encoding="utf-8")
+        if kind == "org" and height is None:  # a first pass measures the chart's shape at this width
+            measured = _render(browser, map_page(data, inline=True, export_size=size), size, Path(tmp), ["--dump-dom"])
+            if measured.returncode:
+                raise PowermapError(f"Chromium could not lay out the org chart: {measured.stderr.strip()[-300:]}")
+            size = (width, org_chart_height(measured.stdout))
+        page = map_page(data, inline=True, export_size=size)
         picture = Path(tmp) / "map.png"
         target = (["--no-pdf-header-footer", f"--print-to-pdf={output.resolve()}"] if suffix == ".pdf"
                   else [f"--screenshot={picture}"])
-        result = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile",
-                                 f"--window-size={size[0]},{size[1]}", "--virtual-time-budget=10000",
-                                 *target, html.as_uri()], capture_output=True, text=True, timeout=120)
+        result = _render(browser, page, size, Path(tmp), target)
         if suffix != ".pdf" and not result.returncode and picture.exists():
             if suffix == ".png":
                 shutil.move(picture, output)
@@ -101,7 +106,9 @@ _LEGEND_WIDTH, _TITLE_HEIGHT = 236, 46
 
 def export_size(nodes: list[dict], width: int) -> int:
     """The picture height that gives the chart its own shape at ``width`` (its positions'
-    extent plus room for labels), never shorter than the legend needs.
+    extent plus room for labels), never shorter than the legend needs. The org chart's cards
+    have no positions: their count gives a first guess, which ``org_chart_height`` replaces
+    with the measured shape.
 
     >>> export_size([{"x": 0, "y": 0}, {"x": 1000, "y": 500}], 1600)
     772
@@ -118,6 +125,39 @@ def export_size(nodes: list[dict], width: int) -> int:
         return round(width * 0.625)
     shape = (max(ys) - min(ys) + 160) / (max(xs) - min(xs) + 240)
     return max(560, min(8000, round(_TITLE_HEIGHT + (width - _LEGEND_WIDTH) * shape)))
+
+
+def org_chart_height(dom: str) -> int:
+    """The picture height that gives the card org chart its own shape, from the page a first
+    pass of export mode dumped: cards.js lays the chart out as wide as the map (less its
+    margins) at its natural size and reports its extent (``data-export-content-width/height``);
+    the map takes that shape at its width, below the title bar; within [560, 8000] like every
+    picture (a taller chart is then laid out wider and scaled down to fit).
+
+    >>> org_chart_height('<body class="pm-export" data-export-content-width="1333" '
+    ...                  'data-export-content-height="1443" data-export-frame-width="1365" '
+    ...                  'data-export-margin="16" data-export-chrome-height="41">')
+    1516
+    """
+    head = re.search(r"<body[^>]*>", dom)
+    found = dict(re.findall(r'data-export-([a-z-]+)="([\d.]+)"', head.group(0) if head else ""))
+    try:
+        content_w, content_h, frame_w, margin, chrome = (float(found[k]) for k in (
+            "content-width", "content-height", "frame-width", "margin", "chrome-height"))
+    except KeyError:
+        raise PowermapError("Chromium did not lay out the org chart (its page has no export measures)") from None
+    chart = (frame_w - 2 * margin) * content_h / max(content_w, 1.0)
+    return max(560, min(8000, round(chrome + 2 * margin + chart)))
+
+
+def _render(browser: str, page: str, size: tuple[int, int], tmp: Path, target: list[str]):
+    """Run headless Chromium on ``page`` (its export mode) in a window of ``size``: ``target``
+    says what to make of it (a screenshot, a PDF, the DOM on stdout)."""
+    html = tmp / "map.html"
+    html.write_text(page, encoding="utf-8")
+    return subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile",
+                           f"--window-size={size[0]},{size[1]}", "--virtual-time-budget=10000",
+                           *target, html.as_uri()], capture_output=True, text=True, timeout=120)
 
 
 def _svg(png: bytes, size: tuple[int, int]) -> str:

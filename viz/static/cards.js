@@ -400,20 +400,51 @@
   focus.forEach(function (id) { reveal(id); cardOf[id].classList.add("focus"); });
   if (focus.length) { cardOf[focus[0]].scrollIntoView({ block: "center", inline: "center" }); }
   body.setAttribute("data-drawn", String(data.nodes.length));
-  // export mode: the sheet width whose scaled picture fills the map best, then the check the
-  // tests read: every card inside the map (data-export-inside = data-export-nodes), no controls
+  // export mode: the sheet width whose scaled chart fills the map best, then the check the
+  // tests read: every card inside the map (data-export-inside = data-export-nodes), no controls.
+  // The chart is measured by what it draws (the cards, groups and team strip), not by the sheet's
+  // box (its padding), and may be enlarged up to ENLARGE× so that a small account stays readable.
+  // It also reports the chart's natural extent (unscaled) with the sheet as wide as the map less
+  // its margins (data-export-content-width/height), the map's width, the margin and the page's
+  // height around the map (data-export-frame-width, -margin, -chrome-height): `powermap map`
+  // sizes the picture from them (org_chart_height) in a first pass.
+  const MARGIN = 16, ENLARGE = 2;  // white pixels around the chart; the largest enlargement
+  function extent() {  // the drawn chart's box in the sheet's own (unscaled) pixels
+    const origin = sheet.getBoundingClientRect();
+    let l = Infinity, t = Infinity, r = -Infinity, b = -Infinity;
+    sheet.querySelectorAll(".team-strip > *, section.account, .card").forEach(function (e) {
+      const x = e.getBoundingClientRect();
+      if (!x.width && !x.height) { return; }
+      l = Math.min(l, x.left); t = Math.min(t, x.top); r = Math.max(r, x.right); b = Math.max(b, x.bottom);
+    });
+    if (l === Infinity) { return { l: 0, t: 0, w: 1, h: 1 }; }
+    return { l: (l - origin.left) / zoom, t: (t - origin.top) / zoom, w: (r - l) / zoom, h: (b - t) / zoom };
+  }
   function fitForExport() {
-    const W = map.clientWidth, H = map.clientHeight;
-    let best = { s: 0, w: W };
-    for (let w = W; w <= W * 6; w *= 1.2) {
-      sheet.style.width = Math.round(w) + "px";
-      const s = Math.min(1, W / sheet.offsetWidth, H / sheet.offsetHeight);
-      if (s > best.s) { best = { s: s, w: w }; }
+    const W = map.clientWidth, H = map.clientHeight, innerW = W - 2 * MARGIN, innerH = H - 2 * MARGIN;
+    zoom = 1;
+    sheet.style.transform = "none";
+    sheet.style.width = innerW + "px";
+    const natural = extent();
+    // sheet widths from half the map's width up, in steps of 10 % through the map's own width:
+    // the chart grows wider and shorter, until its width is what limits the scale (a still wider
+    // sheet would only shrink it); the largest scale wins, and of equal ones the fuller picture
+    let best = null;
+    for (let k = -7; k < 40; k++) {
+      const w = Math.round(innerW * Math.pow(1.1, k));
+      sheet.style.width = w + "px";
+      const e = extent();
+      const s = Math.min(ENLARGE, innerW / e.w, innerH / e.h);
+      const fill = s * e.w / innerW + s * e.h / innerH;
+      if (!best || s > best.s + 1e-4 || (s > best.s - 1e-4 && fill > best.fill + 1e-4)) { best = { s: s, w: w, fill: fill }; }
+      if (e.w * innerH >= e.h * innerW) { break; }
     }
-    sheet.style.width = Math.round(best.w) + "px";
-    zoom = best.s * 0.97;  // a margin at the edges
+    sheet.style.width = best.w + "px";
+    const e = extent();
+    zoom = best.s;
+    const x = (W - zoom * e.w) / 2 - zoom * e.l, y = MARGIN - zoom * e.t;  // centred across, at the top
     sheet.style.transformOrigin = "0 0";
-    sheet.style.transform = "scale(" + zoom + ")";
+    sheet.style.transform = "translate(" + x + "px, " + y + "px) scale(" + zoom + ")";
     const frame = map.getBoundingClientRect();
     const people = document.querySelectorAll(".card, .team-chip");
     let inside = 0;
@@ -426,6 +457,12 @@
     body.setAttribute("data-export-nodes", String(people.length));
     body.setAttribute("data-export-inside", String(inside));
     body.setAttribute("data-controls", String(controls));
+    body.setAttribute("data-export-content-width", String(Math.ceil(natural.w)));
+    body.setAttribute("data-export-content-height", String(Math.ceil(natural.h)));
+    body.setAttribute("data-export-frame-width", String(W));
+    body.setAttribute("data-export-margin", String(MARGIN));
+    body.setAttribute("data-export-chrome-height", String(Math.round(body.getBoundingClientRect().height - H)));
+    body.setAttribute("data-export-scale", zoom.toFixed(3));
   }
 
   // at once, not on the next animation frame: a headless Chromium that dumps the page or takes
