@@ -175,11 +175,14 @@ def map_page(data: MapData, *, inline: bool = False, nav: dict[str, str] | None 
     if inline:
         code = [_inline(name) for name in scripts]
         styles = ([] if org else [_inline("vis-network.css")]) + [_inline("map.css")]
-        if export_size:  # export mode: its stylesheet, the page size for print and the body's own size
-            # (headless Chromium lays the page out in a viewport shorter than --window-size and
-            # resizes it only for the screenshot: the chart is fitted into the picture's size)
-            styles += [_inline("export.css"), "@page { size: %dpx %dpx; margin: 0; }" % export_size
-                       + " body.pm-export { width: %dpx; height: %dpx; }" % export_size]
+        if export_size:  # export mode: its stylesheet, the page size for print; the org chart, which
+            # fits itself once, gets the picture's size as its body's (headless Chromium lays the page
+            # out in a viewport shorter than --window-size and resizes it only for the screenshot;
+            # the network maps fit themselves again on that resize)
+            size = "@page { size: %dpx %dpx; margin: 0; }" % export_size
+            if org:
+                size += " body.pm-export { width: %dpx; height: %dpx; }" % export_size
+            styles += [_inline("export.css"), size]
             code += [] if org else [_inline("export.js")]
         head = _head(data.title, lang, inline=True, styles=styles, scripts_hashes=[f"'{_sha(c)}'" for c in code])
         return head + body + "".join(f"<script>{c}</script>" for c in code) + "</body></html>"
