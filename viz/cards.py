@@ -41,7 +41,9 @@ WORDS = ("-1", "0", "1", "2", "3", "decider", "influencer", "gatekeeper", "buyer
          "next_move", "moves_skipped", "panel_plan", "none", "close", "title", "department", "roles", "stance", "matches", "no_match", "panel_gaps",
          "people_n", "show_all", "show_leads", "strength", "last", "never", "gaps", "deciders", "email", "phone",
          "last_contact", "line_none", "reached_by", "our_team", "unknown_short", "team_account_manager",
-         "team_solution_manager", "team_delivery_manager", "team_executive", "team_sales", "team_other")
+         "team_solution_manager", "team_delivery_manager", "team_executive", "team_sales", "team_other",
+         "people_1", "outside_managers", *(f"line_{kind}" for kind in (
+             "purchasing", "design", "user", "quality", "logistics", "finance", "management", "other")))
 
 
 def initials(name: str | None) -> str:

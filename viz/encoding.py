@@ -76,6 +76,7 @@ _TEXT["en"].update({
     "layer_hint": "Influence and our relationships show for "
     "the selected person; tick to show them for everyone.", "deciders": "Deciders", "our_team": "Our team",
     "matches": "{n} match", "no_match": "No one matches “{q}”", "people_n": "{n} people",
+    "people_1": "{n} person", "outside_managers": "Their managers outside this account",
     "strength": "strength", "last": "last met", "never": "never",
     "card_gap": "Gap badge = named in a gap (high: dark)", "card_colour": "Card colour = stance",
     "card_initials": "Blue initials = our people who know them", "path": "strongest path to a decider "
@@ -105,6 +106,7 @@ _TEXT["zh"].update({
     "layer_division": "我方关系（按事业部着色）", "division_legend": "我方事业部（我方关系与人员缩写的颜色）", "no_division": "未设事业部",
     "layer_hint": "选中某人时显示其影响与我方关系；勾选则显示全部。", "deciders": "决策者", "our_team": "我方团队",
     "matches": "{n} 人匹配", "no_match": "没有人匹配“{q}”", "people_n": "{n} 人",
+    "people_1": "{n} 人", "outside_managers": "本客户以外的上级",
     "strength": "强度", "last": "最近接触", "never": "从未",
     "card_gap": "缺口标记 = 出现在缺口中（深色为高）", "card_colour": "卡片颜色 = 态度",
     "card_initials": "蓝色字母 = 认识此人的我方人员", "path": "到决策者的最强路径（路径编号 · 强度；越粗越强）", "coverage_scale": "教练覆盖率", "reached_by": "可触达",
