@@ -62,7 +62,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "map": ("maps", "Write the map of ACCOUNT to a file: an .html that works offline, with no external reference, "
                     "to send by e-mail; or, to put in a slide, a .png, .svg or .pdf of the whole chart with its "
                     "legend and without the page's controls (search box, filter menus, links), sized to the "
-                    "chart's shape, rendered with headless Chromium."),
+                    "chart's shape and filled by it, rendered with headless Chromium (the org chart in two "
+                    "passes: one measures its shape at --width)."),
     "migrate": ("stores", "Copy a whole graph, with its snapshots, from one store into another, empty one, then "
                           "read the target back and verify every table's count."),
     "plan": ("plans", 'Every plan action of ACCOUNT (and its sub-accounts) with its status, read from the interaction record, never typed in: done (an interaction of the planned type with the contact, by the owner, from start to due inclusive), overdue (due passed without one), open, or closed by hand (who and why are kept).'),
