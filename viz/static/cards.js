@@ -26,7 +26,7 @@
     }
   });
   const el = panel.el, say = panel.say, personButton = panel.personButton;
-  function people(n) { return say(n === 1 ? "people_1" : "people_n", { n: n }); }
+  function peopleCount(n) { return say(n === 1 ? "people_1" : "people_n", { n: n }); }
   function stanceClass(s) { return s === null || s === undefined ? "s-u" : "s-" + String(s).replace("-", "m"); }
 
   // ----- the sheet: our team, then each account with its top people and departments
@@ -143,7 +143,7 @@
     const section = el("section", "account lvl-" + Math.min(g.level, 3));
     const all = g.tops.slice();
     g.departments.forEach(function (d) { d.people.forEach(function (p) { all.push(p[0]); }); });
-    const inner = toggle(section, g.name, g.collapsed, people(g.contacts));
+    const inner = toggle(section, g.name, g.collapsed, peopleCount(g.contacts));
     const when = el("div", "g-when-closed");
     deciderChips(all, when);
     section.insertBefore(when, inner);
@@ -173,7 +173,7 @@
   });
   if (groups.outside.length) {
     const section = el("section", "account outside");
-    const inner = toggle(section, say("outside_managers"), false, people(groups.outside.length));
+    const inner = toggle(section, say("outside_managers"), false, peopleCount(groups.outside.length));
     const tops = el("div", "tops");
     groups.outside.forEach(function (id) { tops.appendChild(card(id, 0)); });
     inner.appendChild(tops);
